@@ -1,1 +1,20 @@
-return 0;
+using System.CommandLine;
+using Sluice.Cli.Commands;
+
+var root = new RootCommand("""
+    Sluice: event-driven file ETL. A file lands in a bucket, a pipeline matches it, and Sluice carries it through a
+    durable workflow (download → transform → load → publish → notify) into PostgreSQL, exactly once.
+
+    Quick start:  ./sluice demo
+    Environment:  SLUICE_HOME (default ./.sluice), SLUICE_DATABASE_URL (default: embedded PostgreSQL),
+                  SLUICE_PIPELINES (default ./pipelines), SLUICE_LOG_LEVEL, SLUICE_LOG_FORMAT=json
+    """);
+root.Subcommands.Add(DemoCommand.Create());
+root.Subcommands.Add(RunCommand.Create());
+root.Subcommands.Add(ServeCommand.Create());
+root.Subcommands.Add(WorkerCommand.Create());
+root.Subcommands.Add(JobsCommand.Create());
+root.Subcommands.Add(JobCommand.Create());
+root.Subcommands.Add(PipelinesCommand.Create());
+root.Subcommands.Add(DbCommand.Create());
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,59 @@
+using System.Runtime.InteropServices;
+using Sluice.Cli.Output;
+using Sluice.Configuration;
+using Sluice.Control;
+using Sluice.Errors;
+using Sluice.Observability;
+using Sluice.Pipelines;
+
+namespace Sluice.Cli.Commands;
+
+/// <summary>
+/// Shared plumbing of every command: settings from the environment, the control plane, the pipeline catalog,
+/// SIGINT/SIGTERM turned into cancellation, and user errors printed as one clear message (no stack trace).
+/// </summary>
+internal static class CliAction
+{
+    public const int Failed = 1;
+    public const int UsageError = 2;
+
+    public static async Task<int> RunAsync(Func<CancellationToken, Task<int>> body)
+    {
+        using var cts = new CancellationTokenSource();
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; cts.Cancel(); });
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
+        try
+        {
+            return await body(cts.Token);
+        }
+        catch (PipelineException e)
+        {
+            Terminal.Line($"error: the pipeline definitions have {e.Errors.Count} problem(s):");
+            foreach (var err in e.Errors) Terminal.Line("  " + err);
+            return Failed;
+        }
+        catch (SluiceException e)
+        {
+            Terminal.Line($"error: {e.Message}");
+            return Failed;
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            Terminal.Line("stopped.");
+            return 130;
+        }
+    }
+
+    public static SluiceSettings Settings() => SluiceSettings.FromEnvironment();
+
+    public static async Task<ControlPlane> OpenControlPlaneAsync(SluiceSettings settings, CancellationToken ct)
+    {
+        if (settings.DatabaseUrl is null && Terminal.IsInteractive)
+            Terminal.Line($"using the embedded PostgreSQL under {settings.Home} (set SLUICE_DATABASE_URL to use another server)");
+        return await ControlPlane.OpenAsync(settings, ct);
+    }
+
+    public static PipelineCatalog LoadCatalog(SluiceSettings settings) => PipelineLoader.LoadDirectory(settings.PipelinesDirectory);
+
+    public static JobLog Log(LogLevel defaultLevel = LogLevel.Info) => JobLog.FromEnvironment(null, defaultLevel);
+}

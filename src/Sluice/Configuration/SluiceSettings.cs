@@ -1,0 +1,47 @@
+namespace Sluice.Configuration;
+
+/// <summary>
+/// Where Sluice keeps its state and finds its inputs. Read from the environment once at start-up;
+/// every path is absolute.
+/// </summary>
+public sealed record SluiceSettings
+{
+    /// <summary><c>SLUICE_HOME</c>, default <c>./.sluice</c>: embedded PostgreSQL, buckets, workspace.</summary>
+    public required string Home { get; init; }
+    /// <summary><c>SLUICE_DATABASE_URL</c>: a postgresql:// URL or an Npgsql connection string; null means the embedded server.</summary>
+    public string? DatabaseUrl { get; init; }
+    /// <summary><c>SLUICE_PIPELINES</c>, default <c>./pipelines</c>.</summary>
+    public required string PipelinesDirectory { get; init; }
+    /// <summary><c>SLUICE_BUCKETS</c>, default <c>$SLUICE_HOME/buckets</c>: one folder per bucket.</summary>
+    public required string BucketsRoot { get; init; }
+    /// <summary><c>SLUICE_WORKSPACE</c>, default <c>$SLUICE_HOME/workspace</c>.</summary>
+    public required string WorkspaceRoot { get; init; }
+    /// <summary><c>SLUICE_LEASE_SECONDS</c>, default 30: how long a claimed task stays owned without renewal.</summary>
+    public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary><c>SLUICE_SETTLE_MS</c>, default 1000: how long a file's size and time must stay unchanged before it is picked up.</summary>
+    public TimeSpan Settle { get; init; } = TimeSpan.FromMilliseconds(1000);
+
+    public static SluiceSettings FromEnvironment(string? currentDirectory = null)
+    {
+        var cwd = currentDirectory ?? Directory.GetCurrentDirectory();
+        string Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : "";
+        var home = Path.GetFullPath(Env("SLUICE_HOME") is { Length: > 0 } h ? h : Path.Combine(cwd, ".sluice"), cwd);
+        return new SluiceSettings
+        {
+            Home = home,
+            DatabaseUrl = Env("SLUICE_DATABASE_URL") is { Length: > 0 } url ? url : null,
+            PipelinesDirectory = Path.GetFullPath(Env("SLUICE_PIPELINES") is { Length: > 0 } p ? p : Path.Combine(cwd, "pipelines"), cwd),
+            BucketsRoot = Path.GetFullPath(Env("SLUICE_BUCKETS") is { Length: > 0 } b ? b : Path.Combine(home, "buckets"), cwd),
+            WorkspaceRoot = Path.GetFullPath(Env("SLUICE_WORKSPACE") is { Length: > 0 } w ? w : Path.Combine(home, "workspace"), cwd),
+            Lease = TimeSpan.FromSeconds(ParsePositive(Env("SLUICE_LEASE_SECONDS"), 30, "SLUICE_LEASE_SECONDS")),
+            Settle = TimeSpan.FromMilliseconds(ParsePositive(Env("SLUICE_SETTLE_MS"), 1000, "SLUICE_SETTLE_MS")),
+        };
+    }
+
+    private static double ParsePositive(string text, double fallback, string name)
+    {
+        if (text.Length == 0) return fallback;
+        if (double.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var v) && v > 0) return v;
+        throw new Errors.SluiceException("config.invalid", $"{name}='{text}' is not a positive number; unset it or give a number such as {fallback}.");
+    }
+}

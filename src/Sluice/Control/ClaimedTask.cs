@@ -1,0 +1,14 @@
+namespace Sluice.Control;
+
+/// <summary>A task this worker holds a lease on. <see cref="LeaseToken"/> fences every write made for it.</summary>
+public sealed record ClaimedTask(
+    long Id,
+    Guid JobId,
+    int Attempt,
+    string Stage,
+    int Try,
+    int MaxTries,
+    TimeSpan Backoff,
+    long LeaseToken,
+    long StageRowId,
+    bool TookOver);

@@ -1,0 +1,64 @@
+using Npgsql;
+using Sluice.Configuration;
+using Sluice.Errors;
+using Sluice.Postgres;
+using Sluice.Postgres.Embedded;
+
+namespace Sluice.Control;
+
+/// <summary>
+/// The PostgreSQL database that coordinates Sluice: jobs, stages, the task queue and the events outbox,
+/// all in schema <c>sluice</c>. Opening it starts the embedded server when no URL is configured, and applies migrations.
+/// </summary>
+public sealed class ControlPlane : IAsyncDisposable
+{
+    private ControlPlane(NpgsqlDataSource db, string connectionString)
+    {
+        DataSource = db;
+        ConnectionString = connectionString;
+        Jobs = new JobStore(db);
+        Tasks = new TaskQueue(db);
+    }
+
+    public NpgsqlDataSource DataSource { get; }
+    /// <summary>Also the default load target.</summary>
+    public string ConnectionString { get; }
+    public JobStore Jobs { get; }
+    public TaskQueue Tasks { get; }
+
+    public static async Task<ControlPlane> OpenAsync(SluiceSettings settings, CancellationToken ct)
+    {
+        var cs = settings.DatabaseUrl is { } url
+            ? DatabaseUrl.ToConnectionString(url)
+            : await EmbeddedPostgres.For(settings.Home).EnsureRunningAsync(ct);
+        return await OpenAsync(cs, ct);
+    }
+
+    public static async Task<ControlPlane> OpenAsync(string connectionString, CancellationToken ct)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (string.IsNullOrEmpty(builder.ApplicationName)) builder.ApplicationName = "sluice";
+        var db = new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
+        try
+        {
+            await MigrationRunner.MigrateAsync(db, ct);
+        }
+        catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException && e is not PostgresException)
+        {
+            await db.DisposeAsync();
+            throw new SluiceException("postgres.unreachable",
+                $"cannot reach PostgreSQL at {DatabaseUrl.Describe(builder.ConnectionString)} ({e.InnerException?.Message ?? e.Message}); " +
+                "start the server or fix SLUICE_DATABASE_URL (unset it to use the embedded server).", transient: true, e);
+        }
+        catch (PostgresException e)
+        {
+            await db.DisposeAsync();
+            throw new SluiceException("postgres.setup",
+                $"PostgreSQL at {DatabaseUrl.Describe(builder.ConnectionString)} refused the control-plane setup: {e.MessageText}; " +
+                "the user needs the right to create schema 'sluice' in that database.", transient: false, e);
+        }
+        return new ControlPlane(db, builder.ConnectionString);
+    }
+
+    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
+}

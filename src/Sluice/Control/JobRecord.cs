@@ -1,0 +1,16 @@
+namespace Sluice.Control;
+
+/// <summary>What a worker needs to know about a job to run one of its stages.</summary>
+public sealed record JobRecord(
+    Guid Id,
+    string Pipeline,
+    string Workflow,
+    string SourceBucket,
+    string SourceKey,
+    long SourceSize,
+    string SourceSha256,
+    string Status,
+    int Attempt,
+    string PipelineYaml,
+    string PipelineFile,
+    string Workspace);

@@ -1,0 +1,140 @@
+using System.Text.Json.Nodes;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Sluice.Control;
+
+/// <summary>Jobs in the control plane: creation on arrival (deduplicated), reading, listing and their logs.</summary>
+public sealed class JobStore(NpgsqlDataSource db)
+{
+    /// <summary>
+    /// Records the receive stage: a job, its first attempt, events and first task, in one statement. When this exact
+    /// content already arrived under this key, nothing is written and the existing job is returned with Created=false.
+    /// </summary>
+    public async Task<(Guid Id, bool Created)> CreateAsync(NewJob job, string workspaceRoot, CancellationToken ct)
+    {
+        var id = Guid.CreateVersion7();
+        var workspace = Storage.JobWorkspace.PathFor(workspaceRoot, id, DateTime.UtcNow);
+        await using var cmd = db.CreateCommand(SqlQueries.Get("create_job"));
+        foreach (var v in new object[] { id, job.Pipeline, job.Workflow, job.Bucket, job.Key, job.Size, job.Sha256,
+                     job.PipelineYaml, job.PipelineFile, workspace, job.RequestedBy, job.FirstStage, job.MaxTries,
+                     (int)job.Backoff.TotalMilliseconds })
+            cmd.Parameters.Add(new NpgsqlParameter { Value = v });
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+            if (await r.ReadAsync(ct)) return (r.GetGuid(0), r.GetBoolean(1));
+
+        // A concurrent arrival of the same content won the insert after our statement's snapshot: read it now.
+        await using var find = db.CreateCommand("select id from sluice.jobs where source_bucket = $1 and source_key = $2 and source_sha256 = $3");
+        find.Parameters.Add(new() { Value = job.Bucket });
+        find.Parameters.Add(new() { Value = job.Key });
+        find.Parameters.Add(new() { Value = job.Sha256 });
+        return ((Guid)(await find.ExecuteScalarAsync(ct))!, false);
+    }
+
+    public async Task<JobRecord?> GetAsync(Guid id, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand(
+            "select id, pipeline, workflow, source_bucket, source_key, source_size, source_sha256, status, attempt, " +
+            "pipeline_yaml, pipeline_file, workspace from sluice.jobs where id = $1");
+        cmd.Parameters.Add(new() { Value = id });
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        if (!await r.ReadAsync(ct)) return null;
+        return new JobRecord(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetInt64(5),
+            r.GetString(6), r.GetString(7), r.GetInt32(8), r.GetString(9), r.GetString(10), r.GetString(11));
+    }
+
+    /// <summary>Jobs newest first, filtered by status and pipeline when given.</summary>
+    public async Task<IReadOnlyList<JobView>> ListAsync(string? status, string? pipeline, int limit, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand(
+            "select id from sluice.jobs where ($1::text is null or status = $1) and ($2::text is null or pipeline = $2) order by id desc limit $3");
+        cmd.Parameters.Add(new() { Value = (object?)status ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        cmd.Parameters.Add(new() { Value = (object?)pipeline ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        cmd.Parameters.Add(new() { Value = limit });
+        var ids = new List<Guid>();
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+            while (await r.ReadAsync(ct)) ids.Add(r.GetGuid(0));
+        var views = new List<JobView>(ids.Count);
+        foreach (var id in ids)
+            if (await GetViewAsync(id, ct) is { } v) views.Add(v);
+        return views;
+    }
+
+    /// <summary>Finds a job by full id or by a unique prefix of its text form.</summary>
+    public async Task<Guid?> ResolveIdAsync(string idOrPrefix, CancellationToken ct)
+    {
+        if (Guid.TryParse(idOrPrefix, out var id)) return id;
+        if (idOrPrefix.Length < 4 || !idOrPrefix.All(c => Uri.IsHexDigit(c) || c == '-')) return null;
+        await using var cmd = db.CreateCommand("select id from sluice.jobs where id::text like $1 || '%' limit 2");
+        cmd.Parameters.Add(new() { Value = idOrPrefix.ToLowerInvariant() });
+        var found = new List<Guid>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) found.Add(r.GetGuid(0));
+        return found.Count == 1 ? found[0] : null;
+    }
+
+    public async Task<JobView?> GetViewAsync(Guid id, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        JobView view;
+        await using (var cmd = new NpgsqlCommand(
+            "select id, pipeline, workflow, status, attempt, source_bucket, source_key, source_size, source_sha256, error_code, " +
+            "error_message, rows_read, rows_loaded, rows_rejected, rows_filtered, workspace, created_at, started_at, finished_at " +
+            "from sluice.jobs where id = $1", conn) { Parameters = { new() { Value = id } } })
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+        {
+            if (!await r.ReadAsync(ct)) return null;
+            long? L(int i) => r.IsDBNull(i) ? null : r.GetInt64(i);
+            DateTime? T(int i) => r.IsDBNull(i) ? null : r.GetDateTime(i);
+            view = new JobView
+            {
+                Id = r.GetGuid(0), Pipeline = r.GetString(1), Workflow = r.GetString(2), Status = r.GetString(3), Attempt = r.GetInt32(4),
+                Source = new(r.GetString(5), r.GetString(6), r.GetInt64(7), r.GetString(8)),
+                Error = r.IsDBNull(9) ? null : new(r.GetString(9), r.IsDBNull(10) ? "" : r.GetString(10)),
+                Counts = new(L(11), L(12), L(13), L(14)),
+                Workspace = r.GetString(15), CreatedAt = r.GetDateTime(16), StartedAt = T(17), FinishedAt = T(18),
+            };
+        }
+        var stages = new List<JobView.StageView>();
+        await using (var cmd = new NpgsqlCommand(
+            "select name, status, attempt, try, worker_id, started_at, finished_at, " +
+            "round(extract(epoch from finished_at - started_at) * 1000)::bigint, error_code, error_message, outputs::text " +
+            "from sluice.job_stages where job_id = $1 order by id", conn) { Parameters = { new() { Value = id } } })
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+            while (await r.ReadAsync(ct))
+                stages.Add(new(r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetInt32(3), r.IsDBNull(4) ? null : r.GetString(4),
+                    r.GetDateTime(5), r.IsDBNull(6) ? null : r.GetDateTime(6), r.IsDBNull(7) ? null : r.GetInt64(7),
+                    r.IsDBNull(8) ? null : new(r.GetString(8), r.IsDBNull(9) ? "" : r.GetString(9)),
+                    r.IsDBNull(10) ? null : JsonNode.Parse(r.GetString(10))));
+        var attempts = new List<JobView.AttemptView>();
+        await using (var cmd = new NpgsqlCommand(
+            "select attempt, from_stage, reason, requested_by, created_at from sluice.job_attempts where job_id = $1 order by attempt", conn)
+                     { Parameters = { new() { Value = id } } })
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+            while (await r.ReadAsync(ct))
+                attempts.Add(new(r.GetInt32(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.GetString(3), r.GetDateTime(4)));
+        return view with { Stages = stages, Attempts = attempts };
+    }
+
+    public async Task AppendLogAsync(Guid jobId, string level, string? workerId, string? stage, string message, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("insert into sluice.job_logs (job_id, level, worker_id, stage, message) values ($1, $2, $3, $4, $5)");
+        cmd.Parameters.Add(new() { Value = jobId });
+        cmd.Parameters.Add(new() { Value = level });
+        cmd.Parameters.Add(new() { Value = (object?)workerId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        cmd.Parameters.Add(new() { Value = (object?)stage ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        cmd.Parameters.Add(new() { Value = message });
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task<IReadOnlyList<JobLogLine>> GetLogsAsync(Guid jobId, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("select at, level, worker_id, stage, message from sluice.job_logs where job_id = $1 order by id");
+        cmd.Parameters.Add(new() { Value = jobId });
+        var lines = new List<JobLogLine>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+            lines.Add(new(r.GetDateTime(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetString(4)));
+        return lines;
+    }
+}

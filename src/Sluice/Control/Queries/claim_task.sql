@@ -1,0 +1,23 @@
+-- Claim the next runnable task: a ready one whose time has come, or a running one whose lease expired
+-- (its worker died or stalled). SKIP LOCKED lets many workers claim at once without waiting on each other.
+-- $1 worker id, $2 lease in milliseconds, $3 only this job (or null for any).
+with next as (
+    select id, status as old_status, stage_row_id as old_stage_row_id
+    from sluice.tasks
+    where ((status = 'ready' and run_after <= now()) or (status = 'running' and lease_expires_at < now()))
+      and ($3::uuid is null or job_id = $3::uuid)
+    order by run_after, id
+    limit 1
+    for update skip locked
+)
+update sluice.tasks t
+set status = 'running',
+    tries = t.tries + 1,
+    lease_owner = $1,
+    lease_token = nextval('sluice.lease_tokens'),
+    lease_expires_at = now() + make_interval(secs => $2 / 1000.0),
+    updated_at = now()
+from next
+where t.id = next.id
+returning t.id, t.job_id, t.attempt, t.stage, t.tries, t.max_tries, t.backoff_ms, t.lease_token,
+          next.old_status, next.old_stage_row_id

@@ -1,0 +1,137 @@
+using Npgsql;
+using NpgsqlTypes;
+using Sluice.Errors;
+
+namespace Sluice.Control;
+
+/// <summary>
+/// The durable task queue. Claiming is one short transaction (FOR UPDATE SKIP LOCKED); the work runs outside it;
+/// every later write is fenced by the lease token, so a worker that lost its lease commits nothing.
+/// </summary>
+public sealed class TaskQueue(NpgsqlDataSource db)
+{
+    /// <summary>Claims one runnable task (optionally of one job) and records its stage as running; null when none is due.</summary>
+    public async Task<ClaimedTask?> ClaimAsync(string workerId, TimeSpan lease, Guid? onlyJob, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        long id, token; Guid jobId; int attempt, tries, maxTries, backoffMs; string stage; bool tookOver; long? oldStageRow;
+        await using (var claim = new NpgsqlCommand(SqlQueries.Get("claim_task"), conn, tx))
+        {
+            claim.Parameters.Add(new() { Value = workerId });
+            claim.Parameters.Add(new() { Value = (long)lease.TotalMilliseconds });
+            claim.Parameters.Add(new() { Value = (object?)onlyJob ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+            await using var r = await claim.ExecuteReaderAsync(ct);
+            if (!await r.ReadAsync(ct)) return null;
+            id = r.GetInt64(0); jobId = r.GetGuid(1); attempt = r.GetInt32(2); stage = r.GetString(3);
+            tries = r.GetInt32(4); maxTries = r.GetInt32(5); backoffMs = r.GetInt32(6); token = r.GetInt64(7);
+            tookOver = r.GetString(8) == "running";
+            oldStageRow = r.IsDBNull(9) ? null : r.GetInt64(9);
+        }
+        long stageRowId;
+        await using (var start = new NpgsqlCommand(SqlQueries.Get("start_stage"), conn, tx))
+        {
+            start.Parameters.Add(new() { Value = id });
+            start.Parameters.Add(new() { Value = jobId });
+            start.Parameters.Add(new() { Value = attempt });
+            start.Parameters.Add(new() { Value = stage });
+            start.Parameters.Add(new() { Value = tries });
+            start.Parameters.Add(new() { Value = workerId });
+            start.Parameters.Add(new() { Value = tookOver ? oldStageRow! : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+            start.Parameters.Add(new() { Value = token });
+            stageRowId = (long)(await start.ExecuteScalarAsync(ct))!;
+        }
+        await tx.CommitAsync(ct);
+        return new ClaimedTask(id, jobId, attempt, stage, tries, maxTries, TimeSpan.FromMilliseconds(backoffMs), token, stageRowId, tookOver);
+    }
+
+    /// <summary>Extends the lease; false when another worker has taken the task over.</summary>
+    public async Task<bool> RenewAsync(ClaimedTask task, TimeSpan lease, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand(SqlQueries.Get("renew_lease"));
+        cmd.Parameters.Add(new() { Value = task.Id });
+        cmd.Parameters.Add(new() { Value = task.LeaseToken });
+        cmd.Parameters.Add(new() { Value = (long)lease.TotalMilliseconds });
+        return await cmd.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    /// <summary>
+    /// Fences on the lease and then records the stage's end, counts, next task and job end in one transaction.
+    /// Throws <see cref="LeaseLostException"/> (and writes nothing) when this worker no longer holds the task.
+    /// </summary>
+    public async Task CommitAsync(ClaimedTask task, StageCommit commit, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await FenceAsync(conn, tx, task, commit.TaskStatus, commit.RetryAfter, commit.ErrorMessage, ct);
+
+        var batch = new NpgsqlBatch(conn, tx);
+        var eventType = commit.StageStatus switch { "succeeded" => "stage.succeeded", "retrying" => "stage.retrying", _ => "stage.failed" };
+        batch.BatchCommands.Add(Command(SqlQueries.Get("finish_stage"), task.StageRowId, commit.StageStatus,
+            Text(commit.ErrorCode), Text(commit.ErrorMessage),
+            commit.Outputs is null ? Null(NpgsqlDbType.Jsonb) : new NpgsqlParameter { Value = commit.Outputs.ToJsonString(), NpgsqlDbType = NpgsqlDbType.Jsonb },
+            eventType));
+        if (commit.Counts is { } c)
+            batch.BatchCommands.Add(Command(SqlQueries.Get("update_job_counts"), task.JobId,
+                Long(c.Read), Long(c.Loaded), Long(c.Rejected), Long(c.Filtered)));
+        if (commit.JobStatus is { } jobStatus)
+            batch.BatchCommands.Add(Command(SqlQueries.Get("finish_job"), task.JobId, jobStatus,
+                Text(commit.JobErrorCode), Text(commit.JobErrorMessage)));
+        if (commit.NextStage is { } next)
+            batch.BatchCommands.Add(Command(SqlQueries.Get("enqueue_task"), task.JobId, task.Attempt, next,
+                commit.NextMaxTries, (int)commit.NextBackoff.TotalMilliseconds));
+        await batch.ExecuteNonQueryAsync(ct);
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>Hands a task back untouched (graceful shutdown) so the next worker can claim it at once.</summary>
+    public async Task ReleaseAsync(ClaimedTask task, string reason, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await FenceAsync(conn, tx, task, "ready", TimeSpan.Zero, null, ct);
+        var batch = new NpgsqlBatch(conn, tx);
+        batch.BatchCommands.Add(Command("update sluice.tasks set tries = greatest(tries - 1, 0) where id = $1", task.Id));
+        batch.BatchCommands.Add(Command(SqlQueries.Get("finish_stage"), task.StageRowId, "abandoned",
+            "worker.stopping", reason, Null(NpgsqlDbType.Jsonb), "stage.released"));
+        await batch.ExecuteNonQueryAsync(ct);
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>
+    /// Inside a load transaction on the control-plane database: locks nothing, but proves the lease is still ours
+    /// at this instant, so a stalled worker resumed after a take-over cannot commit rows.
+    /// </summary>
+    public async Task<bool> StillHoldsAsync(ClaimedTask task, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("select 1 from sluice.tasks where id = $1 and lease_token = $2 and status = 'running' and lease_expires_at > now()");
+        cmd.Parameters.Add(new() { Value = task.Id });
+        cmd.Parameters.Add(new() { Value = task.LeaseToken });
+        return await cmd.ExecuteScalarAsync(ct) is not null;
+    }
+
+    private static async Task FenceAsync(NpgsqlConnection conn, NpgsqlTransaction tx, ClaimedTask task, string status,
+        TimeSpan runAfter, string? error, CancellationToken ct)
+    {
+        await using var fence = new NpgsqlCommand(SqlQueries.Get("fence_task"), conn, tx);
+        fence.Parameters.Add(new() { Value = task.Id });
+        fence.Parameters.Add(new() { Value = task.LeaseToken });
+        fence.Parameters.Add(new() { Value = status });
+        fence.Parameters.Add(new() { Value = (long)runAfter.TotalMilliseconds });
+        fence.Parameters.Add(new() { Value = (object?)error ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        if (await fence.ExecuteScalarAsync(ct) is null)
+            throw new LeaseLostException(task.Id);
+    }
+
+    private static NpgsqlBatchCommand Command(string sql, params object[] values)
+    {
+        var cmd = new NpgsqlBatchCommand(sql);
+        foreach (var v in values)
+            cmd.Parameters.Add(v as NpgsqlParameter ?? new NpgsqlParameter { Value = v });
+        return cmd;
+    }
+
+    private static NpgsqlParameter Text(string? s) => new() { Value = (object?)s ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
+    private static NpgsqlParameter Long(long? v) => new() { Value = (object?)v ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint };
+    private static NpgsqlParameter Null(NpgsqlDbType type) => new() { Value = DBNull.Value, NpgsqlDbType = type };
+}

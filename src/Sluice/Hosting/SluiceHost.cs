@@ -1,0 +1,72 @@
+using Sluice.Configuration;
+using Sluice.Control;
+using Sluice.Observability;
+using Sluice.Pipelines;
+using Sluice.Storage;
+using Sluice.Trigger;
+using Sluice.Workflows;
+
+namespace Sluice.Hosting;
+
+/// <summary>
+/// The pieces of <c>sluice serve</c> wired together: the folder trigger, the router (job intake) and a worker pool,
+/// all on one control plane. <c>demo</c> and <c>run</c> use the same machinery.
+/// </summary>
+public sealed class SluiceHost : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _loops = [];
+    private FolderWatcher? _watcher;
+
+    private SluiceHost(ControlPlane controlPlane, SluiceSettings settings, PipelineCatalog catalog, JobLog log)
+    {
+        ControlPlane = controlPlane;
+        Settings = settings;
+        Catalog = catalog;
+        Log = log;
+        Buckets = new FolderBuckets(settings.BucketsRoot);
+        Intake = new JobIntake(controlPlane, catalog, settings, log);
+    }
+
+    public ControlPlane ControlPlane { get; }
+    public SluiceSettings Settings { get; }
+    public PipelineCatalog Catalog { get; }
+    public JobLog Log { get; }
+    public FolderBuckets Buckets { get; }
+    public JobIntake Intake { get; }
+    public WorkerPool? Workers { get; private set; }
+
+    public static SluiceHost Create(ControlPlane controlPlane, SluiceSettings settings, PipelineCatalog catalog, JobLog log) =>
+        new(controlPlane, settings, catalog, log.WithStore(controlPlane.Jobs));
+
+    /// <summary>Starts the workers (when <paramref name="workers"/> &gt; 0) and the folder trigger (when asked).</summary>
+    public void Start(WorkerOptions workers, bool watch, Action<Guid, string, long>? rowsProgress = null)
+    {
+        if (workers.Workers > 0)
+        {
+            Workers = new WorkerPool(ControlPlane, Settings, workers, Log, rowsProgress);
+            Intake.JobCreated += _ => Workers.Wake();
+        }
+        if (watch && Catalog.InputBuckets.Count > 0)
+        {
+            _watcher = new FolderWatcher(Buckets, Catalog.InputBuckets, Settings.Settle,
+                (arrival, ct) => Intake.ReceiveAsync(arrival, "trigger:folder", ct), Log);
+            _loops.Add(Task.Run(() => _watcher.RunAsync(_stop.Token)));
+        }
+    }
+
+    public async Task StopAsync()
+    {
+        await _stop.CancelAsync();
+        try { await Task.WhenAll(_loops); } catch (OperationCanceledException) { }
+        if (Workers is not null) await Workers.StopAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        if (Workers is not null) await Workers.DisposeAsync();
+        if (_watcher is not null) await _watcher.DisposeAsync();
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,9 @@
+namespace Sluice.Observability;
+
+public enum LogLevel
+{
+    Debug,
+    Info,
+    Warn,
+    Error,
+}

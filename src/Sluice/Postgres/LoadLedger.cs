@@ -1,0 +1,70 @@
+using Npgsql;
+
+namespace Sluice.Postgres;
+
+/// <summary>
+/// The load ledger lives in the target database (<c>sluice.load_ledger</c>) and is written in the same transaction as
+/// the rows it describes: if the ledger row exists, the rows are there; if not, they are not. A retried load that
+/// finds its ledger row loads nothing again.
+/// </summary>
+public static class LoadLedger
+{
+    private const string CreateSql = """
+        create schema if not exists sluice;
+        create table if not exists sluice.load_ledger (
+            job_id     uuid not null,
+            chunk      int not null,
+            attempt    int not null,
+            target     text not null,
+            rows       bigint not null,
+            loaded_at  timestamptz not null default now(),
+            primary key (job_id, chunk)
+        );
+        """;
+
+    public static async Task EnsureAsync(NpgsqlConnection conn, CancellationToken ct)
+    {
+        try
+        {
+            await using var cmd = new NpgsqlCommand(CreateSql, conn);
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+        catch (PostgresException e) when (e.SqlState is "23505" or "42P07" or "42P06")
+        {
+            // Two first loads raced to create the ledger; the other one won, which is all we need.
+        }
+    }
+
+    public sealed record Entry(int Attempt, long Rows);
+
+    /// <summary>The ledger row of this chunk of this job, locked until the transaction ends (so a concurrent load waits).</summary>
+    public static async Task<Entry?> FindAsync(NpgsqlConnection conn, Guid jobId, int chunk, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("select attempt, rows from sluice.load_ledger where job_id = $1 and chunk = $2 for update", conn)
+        {
+            Parameters = { new() { Value = jobId }, new() { Value = chunk } },
+        };
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct) ? new Entry(r.GetInt32(0), r.GetInt64(1)) : null;
+    }
+
+    /// <summary>
+    /// Writes this load's ledger row. A first load inserts and fails if another load of the same chunk committed first
+    /// (the unique key waits for it), so two workers can never both commit rows; a replay updates the row it replaced.
+    /// </summary>
+    public static async Task RecordAsync(NpgsqlConnection conn, Guid jobId, int chunk, int attempt, string target, long rows,
+        bool replacing, CancellationToken ct)
+    {
+        var sql = replacing
+            ? "update sluice.load_ledger set attempt = $3, target = $4, rows = $5, loaded_at = now() where job_id = $1 and chunk = $2"
+            : "insert into sluice.load_ledger (job_id, chunk, attempt, target, rows) values ($1, $2, $3, $4, $5) on conflict (job_id, chunk) do nothing";
+        await using var cmd = new NpgsqlCommand(sql, conn)
+        {
+            Parameters = { new() { Value = jobId }, new() { Value = chunk }, new() { Value = attempt }, new() { Value = target }, new() { Value = rows } },
+        };
+        if (await cmd.ExecuteNonQueryAsync(ct) != 1)
+            throw new Errors.SluiceException("load.concurrent",
+                $"job {jobId} chunk {chunk} was loaded by another worker while this one was loading; nothing from this worker is committed.",
+                transient: true);
+    }
+}

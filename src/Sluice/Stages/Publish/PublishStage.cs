@@ -1,0 +1,48 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Sluice.Errors;
+using Sluice.Stages.Download;
+
+namespace Sluice.Stages.Publish;
+
+/// <summary>
+/// Puts the source, the artifacts, the rejects and a job report into the output bucket under
+/// <c>{pipeline}/{jobId}/</c>. The job may succeed only if its counts reconcile: read = loaded + rejected + filtered.
+/// </summary>
+public sealed class PublishStage : IStage
+{
+    public string Name => "publish";
+
+    public async Task<StageResult> RunAsync(StageContext context, CancellationToken ct)
+    {
+        var job = context.Job;
+        var view = await context.ControlPlane.Jobs.GetViewAsync(job.Id, ct)
+                   ?? throw new SluiceException("job.missing", $"job {job.Id} disappeared from the control plane.");
+        var c = view.Counts;
+        if (!c.Reconciled)
+            throw new SluiceException("reconcile.mismatch",
+                $"counts do not reconcile: read {c.Read} ≠ loaded {c.Loaded} + rejected {c.Rejected} + filtered {c.Filtered}; " +
+                "the job cannot succeed. Replay from transform to recount.");
+
+        var bucket = context.Pipeline.OutputBucket;
+        var prefix = $"{context.Pipeline.Name}/{job.Id}/";
+        var published = new JsonArray();
+        async Task Put(string key, string file)
+        {
+            if (!File.Exists(file)) return;
+            await context.Buckets.PutFileAsync(bucket, prefix + key, file, ct);
+            published.Add(prefix + key);
+        }
+        var ws = context.Workspace.Path;
+        await Put("source/" + DownloadStage.SafeFileName(job.SourceKey), Path.Combine(ws, "download", DownloadStage.SafeFileName(job.SourceKey)));
+        await Put("artifacts/create.sql", Path.Combine(ws, "transform", "create.sql"));
+        await Put("artifacts/data.pgcopy", Path.Combine(ws, "transform", "data.pgcopy"));
+        await Put("rejects.csv", Path.Combine(ws, "transform", "rejects.csv"));
+
+        var report = JsonSerializer.Serialize(view with { Status = "succeeded" }, new JsonSerializerOptions { WriteIndented = true });
+        await context.Buckets.PutTextAsync(bucket, prefix + "report.json", report, ct);
+        published.Add(prefix + "report.json");
+        context.Info($"published {published.Count} objects to {bucket}/{prefix}");
+        return new StageResult(new JsonObject { ["bucket"] = bucket, ["prefix"] = prefix, ["objects"] = published });
+    }
+}

@@ -1,0 +1,26 @@
+using Sluice.Configuration;
+using Sluice.Control;
+using Sluice.Observability;
+using Sluice.Pipelines;
+using Sluice.Storage;
+
+namespace Sluice.Stages;
+
+/// <summary>Everything a stage may use while it runs one task of one job.</summary>
+public sealed class StageContext
+{
+    public required JobRecord Job { get; init; }
+    public required Pipeline Pipeline { get; init; }
+    public required ClaimedTask Task { get; init; }
+    public required JobWorkspace Workspace { get; init; }
+    public required FolderBuckets Buckets { get; init; }
+    public required ControlPlane ControlPlane { get; init; }
+    public required SluiceSettings Settings { get; init; }
+    public required JobLog Log { get; init; }
+    public required string WorkerId { get; init; }
+    /// <summary>Rows processed so far by a long stage (for progress displays); may be null.</summary>
+    public IProgress<long>? RowsProgress { get; init; }
+
+    public void Info(string message) => Log.Info(message, Job.Id, Task.Stage, WorkerId);
+    public void Warn(string message) => Log.Warn(message, Job.Id, Task.Stage, WorkerId);
+}

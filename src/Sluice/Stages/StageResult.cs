@@ -1,0 +1,10 @@
+using System.Text.Json.Nodes;
+using Sluice.Control;
+
+namespace Sluice.Stages;
+
+/// <summary>
+/// What a finished stage reports: its outputs (files with checksums, figures), reconciliation counts, and optionally
+/// a failure that ends the job although the stage itself completed (its outputs and counts are still recorded).
+/// </summary>
+public sealed record StageResult(JsonObject Outputs, JobCounts? Counts = null, StageFailure? Failure = null);

@@ -1,0 +1,55 @@
+using Sluice.Errors;
+
+namespace Sluice.Storage;
+
+/// <summary>
+/// Buckets as folders: bucket <c>inbox</c> is <c>{root}/inbox</c>, object <c>a/b.csv</c> is <c>{root}/inbox/a/b.csv</c>.
+/// Writes go to a hidden temporary file first and are renamed into place, so readers never see half an object.
+/// </summary>
+public sealed class FolderBuckets(string root)
+{
+    public string Root { get; } = Path.GetFullPath(root);
+
+    public string BucketPath(string bucket)
+    {
+        if (bucket.Length == 0 || bucket.Contains('/') || bucket.Contains('\\') || bucket is "." or ".." || bucket.Any(char.IsControl))
+            throw new SluiceException("bucket.invalid", $"bucket name '{ObjectKey.Printable(bucket)}' is not a plain folder name.");
+        return Path.Combine(Root, bucket);
+    }
+
+    /// <summary>The file behind an object; the key is validated and the result checked to stay inside the bucket.</summary>
+    public string ObjectPath(string bucket, string key)
+    {
+        var bucketPath = BucketPath(bucket);
+        var full = Path.GetFullPath(Path.Combine(bucketPath, ObjectKey.Validate(key)));
+        if (!full.StartsWith(bucketPath + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            throw new SluiceException("key.invalid", $"object key '{ObjectKey.Printable(key)}' leaves bucket '{bucket}'.");
+        return full;
+    }
+
+    /// <summary>Copies a local file into a bucket under a key (a hard link when both are on one file system).</summary>
+    public async Task<string> PutFileAsync(string bucket, string key, string sourceFile, CancellationToken ct)
+    {
+        var target = ObjectPath(bucket, key);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        var temp = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
+        if (!FileLinks.TryHardLink(sourceFile, temp))
+        {
+            await using var src = new FileStream(sourceFile, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+            await using var dst = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+            await src.CopyToAsync(dst, ct);
+        }
+        File.Move(temp, target, overwrite: true);
+        return target;
+    }
+
+    public async Task<string> PutTextAsync(string bucket, string key, string text, CancellationToken ct)
+    {
+        var target = ObjectPath(bucket, key);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        var temp = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
+        await File.WriteAllTextAsync(temp, text, ct);
+        File.Move(temp, target, overwrite: true);
+        return target;
+    }
+}

@@ -1,0 +1,30 @@
+using System.Globalization;
+using System.Security.Cryptography;
+
+namespace Sluice.Storage;
+
+/// <summary>
+/// A job's working folder, <c>{workspace}/{jobId}/{ddMMyyyyHHmmss}/</c>, shared by its stages (on a shared mount when
+/// workers run on several machines). Each stage writes under its own sub-folder.
+/// </summary>
+public sealed class JobWorkspace(string path)
+{
+    public string Path { get; } = path;
+
+    public static string PathFor(string root, Guid jobId, DateTime utcNow) =>
+        System.IO.Path.Combine(root, jobId.ToString(), utcNow.ToString("ddMMyyyyHHmmss", CultureInfo.InvariantCulture));
+
+    /// <summary>The folder a stage writes to, created on demand.</summary>
+    public string StageFolder(string stage)
+    {
+        var dir = System.IO.Path.Combine(Path, stage);
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    public static async Task<string> Sha256Async(string file, CancellationToken ct)
+    {
+        await using var fs = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+        return Convert.ToHexStringLower(await SHA256.HashDataAsync(fs, ct));
+    }
+}

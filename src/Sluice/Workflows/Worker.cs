@@ -1,0 +1,254 @@
+using Sluice.Configuration;
+using Sluice.Control;
+using Sluice.Errors;
+using Sluice.Observability;
+using Sluice.Pipelines;
+using Sluice.Stages;
+using Sluice.Storage;
+
+namespace Sluice.Workflows;
+
+/// <summary>
+/// One worker: claims a task, runs its stage outside any transaction while renewing the lease, then records the
+/// result and the next task in one fenced transaction. A worker that lost its lease commits nothing.
+/// </summary>
+public sealed class Worker(
+    string id,
+    ControlPlane controlPlane,
+    StageRegistry stages,
+    SluiceSettings settings,
+    WorkerOptions options,
+    TaskSignal signal,
+    JobLog log,
+    Action<Guid, string, long>? rowsProgress = null)
+{
+    public string Id { get; } = id;
+
+    /// <summary>Runs until <paramref name="stopClaiming"/>; a stage still running then gets the grace period, and is
+    /// handed back (released) when <paramref name="abort"/> fires.</summary>
+    public async Task RunAsync(CancellationToken stopClaiming, CancellationToken abort)
+    {
+        while (!stopClaiming.IsCancellationRequested)
+        {
+            ClaimedTask? task;
+            try
+            {
+                task = await controlPlane.Tasks.ClaimAsync(Id, options.Lease, options.OnlyJob, stopClaiming);
+            }
+            catch (OperationCanceledException) when (stopClaiming.IsCancellationRequested) { break; }
+            catch (Exception e) when (ErrorClassifier.Classify(e).Transient)
+            {
+                log.Warn($"cannot claim tasks ({e.Message}); retrying", workerId: Id);
+                await DelayQuietly(TimeSpan.FromSeconds(1), stopClaiming);
+                continue;
+            }
+            if (task is null)
+            {
+                try { await signal.WaitAsync(options.Poll, stopClaiming); }
+                catch (OperationCanceledException) { break; }
+                continue;
+            }
+            await RunTaskAsync(task, abort);
+        }
+    }
+
+    private async Task RunTaskAsync(ClaimedTask task, CancellationToken abort)
+    {
+        JobRecord? job = null;
+        try
+        {
+            job = await controlPlane.Jobs.GetAsync(task.JobId, abort) ?? throw new SluiceException("job.missing", $"job {task.JobId} not found");
+            var workflow = WorkflowDefinition.For(job.Workflow);
+            if (task.TookOver)
+                log.Warn($"took over {task.Stage} (try {task.Try}) from a worker whose lease expired", job.Id, task.Stage, Id);
+            if (task.Try > task.MaxTries)
+            {
+                await CommitFailureAsync(task, job, workflow, new SluiceException("stage.exhausted",
+                    $"stage {task.Stage} did not finish in {task.MaxTries} tries (its workers crashed or stalled); see the job's logs."), abort);
+                return;
+            }
+            var pipeline = PipelineLoader.Parse(job.PipelineYaml, job.PipelineFile);
+            await RunStageAsync(task, job, workflow, pipeline, abort);
+        }
+        catch (LeaseLostException)
+        {
+            log.Warn($"lost the lease on task {task.Id} ({task.Stage}); another worker owns it now, nothing from this run was committed",
+                job?.Id ?? task.JobId, task.Stage, Id);
+        }
+        catch (OperationCanceledException) when (abort.IsCancellationRequested)
+        {
+            await ReleaseQuietly(task);
+        }
+        catch (Exception e)
+        {
+            // Failures while preparing the stage (bad pipeline text, missing job) are the stage's failures too.
+            if (job is null) { log.Error($"task {task.Id}: {e.Message}", task.JobId, task.Stage, Id); return; }
+            await CommitFailureAsync(task, job, WorkflowDefinition.For(job.Workflow), ErrorClassifier.Classify(e), abort);
+        }
+    }
+
+    private async Task RunStageAsync(ClaimedTask task, JobRecord job, WorkflowDefinition workflow, Pipeline pipeline, CancellationToken abort)
+    {
+        var stage = stages.Get(task.Stage);
+        using var leaseLost = new CancellationTokenSource();
+        using var running = CancellationTokenSource.CreateLinkedTokenSource(abort, leaseLost.Token);
+        using var keeperStop = new CancellationTokenSource();
+        var keeper = KeepLeaseAsync(task, leaseLost, keeperStop.Token);
+        var context = new StageContext
+        {
+            Job = job, Pipeline = pipeline, Task = task, Workspace = new JobWorkspace(job.Workspace),
+            Buckets = new FolderBuckets(settings.BucketsRoot), ControlPlane = controlPlane, Settings = settings, Log = log, WorkerId = Id,
+            RowsProgress = rowsProgress is null ? null : new Progress<long>(n => rowsProgress(job.Id, task.Stage, n)),
+        };
+        log.Write(LogLevel.Debug, $"{task.Stage} started (try {task.Try}/{task.MaxTries})", job.Id, task.Stage, Id);
+        StageResult result;
+        try
+        {
+            result = await stage.RunAsync(context, running.Token);
+        }
+        catch (OperationCanceledException) when (leaseLost.IsCancellationRequested)
+        {
+            throw new LeaseLostException(task.Id);
+        }
+        finally
+        {
+            await keeperStop.CancelAsync();
+            await keeper;
+        }
+        if (leaseLost.IsCancellationRequested) throw new LeaseLostException(task.Id);
+        await CommitSuccessAsync(task, job, workflow, pipeline, result, abort);
+    }
+
+    private async Task CommitSuccessAsync(ClaimedTask task, JobRecord job, WorkflowDefinition workflow, Pipeline pipeline, StageResult result, CancellationToken ct)
+    {
+        var afterOutcome = workflow.IsAfterOutcome(task.Stage);
+        StageCommit commit;
+        if (result.Failure is { } failure)
+        {
+            commit = new StageCommit
+            {
+                TaskStatus = "done", StageStatus = "failed", ErrorCode = failure.Code, ErrorMessage = failure.Message,
+                Outputs = result.Outputs, Counts = result.Counts,
+                JobStatus = afterOutcome ? null : "failed", JobErrorCode = failure.Code, JobErrorMessage = failure.Message,
+                NextStage = afterOutcome ? null : WorkflowDefinition.NotifyStage,
+            };
+        }
+        else
+        {
+            var next = workflow.After(task.Stage);
+            commit = new StageCommit
+            {
+                TaskStatus = "done", StageStatus = "succeeded", Outputs = result.Outputs, Counts = result.Counts,
+                NextStage = next, NextMaxTries = pipeline.Retry.MaxAttempts, NextBackoff = pipeline.Retry.Backoff,
+                JobStatus = task.Stage == workflow.DecidingStage ? "succeeded" : null,
+            };
+        }
+        await CommitAsync(task, commit, ct);
+        log.Write(LogLevel.Debug, $"{task.Stage} {commit.StageStatus}", job.Id, task.Stage, Id);
+        if (commit.NextStage is not null) signal.Pulse();
+    }
+
+    private async Task CommitFailureAsync(ClaimedTask task, JobRecord job, WorkflowDefinition workflow, SluiceException error, CancellationToken ct)
+    {
+        if (error is LeaseLostException) throw error;
+        var afterOutcome = workflow.IsAfterOutcome(task.Stage);
+        StageCommit commit;
+        if (error.Transient && task.Try < task.MaxTries)
+        {
+            var wait = Backoff(task);
+            log.Warn($"{task.Stage} failed (try {task.Try}/{task.MaxTries}), retrying in {wait.TotalSeconds:0.#}s: {error.Code}: {error.Message}", job.Id, task.Stage, Id);
+            commit = new StageCommit
+            {
+                TaskStatus = "ready", StageStatus = "retrying", RetryAfter = wait, ErrorCode = error.Code, ErrorMessage = error.Message,
+            };
+        }
+        else
+        {
+            log.Error($"{task.Stage} failed: {error.Code}: {error.Message}", job.Id, task.Stage, Id);
+            commit = new StageCommit
+            {
+                TaskStatus = "failed", StageStatus = "failed", ErrorCode = error.Code, ErrorMessage = error.Message,
+                JobStatus = afterOutcome ? null : "failed", JobErrorCode = error.Code, JobErrorMessage = error.Message,
+                NextStage = afterOutcome ? null : WorkflowDefinition.NotifyStage, NextMaxTries = 3,
+            };
+        }
+        await CommitAsync(task, commit, ct);
+        if (commit.NextStage is not null) signal.Pulse();
+    }
+
+    /// <summary>Commits, retrying while the control plane is unreachable (e.g. restarting) for up to a lease period.</summary>
+    private async Task CommitAsync(ClaimedTask task, StageCommit commit, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + options.Lease;
+        var delay = TimeSpan.FromMilliseconds(200);
+        while (true)
+        {
+            try
+            {
+                await controlPlane.Tasks.CommitAsync(task, commit, CancellationToken.None);
+                return;
+            }
+            catch (Exception e) when (e is not LeaseLostException && ErrorClassifier.Classify(e).Transient && DateTime.UtcNow < deadline)
+            {
+                log.Warn($"cannot record the end of {task.Stage} yet ({e.Message}); retrying", task.JobId, task.Stage, Id);
+                await Task.Delay(delay, ct);
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5000));
+            }
+        }
+    }
+
+    /// <summary>Exponential backoff from the pipeline's base delay, with ±50% jitter so retries of many jobs spread out.</summary>
+    private static TimeSpan Backoff(ClaimedTask task)
+    {
+        var exp = task.Backoff.TotalMilliseconds * Math.Pow(2, Math.Min(task.Try - 1, 16));
+        return TimeSpan.FromMilliseconds(Math.Min(exp, 600_000) * (0.5 + Random.Shared.NextDouble()));
+    }
+
+    /// <summary>Renews the lease every third of its length; if renewal is refused, the stage is cancelled.</summary>
+    private async Task KeepLeaseAsync(ClaimedTask task, CancellationTokenSource leaseLost, CancellationToken stop)
+    {
+        var every = options.Lease / 3;
+        var lastRenewed = DateTime.UtcNow;
+        while (!stop.IsCancellationRequested)
+        {
+            try { await Task.Delay(every, stop); }
+            catch (OperationCanceledException) { return; }
+            try
+            {
+                if (await controlPlane.Tasks.RenewAsync(task, options.Lease, stop)) { lastRenewed = DateTime.UtcNow; continue; }
+                log.Warn($"lease on task {task.Id} was taken over; stopping {task.Stage}", task.JobId, task.Stage, Id);
+                await leaseLost.CancelAsync();
+                return;
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested) { return; }
+            catch (Exception e) when (ErrorClassifier.Classify(e).Transient)
+            {
+                // The database may be restarting; the lease is on its clock, so past its length we must assume it is lost.
+                if (DateTime.UtcNow - lastRenewed > options.Lease)
+                {
+                    log.Warn($"could not renew the lease on task {task.Id} for {options.Lease.TotalSeconds:0}s ({e.Message}); stopping {task.Stage}", task.JobId, task.Stage, Id);
+                    await leaseLost.CancelAsync();
+                    return;
+                }
+            }
+        }
+    }
+
+    private async Task ReleaseQuietly(ClaimedTask task)
+    {
+        try
+        {
+            await controlPlane.Tasks.ReleaseAsync(task, "the worker was stopped before the stage finished; handed back for another worker", CancellationToken.None);
+            log.Info($"handed {task.Stage} back to the queue (shutting down)", task.JobId, task.Stage, Id);
+        }
+        catch (Exception e)
+        {
+            log.Warn($"could not hand task {task.Id} back ({e.Message}); its lease will expire and another worker will take it", task.JobId, task.Stage, Id);
+        }
+    }
+
+    private static async Task DelayQuietly(TimeSpan delay, CancellationToken ct)
+    {
+        try { await Task.Delay(delay, ct); } catch (OperationCanceledException) { }
+    }
+}

@@ -1,0 +1,36 @@
+namespace Sluice.Workflows;
+
+/// <summary>
+/// A workflow is an ordered list of stages. The job's outcome is decided when <see cref="DecidingStage"/> ends;
+/// the stages after it (notify) report that outcome and run whether the job succeeded or failed.
+/// </summary>
+public sealed record WorkflowDefinition(string Name, IReadOnlyList<string> Stages, string DecidingStage)
+{
+    /// <summary>receive → download → transform → load → publish → notify.</summary>
+    public static readonly WorkflowDefinition Loader = new("load", ["receive", "download", "transform", "load", "publish", "notify"], "publish");
+
+    public const string NotifyStage = "notify";
+
+    public static WorkflowDefinition For(string name) => name switch
+    {
+        "load" => Loader,
+        _ => throw new Errors.SluiceException("workflow.unknown", $"workflow '{name}' is not available in this version of Sluice."),
+    };
+
+    /// <summary>The first stage a worker runs (receive is recorded by the trigger when the job is created).</summary>
+    public string FirstTaskStage => Stages[1];
+
+    public string? After(string stage)
+    {
+        var i = IndexOf(stage);
+        return i + 1 < Stages.Count ? Stages[i + 1] : null;
+    }
+
+    public bool IsAfterOutcome(string stage) => IndexOf(stage) > IndexOf(DecidingStage);
+
+    private int IndexOf(string stage)
+    {
+        for (var i = 0; i < Stages.Count; i++) if (Stages[i] == stage) return i;
+        throw new Errors.SluiceException("workflow.stage_unknown", $"stage '{stage}' is not part of workflow {Name}.");
+    }
+}
