@@ -9,6 +9,9 @@ public sealed record ColumnType(ColumnKind Kind, int? Length = null, int? Precis
     public static readonly ColumnType Text = new(ColumnKind.Text);
     public static readonly ColumnType BigInt = new(ColumnKind.BigInt);
 
+    /// <summary>Parses a type as a pipeline schema writes it; see <see cref="ColumnTypeParser"/>.</summary>
+    public static ColumnType Parse(string text) => ColumnTypeParser.Parse(text);
+
     /// <summary>The type as PostgreSQL DDL spells it, e.g. <c>numeric(14,2)</c>.</summary>
     public string ToSql() => Kind switch
     {

@@ -1,0 +1,136 @@
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+using YamlDotNet.RepresentationModel;
+
+namespace Sluice.Pipelines;
+
+/// <summary>
+/// Turns YAML text into the root mapping of one pipeline, reporting syntax errors and duplicate keys.
+/// </summary>
+/// <remarks>
+/// A first pass walks the parser's events: YamlStream reports a duplicate key without saying under which
+/// key it sits, and some malformed input (an unclosed flow list) surfaces as an exception without a
+/// position. Walking the events ourselves gives both a key path and the last good position.
+/// </remarks>
+internal static class YamlPipelineDocument
+{
+    public static YamlMappingNode? Load(string text, YamlNodeReader reader)
+    {
+        if (!Scan(text, reader)) return null;
+
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException e)
+        {
+            reader.Error(e.Start, "", $"invalid YAML: {e.Message}");
+            return null;
+        }
+
+        if (stream.Documents.Count == 0)
+        {
+            reader.Error(Mark.Empty, "", "file is empty; expected a pipeline (name, on, target...)");
+            return null;
+        }
+        if (stream.Documents.Count > 1)
+        {
+            reader.Error(stream.Documents[1].RootNode, "", $"one pipeline per file, found {stream.Documents.Count} documents separated by ---");
+            return null;
+        }
+        var root = stream.Documents[0].RootNode;
+        if (root is not YamlMappingNode mapping)
+        {
+            reader.Error(root, "", $"expected a pipeline mapping (name, on, target...), found {YamlNodeReader.Describe(root)}");
+            return null;
+        }
+        return mapping;
+    }
+
+    /// <summary>False when the text cannot be loaded: a syntax error or a duplicate key (both reported).</summary>
+    private static bool Scan(string text, YamlNodeReader reader)
+    {
+        var parser = new Parser(new StringReader(text));
+        var frames = new Stack<Frame>();
+        var lastGood = new Mark(1, 1, 1);
+        var duplicates = false;
+        try
+        {
+            while (parser.MoveNext())
+            {
+                var current = parser.Current!;
+                lastGood = current.End;
+                switch (current)
+                {
+                    case Scalar scalar when frames.TryPeek(out var top) && top.Keys is { } keys && top.ExpectingKey:
+                        var path = YamlNodeReader.Path(top.Path, scalar.Value);
+                        if (keys.TryGetValue(scalar.Value, out var first))
+                        {
+                            var what = top.Path == "schema" ? "column" : "key";
+                            reader.Error(scalar.Start, path, $"duplicate {what} {MessageText.Quote(scalar.Value)} (first at line {first.Line})");
+                            duplicates = true;
+                        }
+                        else
+                        {
+                            keys[scalar.Value] = scalar.Start;
+                        }
+                        top.CurrentKey = scalar.Value;
+                        top.ExpectingKey = false;
+                        break;
+                    case Scalar or AnchorAlias:
+                        Completed(frames);
+                        break;
+                    case MappingStart or SequenceStart:
+                        frames.Push(new Frame(ChildPath(frames), current is MappingStart));
+                        break;
+                    case MappingEnd or SequenceEnd:
+                        frames.Pop();
+                        Completed(frames);
+                        break;
+                }
+            }
+        }
+        catch (YamlException e)
+        {
+            reader.Error(e.Start, "", $"invalid YAML: {e.Message}");
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet throws this without a position on some unclosed flow collections.
+            reader.Error(lastGood, "", "invalid YAML: unexpected text after this point (an unclosed [ or { ?)");
+            return false;
+        }
+        return !duplicates;
+    }
+
+    private static string ChildPath(Stack<Frame> frames)
+    {
+        if (!frames.TryPeek(out var parent)) return "";
+        if (parent.Keys is null) return $"{parent.Path}[{parent.Index}]";
+        return parent.ExpectingKey ? parent.Path : YamlNodeReader.Path(parent.Path, parent.CurrentKey);
+    }
+
+    /// <summary>A node finished inside the top frame: a value was read, or a complex key.</summary>
+    private static void Completed(Stack<Frame> frames)
+    {
+        if (!frames.TryPeek(out var top)) return;
+        if (top.Keys is null)
+        {
+            top.Index++;
+            return;
+        }
+        if (top.ExpectingKey) top.CurrentKey = "?";
+        top.ExpectingKey = !top.ExpectingKey;
+    }
+
+    private sealed class Frame(string path, bool isMapping)
+    {
+        public string Path { get; } = path;
+        public Dictionary<string, Mark>? Keys { get; } = isMapping ? new(StringComparer.Ordinal) : null;
+        public bool ExpectingKey { get; set; } = true;
+        public string CurrentKey { get; set; } = "";
+        public int Index { get; set; }
+    }
+}
