@@ -46,9 +46,11 @@ public sealed class EmbeddedPostgres
     }.ConnectionString;
 
     /// <summary>Finds the server binaries; a missing installation is one clear sentence.</summary>
-    public static EmbeddedPostgres For(string home)
+    /// <param name="home">The SLUICE_HOME folder.</param>
+    /// <param name="binDirectory">The server binaries' folder; by default SLUICE_PG_BIN, then the installed versions.</param>
+    public static EmbeddedPostgres For(string home, string? binDirectory = null)
     {
-        var binDir = FindBinDirectory() ?? throw new SluiceException("postgres.not_installed",
+        var binDir = FindBinDirectory(binDirectory ?? Environment.GetEnvironmentVariable("SLUICE_PG_BIN")) ?? throw new SluiceException("postgres.not_installed",
             "PostgreSQL server binaries (initdb, pg_ctl, postgres) were not found: install PostgreSQL 13 or newer " +
             "(Debian: apt-get install postgresql), set SLUICE_PG_BIN to their folder, or set SLUICE_DATABASE_URL to use a running server.");
         string? runAs = null;
@@ -153,7 +155,8 @@ public sealed class EmbeddedPostgres
         if (_runAs is null) return;
         var r = ProcessRunner.RunAsync("chown", ["-R", _runAs, dir], null, CancellationToken.None).GetAwaiter().GetResult();
         if (r.ExitCode != 0) throw new SluiceException("postgres.chown", $"could not give {dir} to the '{_runAs}' OS user: {r.Output}");
-        File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
     /// <summary>
@@ -190,9 +193,9 @@ public sealed class EmbeddedPostgres
     private static string ShortHash(string text) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..12];
 
-    private static string? FindBinDirectory()
+    private static string? FindBinDirectory(string? configured)
     {
-        if (Environment.GetEnvironmentVariable("SLUICE_PG_BIN") is { Length: > 0 } configured)
+        if (configured is { Length: > 0 })
             return File.Exists(Path.Combine(configured, "pg_ctl")) ? configured : null;
         if (Directory.Exists("/usr/lib/postgresql"))
         {

@@ -1,0 +1,81 @@
+using Sluice.Control;
+using Sluice.Errors;
+using Sluice.Tests.Infrastructure;
+
+namespace Sluice.Tests.Control;
+
+public sealed class TaskQueueTests
+{
+    private static async Task<Guid> NewJobAsync(TestEnvironment env, string key = "k.csv")
+    {
+        var (id, created) = await env.ControlPlane.Jobs.CreateAsync(new NewJob("p", "load", "inbox", key, 1, new string('a', 64),
+            "name: p", "p.yaml", "test", "download", 3, TimeSpan.FromMilliseconds(100)), env.Settings.WorkspaceRoot, CancellationToken.None);
+        Assert.True(created);
+        return id;
+    }
+
+    [Fact]
+    public async Task A_task_is_claimed_by_one_worker_only()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        await NewJobAsync(env);
+
+        var claims = await Task.WhenAll(Enumerable.Range(0, 20).Select(i =>
+            env.ControlPlane.Tasks.ClaimAsync($"w{i}", TimeSpan.FromSeconds(30), null, CancellationToken.None)));
+
+        var claimed = Assert.Single(claims, c => c is not null);
+        Assert.Equal("download", claimed!.Stage);
+        Assert.Equal(1, claimed.Try);
+    }
+
+    [Fact]
+    public async Task A_worker_whose_lease_expired_and_was_taken_over_commits_nothing()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        var job = await NewJobAsync(env);
+        var first = await env.ControlPlane.Tasks.ClaimAsync("slow", TimeSpan.FromMilliseconds(1), null, CancellationToken.None);
+        Assert.NotNull(first);
+        // The lease runs on the database clock: wait there until it has passed, then let another worker take over.
+        await env.ScalarAsync<int>("select 1 from pg_sleep(0.05)");
+        var second = await env.ControlPlane.Tasks.ClaimAsync("fast", TimeSpan.FromSeconds(30), null, CancellationToken.None);
+        Assert.NotNull(second);
+        Assert.True(second!.TookOver);
+        Assert.Equal(2, second.Try);
+
+        var commit = new StageCommit { TaskStatus = "done", StageStatus = "succeeded", NextStage = "transform" };
+        await Assert.ThrowsAsync<LeaseLostException>(() => env.ControlPlane.Tasks.CommitAsync(first!, commit, CancellationToken.None));
+        Assert.False(await env.ControlPlane.Tasks.RenewAsync(first!, TimeSpan.FromSeconds(30), CancellationToken.None));
+        await env.ControlPlane.Tasks.CommitAsync(second, commit, CancellationToken.None);
+
+        Assert.Equal(1L, await env.ScalarAsync<long>("select count(*) from sluice.tasks where job_id = $1 and stage = 'transform'", job));
+        Assert.Equal("abandoned,succeeded", await env.ScalarAsync<string>(
+            "select string_agg(status, ',' order by id) from sluice.job_stages where job_id = $1 and name = 'download'", job));
+    }
+
+    [Fact]
+    public async Task A_task_scheduled_for_later_is_not_claimed_before_its_time()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        await NewJobAsync(env);
+        var task = (await env.ControlPlane.Tasks.ClaimAsync("w", TimeSpan.FromSeconds(30), null, CancellationToken.None))!;
+        await env.ControlPlane.Tasks.CommitAsync(task, new StageCommit
+        {
+            TaskStatus = "ready", StageStatus = "retrying", RetryAfter = TimeSpan.FromHours(1), ErrorCode = "io.error", ErrorMessage = "x",
+        }, CancellationToken.None);
+
+        Assert.Null(await env.ControlPlane.Tasks.ClaimAsync("w", TimeSpan.FromSeconds(30), null, CancellationToken.None));
+        Assert.Equal("retrying", await env.ScalarAsync<string>("select status from sluice.job_stages where name = 'download'"));
+    }
+
+    [Fact]
+    public async Task Migrations_applied_by_many_processes_at_once_apply_once()
+    {
+        var cs = await PostgresFixture.CreateDatabaseAsync();
+        var opens = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => ControlPlane.OpenAsync(cs, CancellationToken.None)));
+        foreach (var cp in opens) await cp.DisposeAsync();
+
+        await using var check = await ControlPlane.OpenAsync(cs, CancellationToken.None);
+        await using var cmd = check.DataSource.CreateCommand("select count(*) from sluice.schema_migrations");
+        Assert.Equal(1L, (long)(await cmd.ExecuteScalarAsync())!);
+    }
+}

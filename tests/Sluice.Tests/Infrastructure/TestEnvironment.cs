@@ -1,0 +1,113 @@
+using Npgsql;
+using Sluice.Configuration;
+using Sluice.Control;
+using Sluice.Hosting;
+using Sluice.Observability;
+using Sluice.Pipelines;
+using Sluice.Workflows;
+
+namespace Sluice.Tests.Infrastructure;
+
+/// <summary>
+/// A Sluice installation of a test's own: a temporary SLUICE_HOME with buckets, workspace and pipelines folders,
+/// and a fresh database on the shared test PostgreSQL as control plane and target.
+/// </summary>
+public sealed class TestEnvironment : IAsyncDisposable
+{
+    private readonly List<SluiceHost> _hosts = [];
+
+    private TestEnvironment(string home, string connectionString, ControlPlane controlPlane)
+    {
+        Home = home;
+        ConnectionString = connectionString;
+        ControlPlane = controlPlane;
+        Settings = new SluiceSettings
+        {
+            Home = home,
+            DatabaseUrl = connectionString,
+            PipelinesDirectory = Path.Combine(home, "pipelines"),
+            BucketsRoot = Path.Combine(home, "buckets"),
+            WorkspaceRoot = Path.Combine(home, "workspace"),
+            Lease = TimeSpan.FromSeconds(10),
+            Settle = TimeSpan.FromMilliseconds(200),
+        };
+        Directory.CreateDirectory(Settings.PipelinesDirectory);
+    }
+
+    public string Home { get; }
+    public string ConnectionString { get; }
+    public ControlPlane ControlPlane { get; }
+    public SluiceSettings Settings { get; private set; }
+
+    public static async Task<TestEnvironment> CreateAsync()
+    {
+        var cs = await PostgresFixture.CreateDatabaseAsync();
+        var home = Path.Combine(Path.GetTempPath(), "sluice-test-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(home);
+        var cp = await ControlPlane.OpenAsync(cs, CancellationToken.None);
+        return new TestEnvironment(home, cs, cp);
+    }
+
+    public void WithSettings(Func<SluiceSettings, SluiceSettings> change) => Settings = change(Settings);
+
+    public string WritePipeline(string fileName, string yaml)
+    {
+        var path = Path.Combine(Settings.PipelinesDirectory, fileName);
+        File.WriteAllText(path, yaml);
+        return path;
+    }
+
+    public PipelineCatalog Catalog() => PipelineLoader.LoadDirectory(Settings.PipelinesDirectory);
+
+    /// <summary>Starts the serve machinery in this process: folder trigger (optional) and workers.</summary>
+    public SluiceHost StartHost(int workers = 2, bool watch = true)
+    {
+        var host = SluiceHost.Create(ControlPlane, Settings, Catalog(), new JobLog(null, LogLevel.Error, json: false, TextWriter.Null));
+        host.Start(new WorkerOptions { Workers = workers, Lease = Settings.Lease, Poll = TimeSpan.FromMilliseconds(200) }, watch);
+        _hosts.Add(host);
+        return host;
+    }
+
+    /// <summary>Writes a file into a bucket atomically (written beside it, then renamed in).</summary>
+    public string Drop(string bucket, string key, string content)
+    {
+        var path = Path.Combine(Settings.BucketsRoot, bucket, key);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temp = Path.Combine(Home, Guid.NewGuid().ToString("N"));
+        File.WriteAllText(temp, content);
+        File.Move(temp, path);
+        return path;
+    }
+
+    /// <summary>Waits (polling the control plane, with a deadline) until <paramref name="count"/> jobs exist and have all ended.</summary>
+    public async Task<IReadOnlyList<JobView>> WaitForJobsAsync(int count, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(90));
+        while (true)
+        {
+            var jobs = await ControlPlane.Jobs.ListAsync(null, null, 10_000, cts.Token);
+            if (jobs.Count >= count)
+            {
+                await JobWaiter.WaitAsync(ControlPlane, jobs.Select(j => j.Id).ToArray(), TimeSpan.FromMilliseconds(50), cts.Token);
+                return await ControlPlane.Jobs.ListAsync(null, null, 10_000, cts.Token);
+            }
+            await Task.Delay(50, cts.Token);
+        }
+    }
+
+    public async Task<T> ScalarAsync<T>(string sql, params object[] args)
+    {
+        await using var conn = new NpgsqlConnection(ConnectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        foreach (var a in args) cmd.Parameters.Add(new NpgsqlParameter { Value = a });
+        return (T)Convert.ChangeType((await cmd.ExecuteScalarAsync())!, typeof(T), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var h in _hosts) await h.DisposeAsync();
+        await ControlPlane.DisposeAsync();
+        try { Directory.Delete(Home, recursive: true); } catch (IOException) { }
+    }
+}

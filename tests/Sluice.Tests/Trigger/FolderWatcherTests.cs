@@ -1,0 +1,74 @@
+using System.Collections.Concurrent;
+using Sluice.Observability;
+using Sluice.Storage;
+using Sluice.Trigger;
+
+namespace Sluice.Tests.Trigger;
+
+public sealed class FolderWatcherTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "sluice-watch-" + Guid.NewGuid().ToString("N")[..8]);
+    private readonly ConcurrentQueue<Arrival> _arrivals = new();
+
+    private FolderWatcher Watcher(TimeSpan settle) => new(new FolderBuckets(_root), ["inbox"], settle,
+        (a, _) => { _arrivals.Enqueue(a); return Task.CompletedTask; }, new JobLog(null, LogLevel.Error, false, TextWriter.Null));
+
+    [Fact]
+    public async Task A_file_still_open_for_writing_is_not_picked_up_until_it_is_closed()
+    {
+        Directory.CreateDirectory(Path.Combine(_root, "inbox"));
+        var path = Path.Combine(_root, "inbox", "big.csv");
+        await using var watcher = Watcher(TimeSpan.Zero);
+        var writer = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read);
+        await writer.WriteAsync("a,b\n1,2\n"u8.ToArray());
+        await writer.FlushAsync();
+
+        // Size and time are stable and the settle interval is zero: only the open writer keeps the file back.
+        for (var i = 0; i < 3; i++) await watcher.ScanOnceAsync(CancellationToken.None);
+        Assert.Empty(_arrivals);
+
+        await writer.WriteAsync("3,4\n"u8.ToArray());
+        await writer.DisposeAsync();
+        for (var i = 0; i < 3 && _arrivals.IsEmpty; i++) await watcher.ScanOnceAsync(CancellationToken.None);
+
+        var arrival = Assert.Single(_arrivals);
+        Assert.Equal("big.csv", arrival.Key);
+        Assert.Equal(12, arrival.Size);
+        Assert.Equal(await JobWorkspace.Sha256Async(path, CancellationToken.None), arrival.Sha256);
+    }
+
+    [Fact]
+    public async Task A_growing_file_waits_for_the_settle_interval()
+    {
+        Directory.CreateDirectory(Path.Combine(_root, "inbox", "sub"));
+        var path = Path.Combine(_root, "inbox", "sub", "f.csv");
+        await using var watcher = Watcher(TimeSpan.FromHours(1));
+        await File.WriteAllTextAsync(path, "a\n1\n");
+        await watcher.ScanOnceAsync(CancellationToken.None);
+        await File.AppendAllTextAsync(path, "2\n");
+        await watcher.ScanOnceAsync(CancellationToken.None);
+        await watcher.ScanOnceAsync(CancellationToken.None);
+
+        Assert.Empty(_arrivals);
+    }
+
+    [Fact]
+    public async Task Hidden_temporary_and_partial_files_are_ignored_and_keys_use_forward_slashes()
+    {
+        Directory.CreateDirectory(Path.Combine(_root, "inbox", "a", "b"));
+        await File.WriteAllTextAsync(Path.Combine(_root, "inbox", ".hidden.csv"), "x");
+        await File.WriteAllTextAsync(Path.Combine(_root, "inbox", "upload.csv.tmp"), "x");
+        await File.WriteAllTextAsync(Path.Combine(_root, "inbox", "upload.csv.part"), "x");
+        await File.WriteAllTextAsync(Path.Combine(_root, "inbox", "a", "b", "real.csv"), "x");
+        await using var watcher = Watcher(TimeSpan.Zero);
+
+        for (var i = 0; i < 3; i++) await watcher.ScanOnceAsync(CancellationToken.None);
+
+        Assert.Equal(["a/b/real.csv"], _arrivals.Select(a => a.Key));
+    }
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
+    }
+}
