@@ -82,7 +82,8 @@ internal static class YamlPipelineDocument
                         Completed(frames);
                         break;
                     case MappingStart or SequenceStart:
-                        frames.Push(new Frame(ChildPath(frames), current is MappingStart));
+                        var flow = current is MappingStart { Style: MappingStyle.Flow } or SequenceStart { Style: SequenceStyle.Flow };
+                        frames.Push(new Frame(ChildPath(frames), current is MappingStart, flow ? current.Start : null));
                         break;
                     case MappingEnd or SequenceEnd:
                         frames.Pop();
@@ -98,8 +99,13 @@ internal static class YamlPipelineDocument
         }
         catch (InvalidOperationException)
         {
-            // YamlDotNet throws this without a position on some unclosed flow collections.
-            reader.Error(lastGood, "", "invalid YAML: unexpected text after this point (an unclosed [ or { ?)");
+            // YamlDotNet throws this without a position on some unclosed flow collections ("{ a: 1"
+            // then a new line): point at the innermost '{' or '[' still open, the likely culprit.
+            var open = frames.FirstOrDefault(f => f.FlowStart is not null);
+            if (open is not null)
+                reader.Error(open.FlowStart!.Value, open.Path, $"invalid YAML: this '{(open.Keys is null ? '[' : '{')}' is never closed");
+            else
+                reader.Error(lastGood, "", "invalid YAML: unexpected text after this point");
             return false;
         }
         return !duplicates;
@@ -125,9 +131,10 @@ internal static class YamlPipelineDocument
         top.ExpectingKey = !top.ExpectingKey;
     }
 
-    private sealed class Frame(string path, bool isMapping)
+    private sealed class Frame(string path, bool isMapping, Mark? flowStart)
     {
         public string Path { get; } = path;
+        public Mark? FlowStart { get; } = flowStart;
         public Dictionary<string, Mark>? Keys { get; } = isMapping ? new(StringComparer.Ordinal) : null;
         public bool ExpectingKey { get; set; } = true;
         public string CurrentKey { get; set; } = "";
