@@ -11,6 +11,7 @@ var root = new RootCommand("""
     """);
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(RunCommand.Create());
+root.Subcommands.Add(ReplayCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(WorkerCommand.Create());
 root.Subcommands.Add(JobsCommand.Create());

@@ -11,7 +11,7 @@ namespace Sluice.Control;
 public sealed class TaskQueue(NpgsqlDataSource db)
 {
     /// <summary>Claims one runnable task (optionally of one job) and records its stage as running; null when none is due.</summary>
-    public async Task<ClaimedTask?> ClaimAsync(string workerId, TimeSpan lease, Guid? onlyJob, CancellationToken ct)
+    public async Task<ClaimedTask?> ClaimAsync(string workerId, TimeSpan lease, IReadOnlyList<Guid>? onlyJobs, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
@@ -20,7 +20,7 @@ public sealed class TaskQueue(NpgsqlDataSource db)
         {
             claim.Parameters.Add(new() { Value = workerId });
             claim.Parameters.Add(new() { Value = (long)lease.TotalMilliseconds });
-            claim.Parameters.Add(new() { Value = (object?)onlyJob ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+            claim.Parameters.Add(new() { Value = (object?)onlyJobs?.ToArray() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
             await using var r = await claim.ExecuteReaderAsync(ct);
             if (!await r.ReadAsync(ct)) return null;
             id = r.GetInt64(0); jobId = r.GetGuid(1); attempt = r.GetInt32(2); stage = r.GetString(3);

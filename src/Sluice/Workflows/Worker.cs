@@ -33,7 +33,7 @@ public sealed class Worker(
             ClaimedTask? task;
             try
             {
-                task = await controlPlane.Tasks.ClaimAsync(Id, options.Lease, options.OnlyJob, stopClaiming);
+                task = await controlPlane.Tasks.ClaimAsync(Id, options.Lease, options.OnlyJobs, stopClaiming);
             }
             catch (OperationCanceledException) when (stopClaiming.IsCancellationRequested) { break; }
             catch (Exception e) when (ErrorClassifier.Classify(e).Transient)
@@ -129,8 +129,8 @@ public sealed class Worker(
             {
                 TaskStatus = "done", StageStatus = "failed", ErrorCode = failure.Code, ErrorMessage = failure.Message,
                 Outputs = result.Outputs, Counts = result.Counts,
-                JobStatus = afterOutcome ? null : "failed", JobErrorCode = failure.Code, JobErrorMessage = failure.Message,
-                NextStage = afterOutcome ? null : WorkflowDefinition.NotifyStage,
+                JobStatus = afterOutcome || job.Status == "failed" ? null : "failed", JobErrorCode = failure.Code, JobErrorMessage = failure.Message,
+                NextStage = afterOutcome ? null : workflow.AfterFailureOf(task.Stage), NextMaxTries = pipeline.Retry.MaxAttempts,
             };
         }
         else
@@ -140,7 +140,8 @@ public sealed class Worker(
             {
                 TaskStatus = "done", StageStatus = "succeeded", Outputs = result.Outputs, Counts = result.Counts,
                 NextStage = next, NextMaxTries = pipeline.Retry.MaxAttempts, NextBackoff = pipeline.Retry.Backoff,
-                JobStatus = task.Stage == workflow.DecidingStage ? "succeeded" : null,
+                // A failed job still runs publish (its rejects and report) but stays failed.
+                JobStatus = task.Stage == workflow.DecidingStage && job.Status != "failed" ? "succeeded" : null,
             };
         }
         await CommitAsync(task, commit, ct);
@@ -168,8 +169,8 @@ public sealed class Worker(
             commit = new StageCommit
             {
                 TaskStatus = "failed", StageStatus = "failed", ErrorCode = error.Code, ErrorMessage = error.Message,
-                JobStatus = afterOutcome ? null : "failed", JobErrorCode = error.Code, JobErrorMessage = error.Message,
-                NextStage = afterOutcome ? null : WorkflowDefinition.NotifyStage, NextMaxTries = 3,
+                JobStatus = afterOutcome || job.Status == "failed" ? null : "failed", JobErrorCode = error.Code, JobErrorMessage = error.Message,
+                NextStage = afterOutcome ? null : workflow.AfterFailureOf(task.Stage), NextMaxTries = 3,
             };
         }
         await CommitAsync(task, commit, ct);

@@ -10,8 +10,8 @@ public sealed record WorkerOptions
     public TimeSpan Poll { get; init; } = TimeSpan.FromSeconds(1);
     /// <summary>On shutdown, running stages get this long to finish before their tasks are handed back.</summary>
     public TimeSpan Grace { get; init; } = TimeSpan.FromSeconds(20);
-    /// <summary>Only claim tasks of this job (used by <c>sluice run</c>).</summary>
-    public Guid? OnlyJob { get; init; }
+    /// <summary>Only claim tasks of these jobs (used by <c>sluice run</c> and <c>replay</c>); null means any job.</summary>
+    public IReadOnlyList<Guid>? OnlyJobs { get; init; }
     /// <summary>A name for this process in worker ids (host:pid by default).</summary>
     public string ProcessName { get; init; } = $"{Environment.MachineName}:{Environment.ProcessId}";
 }

@@ -26,6 +26,14 @@ public sealed record WorkflowDefinition(string Name, IReadOnlyList<string> Stage
         return i + 1 < Stages.Count ? Stages[i + 1] : null;
     }
 
+    /// <summary>
+    /// What runs after <paramref name="stage"/> failed the job: the deciding stage (publish), so the rejects and the
+    /// job report still reach the output bucket, unless the failure came from it or before anything was downloaded;
+    /// then straight to notify.
+    /// </summary>
+    public string AfterFailureOf(string stage) =>
+        IndexOf(stage) > IndexOf(Stages[1]) && IndexOf(stage) < IndexOf(DecidingStage) ? DecidingStage : NotifyStage;
+
     public bool IsAfterOutcome(string stage) => IndexOf(stage) > IndexOf(DecidingStage);
 
     private int IndexOf(string stage)

@@ -112,10 +112,15 @@ public sealed class LoaderWorkflowTests
         Assert.Equal("failed", job.Status);
         Assert.Equal("rejects.threshold", job.Error!.Code);
         Assert.Contains("1 of 2 rows were rejected", job.Error.Message);
-        Assert.Equal(["receive", "download", "transform", "notify"], job.Stages.Select(s => s.Name));
+        Assert.Equal(["receive", "download", "transform", "publish", "notify"], job.Stages.Select(s => s.Name));
         Assert.Equal(0L, await env.ScalarAsync<long>("select count(*) from information_schema.tables where table_name = 'payments'"));
         var rejects = await File.ReadAllTextAsync(Path.Combine(job.Workspace, "transform", "rejects.csv"));
         Assert.Contains("3,amount,", rejects);
+        // A failed job still publishes its rejects and its report, which says it failed.
+        var published = Path.Combine(env.Settings.BucketsRoot, "processed", "payments", job.Id.ToString());
+        Assert.Equal(rejects, await File.ReadAllTextAsync(Path.Combine(published, "rejects.csv")));
+        Assert.Contains("\"status\": \"failed\"", await File.ReadAllTextAsync(Path.Combine(published, "report.json")));
+        Assert.False(File.Exists(Path.Combine(published, "artifacts", "data.pgcopy")));
     }
 
     [Fact]

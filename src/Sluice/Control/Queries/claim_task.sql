@@ -1,11 +1,11 @@
 -- Claim the next runnable task: a ready one whose time has come, or a running one whose lease expired
 -- (its worker died or stalled). SKIP LOCKED lets many workers claim at once without waiting on each other.
--- $1 worker id, $2 lease in milliseconds, $3 only this job (or null for any).
+-- $1 worker id, $2 lease in milliseconds, $3 only these jobs (or null for any).
 with next as (
     select id, status as old_status, stage_row_id as old_stage_row_id
     from sluice.tasks
     where ((status = 'ready' and run_after <= now()) or (status = 'running' and lease_expires_at < now()))
-      and ($3::uuid is null or job_id = $3::uuid)
+      and ($3::uuid[] is null or job_id = any($3::uuid[]))
     order by run_after, id
     limit 1
     for update skip locked

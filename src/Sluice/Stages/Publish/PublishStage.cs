@@ -8,6 +8,7 @@ namespace Sluice.Stages.Publish;
 /// <summary>
 /// Puts the source, the artifacts, the rejects and a job report into the output bucket under
 /// <c>{pipeline}/{jobId}/</c>. The job may succeed only if its counts reconcile: read = loaded + rejected + filtered.
+/// It also runs for a job that already failed, so that its rejects and report are published all the same.
 /// </summary>
 public sealed class PublishStage : IStage
 {
@@ -19,7 +20,8 @@ public sealed class PublishStage : IStage
         var view = await context.ControlPlane.Jobs.GetViewAsync(job.Id, ct)
                    ?? throw new SluiceException("job.missing", $"job {job.Id} disappeared from the control plane.");
         var c = view.Counts;
-        if (!c.Reconciled)
+        var failed = view.Status == "failed";
+        if (!failed && !c.Reconciled)
             throw new SluiceException("reconcile.mismatch",
                 $"counts do not reconcile: read {c.Read} ≠ loaded {c.Loaded} + rejected {c.Rejected} + filtered {c.Filtered}; " +
                 "the job cannot succeed. Replay from transform to recount.");
@@ -36,10 +38,11 @@ public sealed class PublishStage : IStage
         var ws = context.Workspace.Path;
         await Put("source/" + DownloadStage.SafeFileName(job.SourceKey), Path.Combine(ws, "download", DownloadStage.SafeFileName(job.SourceKey)));
         await Put("artifacts/create.sql", Path.Combine(ws, "transform", "create.sql"));
-        await Put("artifacts/data.pgcopy", Path.Combine(ws, "transform", "data.pgcopy"));
+        if (!failed) await Put("artifacts/data.pgcopy", Path.Combine(ws, "transform", "data.pgcopy"));
         await Put("rejects.csv", Path.Combine(ws, "transform", "rejects.csv"));
 
-        var report = JsonSerializer.Serialize(view with { Status = "succeeded" }, new JsonSerializerOptions { WriteIndented = true });
+        // The report shows the outcome this stage decides: succeeded, unless the job already failed.
+        var report = JsonSerializer.Serialize(failed ? view : view with { Status = "succeeded" }, new JsonSerializerOptions { WriteIndented = true });
         await context.Buckets.PutTextAsync(bucket, prefix + "report.json", report, ct);
         published.Add(prefix + "report.json");
         context.Info($"published {published.Count} objects to {bucket}/{prefix}");

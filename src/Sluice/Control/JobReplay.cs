@@ -1,0 +1,95 @@
+using System.Text.Json.Nodes;
+using Npgsql;
+using Sluice.Errors;
+using Sluice.Pipelines;
+using Sluice.Storage;
+using Sluice.Workflows;
+
+namespace Sluice.Control;
+
+/// <summary>
+/// Replays an ended job from a chosen stage as a new attempt. The outputs of the stages before it are reused only
+/// after their checksums are verified against what those stages recorded; the pipeline is read again from its file,
+/// so a replay picks up a corrected definition.
+/// </summary>
+public sealed class JobReplay(ControlPlane controlPlane)
+{
+    /// <summary>Which recorded outputs each stage leaves for the stages after it (stage → output names with files).</summary>
+    private static readonly Dictionary<string, string[]> FileOutputs = new()
+    {
+        ["download"] = ["file"],
+        ["transform"] = ["data", "ddl", "rejects"],
+    };
+
+    public async Task<int> ReplayAsync(Guid jobId, string fromStage, string? reason, string requestedBy, CancellationToken ct)
+    {
+        var job = await controlPlane.Jobs.GetAsync(jobId, ct) ?? throw new SluiceException("job.not_found", $"job {jobId} not found.");
+        var workflow = WorkflowDefinition.For(job.Workflow);
+        if (fromStage == "receive" || !workflow.Stages.Contains(fromStage))
+            throw new SluiceException("replay.stage", $"cannot replay job {jobId} from '{fromStage}': choose one of {string.Join(", ", workflow.Stages.Skip(1))}.");
+
+        await VerifyEarlierOutputsAsync(job, workflow, fromStage, ct);
+
+        if (!File.Exists(job.PipelineFile))
+            throw new SluiceException("replay.pipeline_missing",
+                $"pipeline file {job.PipelineFile} of job {jobId} no longer exists; restore it to replay (replays use the current definition).");
+        var yaml = await File.ReadAllTextAsync(job.PipelineFile, ct);
+        var pipeline = PipelineLoader.Parse(yaml, job.PipelineFile);
+
+        await using var cmd = controlPlane.DataSource.CreateCommand(SqlQueries.Get("replay_job"));
+        cmd.Parameters.Add(new NpgsqlParameter { Value = jobId });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = fromStage });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)reason ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = requestedBy });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = yaml });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = pipeline.Retry.MaxAttempts });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (int)pipeline.Retry.Backoff.TotalMilliseconds });
+        var attempt = await cmd.ExecuteScalarAsync(ct);
+        return attempt is int a ? a : throw new SluiceException("replay.active",
+            $"job {jobId} is {job.Status} and still has work queued or running; wait for it to end, then replay.");
+    }
+
+    /// <summary>Jobs that failed, optionally of one pipeline and since a time: candidates for a bulk replay.</summary>
+    public async Task<IReadOnlyList<(Guid Id, string FailedStage)>> FailedJobsAsync(string? pipeline, DateTime? since, CancellationToken ct)
+    {
+        await using var cmd = controlPlane.DataSource.CreateCommand("""
+            select j.id, coalesce((select s.name from sluice.job_stages s where s.job_id = j.id and s.attempt = j.attempt
+                                   and s.status = 'failed' and s.name <> 'notify' order by s.id desc limit 1), 'download')
+            from sluice.jobs j
+            where j.status = 'failed' and ($1::text is null or j.pipeline = $1) and ($2::timestamptz is null or j.created_at >= $2)
+              and not exists (select 1 from sluice.tasks t where t.job_id = j.id and t.status in ('ready', 'running'))
+            order by j.id
+            """);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)pipeline ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)since ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        var list = new List<(Guid, string)>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) list.Add((r.GetGuid(0), r.GetString(1)));
+        return list;
+    }
+
+    private async Task VerifyEarlierOutputsAsync(JobRecord job, WorkflowDefinition workflow, string fromStage, CancellationToken ct)
+    {
+        var view = await controlPlane.Jobs.GetViewAsync(job.Id, ct) ?? throw new SluiceException("job.not_found", $"job {job.Id} not found.");
+        foreach (var stage in workflow.Stages.TakeWhile(s => s != fromStage))
+        {
+            if (!FileOutputs.TryGetValue(stage, out var names)) continue;
+            var run = view.Stages.LastOrDefault(s => s.Name == stage && s.Status == "succeeded")
+                      ?? view.Stages.LastOrDefault(s => s.Name == stage && s.Status == "failed" && s.Outputs is not null);
+            if (run?.Outputs is not JsonObject outputs)
+                throw MustRerun(job, stage, fromStage, $"stage {stage} never completed");
+            foreach (var name in names)
+            {
+                if (outputs[name] is not JsonObject file || file["path"]?.GetValue<string>() is not { } path || file["sha256"]?.GetValue<string>() is not { } sha)
+                    throw MustRerun(job, stage, fromStage, $"stage {stage} recorded no '{name}' output");
+                if (!File.Exists(path))
+                    throw MustRerun(job, stage, fromStage, $"{path} is missing");
+                if (await JobWorkspace.Sha256Async(path, ct) != sha)
+                    throw MustRerun(job, stage, fromStage, $"{path} changed since stage {stage} wrote it");
+            }
+        }
+    }
+
+    private static SluiceException MustRerun(JobRecord job, string stage, string from, string why) =>
+        new("replay.outputs", $"cannot replay job {job.Id} from {from}: {why}; replay from {stage} (./sluice replay {job.Id} --from {stage}).");
+}

@@ -1,0 +1,26 @@
+-- Start a new attempt of an ended job from a given stage: the job is queued again, the attempt recorded with
+-- who, why and from where, and the first task of the attempt queued. Nothing happens if the job is still active.
+-- $1 job id, $2 from stage, $3 reason, $4 requested by, $5 pipeline yaml (current definition), $6 max tries, $7 backoff ms
+with job as (
+    update sluice.jobs j
+    set attempt = j.attempt + 1, status = 'queued', error_code = null, error_message = null, finished_at = null,
+        started_at = null, updated_at = now(), pipeline_yaml = $5,
+        rows_loaded = case when $2 in ('download', 'transform', 'load') then null else rows_loaded end,
+        rows_read = case when $2 in ('download', 'transform') then null else rows_read end,
+        rows_rejected = case when $2 in ('download', 'transform') then null else rows_rejected end,
+        rows_filtered = case when $2 in ('download', 'transform') then null else rows_filtered end
+    where j.id = $1 and j.status in ('succeeded', 'failed')
+      and not exists (select 1 from sluice.tasks t where t.job_id = j.id and t.status in ('ready', 'running'))
+    returning j.id, j.attempt, j.pipeline
+), attempt as (
+    insert into sluice.job_attempts (job_id, attempt, from_stage, reason, requested_by)
+    select id, attempt, $2, $3, $4 from job
+), task as (
+    insert into sluice.tasks (job_id, attempt, stage, max_tries, backoff_ms)
+    select id, attempt, $2, $6, $7 from job
+), event as (
+    insert into sluice.events (job_id, type, payload)
+    select id, 'job.replayed', jsonb_build_object('job_id', id, 'pipeline', pipeline, 'attempt', attempt, 'from_stage', $2,
+           'reason', $3, 'requested_by', $4) from job
+)
+select attempt from job

@@ -1,0 +1,86 @@
+using Sluice.Control;
+using Sluice.Errors;
+using Sluice.Samples;
+using Sluice.Tests.Infrastructure;
+
+namespace Sluice.Tests.Workflows;
+
+public sealed class ReplayTests
+{
+    private static async Task<JobView> LoadOneAsync(TestEnvironment env, int rows = 500)
+    {
+        var file = Path.Combine(env.Home, "p.csv");
+        PaymentsCsv.Write(file, rows, seed: 5);
+        env.Drop("inbox", "payments/replay.csv", File.ReadAllText(file));
+        return Assert.Single(await env.WaitForJobsAsync(1));
+    }
+
+    private static async Task<JobView> WaitForAttemptAsync(TestEnvironment env, Guid id)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        await JobWaiter.WaitAsync(env.ControlPlane, [id], TimeSpan.FromMilliseconds(50), cts.Token);
+        return (await env.ControlPlane.Jobs.GetViewAsync(id, cts.Token))!;
+    }
+
+    [Fact]
+    public async Task Replaying_from_load_twice_leaves_every_row_exactly_once()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml());
+        env.StartHost();
+        var job = await LoadOneAsync(env);
+        var sum = await env.ScalarAsync<string>("select sum(amount)::text from public.payments");
+        var replay = new JobReplay(env.ControlPlane);
+
+        Assert.Equal(2, await replay.ReplayAsync(job.Id, "load", "first replay", "test", CancellationToken.None));
+        var second = await WaitForAttemptAsync(env, job.Id);
+        Assert.Equal(3, await replay.ReplayAsync(job.Id, "load", "second replay", "test", CancellationToken.None));
+        var third = await WaitForAttemptAsync(env, job.Id);
+
+        Assert.Equal(("succeeded", "succeeded"), (second.Status, third.Status));
+        Assert.Equal(500L, await env.ScalarAsync<long>("select count(*) from public.payments"));
+        Assert.Equal(sum, await env.ScalarAsync<string>("select sum(amount)::text from public.payments"));
+        Assert.Equal(3, third.Attempt);
+        Assert.Equal(["receive", "load", "load"], third.Attempts.Select(a => a.FromStage));
+        Assert.Equal("second replay", third.Attempts[2].Reason);
+        Assert.Equal(3, await env.ScalarAsync<int>("select attempt from sluice.load_ledger where job_id = $1", job.Id));
+        Assert.Equal(500L, third.Counts.Loaded);
+        Assert.True(third.Counts.Reconciled);
+    }
+
+    [Fact]
+    public async Task Replaying_from_transform_after_a_schema_change_loads_the_new_shape()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml(table: "public.p1"));
+        env.StartHost();
+        var job = await LoadOneAsync(env, rows: 50);
+        Assert.Equal("text", await env.ScalarAsync<string>("select data_type from information_schema.columns where table_name = 'p1' and column_name = 'status'"));
+
+        // The corrected pipeline writes to a new table where status is varchar(10).
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml(table: "public.p2", schema: PaymentsCsv.PipelineSchema.Replace("status: text", "status: varchar(10)")));
+        await new JobReplay(env.ControlPlane).ReplayAsync(job.Id, "transform", "schema fix", "test", CancellationToken.None);
+        var replayed = await WaitForAttemptAsync(env, job.Id);
+
+        Assert.Equal("succeeded", replayed.Status);
+        Assert.Equal("character varying", await env.ScalarAsync<string>("select data_type from information_schema.columns where table_name = 'p2' and column_name = 'status'"));
+        Assert.Equal(50L, await env.ScalarAsync<long>("select count(*) from public.p2"));
+    }
+
+    [Fact]
+    public async Task Replay_refuses_when_an_earlier_output_changed_and_names_the_stage_to_rerun()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml());
+        env.StartHost();
+        var job = await LoadOneAsync(env, rows: 20);
+        await File.AppendAllTextAsync(Path.Combine(job.Workspace, "transform", "data.pgcopy"), "tampered");
+
+        var e = await Assert.ThrowsAsync<SluiceException>(() => new JobReplay(env.ControlPlane).ReplayAsync(job.Id, "load", null, "test", CancellationToken.None));
+
+        Assert.Equal("replay.outputs", e.Code);
+        Assert.Contains("changed since stage transform wrote it", e.Message);
+        Assert.Contains("--from transform", e.Message);
+        Assert.Equal(1, (await env.ControlPlane.Jobs.GetViewAsync(job.Id, CancellationToken.None))!.Attempt);
+    }
+}
