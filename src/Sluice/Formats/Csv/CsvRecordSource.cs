@@ -1,0 +1,194 @@
+using System.Text;
+using Sluice.Pipelines;
+using Sylvan.Data.Csv;
+
+namespace Sluice.Formats.Csv;
+
+/// <summary>
+/// Reads the records of a CSV file one at a time with Sylvan.Data.Csv, exposing each field as a
+/// span, the record's original text, and the 1-based physical line where the record starts.
+/// </summary>
+/// <remarks>
+/// Sylvan numbers records, not lines, so lines are counted here: Sylvan hands out each record's raw
+/// text including its line ending, and the line breaks in it (LF, CRLF or a lone CR; also those
+/// inside quoted fields) are counted with vectorized span searches — a second pass over memory that
+/// is already in cache, a few per cent of the parse time.
+/// Bytes invalid for the encoding do not fail the file: the record holding them is reported through
+/// <see cref="Problem"/> so the row is rejected with its line number (see <see cref="InvalidByteMarkingFallback"/>).
+/// </remarks>
+public sealed class CsvRecordSource : IDisposable
+{
+    // Records must fit in Sylvan's buffer; past this a "record" is almost surely a runaway quote.
+    private const int MaxRecordChars = 16 * 1024 * 1024;
+
+    private readonly CsvDataReader _reader;
+    private readonly InvalidByteMarkingFallback _fallback;
+    private readonly string _invalidBytesReason;
+    private long _nextLine;
+    private bool _finished;
+
+    private CsvRecordSource(CsvDataReader reader, InvalidByteMarkingFallback fallback, string encodingName, bool hasHeader, IReadOnlyList<string> header)
+    {
+        _reader = reader;
+        _fallback = fallback;
+        _invalidBytesReason = $"invalid {encodingName} bytes";
+        HasHeader = hasHeader;
+        Header = header;
+        ExpectedFieldCount = header.Count;
+        _nextLine = hasHeader ? 2 + header.Sum(CountLineBreaks) : 1;
+    }
+
+    /// <summary>Whether the first line was read as a header.</summary>
+    public bool HasHeader { get; }
+
+    /// <summary>The header names, or <c>column_1..n</c> when the file has no header.</summary>
+    public IReadOnlyList<string> Header { get; }
+
+    /// <summary>Fields every record must have: the header's count, or the first record's.</summary>
+    public int ExpectedFieldCount { get; }
+
+    /// <summary>The 1-based physical line where the current record starts.</summary>
+    public long Line { get; private set; }
+
+    /// <summary>Fields in the current record.</summary>
+    public int FieldCount { get; private set; }
+
+    /// <summary>Why the current record cannot be used as a row (wrong field count, invalid bytes, unterminated quote), or null.</summary>
+    public string? Problem { get; private set; }
+
+    /// <summary>The current record's original text without its final line ending (empty when unknown).</summary>
+    public ReadOnlySpan<char> RawRecord => _finished ? default : TrimLineEnd(_reader.GetRawRecordSpan());
+
+    /// <summary>The unescaped text of field <paramref name="ordinal"/> of the current record.</summary>
+    public ReadOnlySpan<char> GetField(int ordinal) => _reader.GetFieldSpan(ordinal);
+
+    /// <summary>Opens a file and reads its header (or, without header, peeks at the first record's width).</summary>
+    /// <exception cref="CsvFileException">The encoding is unknown or the file is empty.</exception>
+    public static CsvRecordSource Open(string path, CsvOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var fallback = new InvalidByteMarkingFallback();
+        Encoding encoding;
+        try
+        {
+            encoding = Encoding.GetEncoding(options.Encoding, EncoderFallback.ExceptionFallback, fallback);
+        }
+        catch (ArgumentException)
+        {
+            throw new CsvFileException("csv.unknown_encoding", null,
+                $"Encoding '{options.Encoding}' is not known; use utf-8, utf-16, latin1 or another .NET encoding name.");
+        }
+
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        var text = new StreamReader(stream, encoding, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
+        CsvDataReader reader;
+        try
+        {
+            reader = CsvDataReader.Create(text, new CsvDataReaderOptions
+            {
+                HasHeaders = options.Header,
+                Delimiter = options.Delimiter,
+                Quote = options.Quote,
+                Escape = options.Escape,
+                CsvStyle = CsvStyle.Standard,
+                BufferSize = 1 << 16,
+                MaxBufferSize = MaxRecordChars,
+            });
+        }
+        catch (CsvMissingHeadersException)
+        {
+            text.Dispose();
+            throw new CsvFileException("csv.empty", 1, "The file is empty but a header line was expected; send a file with a header, or set header: false.");
+        }
+        catch (Exception e) when (e is CsvFormatException or CsvRecordTooLargeException)
+        {
+            text.Dispose();
+            throw new CsvFileException("csv.malformed_header", 1, $"The header line cannot be parsed: {e.Message}");
+        }
+
+        var header = new string[reader.FieldCount];
+        for (var i = 0; i < header.Length; i++)
+        {
+            header[i] = options.Header ? reader.GetName(i) : $"column_{i + 1}";
+        }
+
+        var encodingName = encoding is UTF8Encoding ? "UTF-8" : encoding.WebName;
+        return new CsvRecordSource(reader, fallback, encodingName, options.Header, header);
+    }
+
+    /// <summary>Moves to the next record; false at the end of the file. Blank lines are skipped, not counted as records.</summary>
+    /// <exception cref="CsvFileException">Quoting is malformed before the end of the file, or a record is too large.</exception>
+    public bool Read()
+    {
+        while (true)
+        {
+            if (_finished)
+            {
+                return false;
+            }
+
+            Line = _nextLine;
+            Problem = null;
+            try
+            {
+                if (!_reader.Read())
+                {
+                    _finished = true;
+                    return false;
+                }
+            }
+            catch (CsvRecordTooLargeException)
+            {
+                throw new CsvFileException("csv.record_too_large", Line,
+                    $"Line {Line}: a record is longer than {MaxRecordChars} characters; most likely a quote is never closed.");
+            }
+            catch (CsvFormatException e) when (e.Message.Contains("without a closing quote", StringComparison.Ordinal))
+            {
+                // Sylvan cannot go on after a format error; an unterminated quote runs to the end of
+                // the file, so this record is the last one and rejecting it loses nothing else.
+                _finished = true;
+                FieldCount = 0;
+                Problem = "unterminated quoted field: no closing quote before the end of the file";
+                return true;
+            }
+            catch (CsvFormatException e)
+            {
+                throw new CsvFileException("csv.malformed_quote", Line,
+                    $"Line {Line}: malformed quoting ({e.Message}) — a quote inside a quoted field must be doubled.");
+            }
+
+            var raw = _reader.GetRawRecordSpan();
+            _nextLine += Math.Max(1, CountLineBreaks(raw));
+            FieldCount = _reader.RowFieldCount;
+            if (FieldCount == 1 && _reader.GetFieldSpan(0).IsEmpty && TrimLineEnd(raw).IsEmpty)
+            {
+                continue; // a blank line
+            }
+
+            if (_fallback.Count > 0 && raw.Contains(InvalidByteMarkingFallback.Marker))
+            {
+                Problem = _invalidBytesReason;
+            }
+            else if (FieldCount != ExpectedFieldCount)
+            {
+                Problem = $"expected {ExpectedFieldCount} fields, found {FieldCount}";
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>Closes the file.</summary>
+    public void Dispose() => _reader.Dispose();
+
+    private static int CountLineBreaks(string text) => CountLineBreaks(text.AsSpan());
+
+    private static int CountLineBreaks(ReadOnlySpan<char> text)
+    {
+        var lf = text.Count('\n');
+        var cr = text.Count('\r');
+        return cr == 0 ? lf : lf + cr - text.Count("\r\n");
+    }
+
+    private static ReadOnlySpan<char> TrimLineEnd(ReadOnlySpan<char> raw) => raw.TrimEnd("\r\n");
+}

@@ -1,0 +1,181 @@
+using Sluice.Formats.Csv;
+using Sluice.Pipelines;
+using Sluice.Postgres.Copy;
+
+namespace Sluice.Stages.Transform;
+
+/// <summary>
+/// The transform stage's engine: streams a CSV file once, types and validates every field, and
+/// writes the load artifact <c>data.pgcopy</c> (PostgreSQL binary COPY, columns in schema order,
+/// optionally the job id last) and <c>rejects.csv</c> (every record that could not become a row,
+/// with its physical line and the reason).
+/// </summary>
+public static class LoadArtifactBuilder
+{
+    /// <summary>The load artifact's file name in the output directory.</summary>
+    public const string DataFileName = "data.pgcopy";
+
+    /// <summary>The rejects file's name in the output directory.</summary>
+    public const string RejectsFileName = "rejects.csv";
+
+    private const int ProgressEvery = 1 << 16;
+
+    /// <summary>Builds the artifact. Work runs on the thread pool; memory stays flat whatever the file size.</summary>
+    /// <exception cref="TransformException">The file is missing or unreadable, its header is unusable, or a schema column is missing from it.</exception>
+    public static Task<TransformResult> BuildAsync(TransformRequest request, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return Task.Run(() => Build(request, ct), ct);
+    }
+
+    private static TransformResult Build(TransformRequest request, CancellationToken ct)
+    {
+        var file = request.SourcePath;
+        if (!File.Exists(file))
+        {
+            throw new TransformException("source.missing", $"Source file '{file}' does not exist; the download stage must run (or be replayed) first.");
+        }
+
+        try
+        {
+            var columns = request.Schema ?? CsvSchemaInference.Infer(file, request.Csv);
+            using var source = CsvRecordSource.Open(file, request.Csv);
+            var warnings = new List<string>();
+            var map = MapColumns(file, source, columns, request.Schema is not null, warnings);
+            return Write(request, source, columns, map, warnings, ct);
+        }
+        catch (CsvFileException e)
+        {
+            var where = e.Line is { } line ? $"{file}, line {line}" : file;
+            throw new TransformException(e.Code, $"{where}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>For each schema column, the CSV field ordinal it is read from.</summary>
+    private static int[] MapColumns(string file, CsvRecordSource source, IReadOnlyList<ColumnDefinition> columns, bool declared, List<string> warnings)
+    {
+        CsvSchemaInference.CheckHeader(source.Header, asColumnNames: !declared);
+        if (columns.Count is 0 or > short.MaxValue - 1)
+        {
+            throw new TransformException("schema.invalid", $"{file}: the schema has {columns.Count} columns; a table needs 1 to 1600.");
+        }
+
+        if (!source.HasHeader)
+        {
+            if (source.ExpectedFieldCount != 0 && source.ExpectedFieldCount < columns.Count)
+            {
+                throw new TransformException("csv.missing_column",
+                    $"{file}, line 1: the file has {source.ExpectedFieldCount} fields per record but the schema has {columns.Count} columns; without a header, columns are matched by position.");
+            }
+
+            if (source.ExpectedFieldCount > columns.Count)
+            {
+                warnings.Add($"The file has {source.ExpectedFieldCount} fields per record; fields after the first {columns.Count} are not in the schema and were skipped.");
+            }
+
+            return Enumerable.Range(0, columns.Count).ToArray();
+        }
+
+        var ordinals = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < source.Header.Count; i++)
+        {
+            ordinals[source.Header[i]] = i;
+        }
+
+        var map = new int[columns.Count];
+        for (var c = 0; c < columns.Count; c++)
+        {
+            if (!ordinals.Remove(columns[c].Name, out map[c]))
+            {
+                throw new TransformException("csv.missing_column",
+                    $"{file}, line 1: schema column '{columns[c].Name}' is not in the header; add it to the file or remove it from the pipeline's schema (names match exactly, case included).");
+            }
+        }
+
+        foreach (var (name, ordinal) in ordinals.OrderBy(p => p.Value))
+        {
+            warnings.Add($"Header column '{name}' (position {ordinal + 1}) is not in the schema and was skipped.");
+        }
+
+        return map;
+    }
+
+    private static TransformResult Write(TransformRequest request, CsvRecordSource source, IReadOnlyList<ColumnDefinition> columns, int[] map, List<string> warnings, CancellationToken ct)
+    {
+        Directory.CreateDirectory(request.OutputDirectory);
+        var dataPath = Path.Combine(request.OutputDirectory, DataFileName);
+        var rejectsPath = Path.Combine(request.OutputDirectory, RejectsFileName);
+        var encoders = columns.Select(c => new FieldEncoder(c, request.Csv.NullMarkers)).ToArray();
+        var fieldCount = (short)(columns.Count + (request.IncludeLineageColumn ? 1 : 0));
+        Span<byte> jobId = stackalloc byte[16];
+        request.JobId.TryWriteBytes(jobId, bigEndian: true, out _);
+
+        long read = 0, written = 0, rejected = 0;
+        var completed = false;
+        try
+        {
+            using var data = new FileStream(dataPath, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.SequentialScan);
+            using var writer = new PgCopyWriter(data);
+            using var rejects = new RejectFileWriter(rejectsPath);
+            while (source.Read())
+            {
+                read++;
+                if ((read & (ProgressEvery - 1)) == 0)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    request.RowsProgress?.Report(read);
+                }
+
+                if (source.Problem is { } problem)
+                {
+                    rejects.Write(source.Line, "", problem, source.RawRecord);
+                    rejected++;
+                    continue;
+                }
+
+                writer.BeginRow(fieldCount);
+                string? reason = null;
+                var c = 0;
+                for (; c < encoders.Length; c++)
+                {
+                    reason = encoders[c].Write(source.GetField(map[c]), writer);
+                    if (reason is not null)
+                    {
+                        break;
+                    }
+                }
+
+                if (reason is not null)
+                {
+                    writer.CancelRow();
+                    rejects.Write(source.Line, columns[c].Name, reason, source.RawRecord);
+                    rejected++;
+                    continue;
+                }
+
+                if (request.IncludeLineageColumn)
+                {
+                    writer.WriteBytes(jobId);
+                }
+
+                writer.EndRow();
+                written++;
+            }
+
+            writer.Complete();
+            rejects.Flush();
+            completed = true;
+        }
+        finally
+        {
+            if (!completed)
+            {
+                // A half-written artifact must never be loaded: remove it, keep the rejects for diagnosis.
+                File.Delete(dataPath);
+            }
+        }
+
+        request.RowsProgress?.Report(read);
+        return new TransformResult(columns, read, written, rejected, 0, dataPath, rejectsPath, warnings);
+    }
+}

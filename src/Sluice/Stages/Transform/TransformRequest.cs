@@ -1,0 +1,20 @@
+using Sluice.Pipelines;
+
+namespace Sluice.Stages.Transform;
+
+/// <summary>What the transform stage turns into a load artifact.</summary>
+/// <param name="SourcePath">The CSV file in the job workspace.</param>
+/// <param name="Csv">The file's dialect.</param>
+/// <param name="Schema">Declared columns; null to infer them from a sample.</param>
+/// <param name="OutputDirectory">Where <c>data.pgcopy</c> and <c>rejects.csv</c> are written (created if missing).</param>
+/// <param name="JobId">Written into the lineage column of every row.</param>
+/// <param name="IncludeLineageColumn">Whether each row ends with the job id (<c>_sluice_job_id</c>).</param>
+/// <param name="RowsProgress">Receives the number of records read so far, now and then.</param>
+public sealed record TransformRequest(
+    string SourcePath,
+    CsvOptions Csv,
+    IReadOnlyList<ColumnDefinition>? Schema,
+    string OutputDirectory,
+    Guid JobId,
+    bool IncludeLineageColumn,
+    IProgress<long>? RowsProgress = null);
