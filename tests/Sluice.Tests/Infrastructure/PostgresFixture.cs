@@ -22,7 +22,7 @@ public static class PostgresFixture
     public static async Task<string> CreateDatabaseAsync(string? prefix = null)
     {
         var server = await Shared.Value;
-        var name = $"{prefix ?? "t"}_{Guid.NewGuid():N}"[..40].ToLowerInvariant();
+        var name = $"{prefix ?? "t"}_{Guid.NewGuid():N}".ToLowerInvariant();
         await using (var conn = new NpgsqlConnection(server.AdminConnectionString))
         {
             await conn.OpenAsync();

@@ -15,7 +15,7 @@ public sealed class EmbeddedPostgresTests
         try
         {
             var cs = await pg.EnsureRunningAsync(CancellationToken.None, ["fsync=off"]);
-            await using (var conn = new NpgsqlConnection(cs))
+            await using (var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(cs) { Pooling = false }.ConnectionString))
             {
                 await conn.OpenAsync();
                 await using var cmd = new NpgsqlCommand("create table kept (x int); insert into kept values (42)", conn);
@@ -28,7 +28,7 @@ public sealed class EmbeddedPostgresTests
 
             // Started again, the data is still there.
             await pg.EnsureRunningAsync(CancellationToken.None);
-            await using var again = new NpgsqlConnection(cs);
+            await using var again = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(cs) { Pooling = false }.ConnectionString);
             await again.OpenAsync();
             await using var read = new NpgsqlCommand("select x from kept", again);
             Assert.Equal(42, (int)(await read.ExecuteScalarAsync())!);

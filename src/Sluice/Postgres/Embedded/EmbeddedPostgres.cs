@@ -127,7 +127,8 @@ public sealed class EmbeddedPostgres
 
     private async Task EnsureDatabaseAsync(string name, CancellationToken ct)
     {
-        await using var conn = new NpgsqlConnection(ConnectionString("postgres"));
+        // Unpooled: a pooled connection may predate a restart of the server.
+        await using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ConnectionString("postgres")) { Pooling = false }.ConnectionString);
         await conn.OpenAsync(ct);
         await using var check = new NpgsqlCommand("select 1 from pg_database where datname = $1", conn) { Parameters = { new() { Value = name } } };
         if (await check.ExecuteScalarAsync(ct) is not null) return;
