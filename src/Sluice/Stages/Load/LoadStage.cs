@@ -5,6 +5,7 @@ using Sluice.Errors;
 using Sluice.Pipelines;
 using Sluice.Postgres;
 using Sluice.Stages.Transform;
+using Sluice.Workflows;
 
 namespace Sluice.Stages.Load;
 
@@ -34,6 +35,16 @@ public sealed class LoadStage : IStage
         await using var conn = new NpgsqlConnection(connectionString);
         await conn.OpenAsync(ct);
         await LoadLedger.EnsureAsync(conn, ct);
+        // The table is created (and committed) before the load transaction: a stalled load must never hold an
+        // uncommitted CREATE TABLE that would block the worker taking its task over.
+        if (target.Create)
+            await CreateTableAsync(conn, await File.ReadAllTextAsync(Path.Combine(transformDir, "create.sql"), ct), ct);
+        else if (!await TableExistsAsync(conn, target, ct))
+            throw new SluiceException("target.missing_table",
+                $"table {table} does not exist and pipeline {context.Pipeline.Name} has target.create: false; create the table or set create: true.");
+        // Only alter when needed (ALTER TABLE takes an exclusive lock even when the column exists), and outside the load.
+        if (!await HasLineageColumnAsync(conn, target, ct))
+            await ExecAsync(conn, $"alter table {table} add column if not exists {PgIdentifier.Quote(TableDdl.LineageColumn)} uuid", ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
 
         var existing = await LoadLedger.FindAsync(conn, job.Id, Chunk, ct);
@@ -44,13 +55,6 @@ public sealed class LoadStage : IStage
             context.Info($"ledger shows {existing.Rows:N0} rows of this job already loaded into {table} (attempt {existing.Attempt}); not loading again");
             return Result(existing.Rows, table, alreadyLoaded: true);
         }
-
-        if (target.Create)
-            await ExecAsync(conn, await File.ReadAllTextAsync(Path.Combine(transformDir, "create.sql"), ct), ct);
-        else if (!await TableExistsAsync(conn, target, ct))
-            throw new SluiceException("target.missing_table",
-                $"table {table} does not exist and pipeline {context.Pipeline.Name} has target.create: false; create the table or set create: true.");
-        await ExecAsync(conn, $"alter table {table} add column if not exists {PgIdentifier.Quote(TableDdl.LineageColumn)} uuid", ct);
 
         if (existing is not null)
         {
@@ -91,6 +95,7 @@ public sealed class LoadStage : IStage
         if (!await context.ControlPlane.Tasks.StillHoldsAsync(context.Task, ct))
             throw new LeaseLostException(context.Task.Id);
         await tx.CommitAsync(ct);
+        FaultInjection.After("load.commit");
         context.Info($"loaded {loaded:N0} rows into {table} ({target.Mode.ToString().ToLowerInvariant()})");
         return Result(loaded, table, alreadyLoaded: false);
     }
@@ -123,6 +128,28 @@ public sealed class LoadStage : IStage
         await using var cmd = new NpgsqlCommand("select 1 from information_schema.tables where table_schema = $1 and table_name = $2", conn)
         {
             Parameters = { new() { Value = target.Schema }, new() { Value = target.Table } },
+        };
+        return await cmd.ExecuteScalarAsync(ct) is not null;
+    }
+
+    private static async Task CreateTableAsync(NpgsqlConnection conn, string ddl, CancellationToken ct)
+    {
+        try
+        {
+            await ExecAsync(conn, ddl, ct);
+        }
+        catch (PostgresException e) when (e.SqlState is "23505" or "42P07" or "42P06")
+        {
+            // Two first loads into a new table raced; the other created it, which is what we wanted.
+        }
+    }
+
+    private static async Task<bool> HasLineageColumnAsync(NpgsqlConnection conn, TargetDefinition target, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            "select 1 from information_schema.columns where table_schema = $1 and table_name = $2 and column_name = $3", conn)
+        {
+            Parameters = { new() { Value = target.Schema }, new() { Value = target.Table }, new() { Value = TableDdl.LineageColumn } },
         };
         return await cmd.ExecuteScalarAsync(ct) is not null;
     }

@@ -1,0 +1,123 @@
+using Sluice.Samples;
+using Sluice.Tests.Infrastructure;
+using Sluice.Tests.Workflows;
+
+namespace Sluice.Tests.Recovery;
+
+/// <summary>Real worker processes killed, stopped and crashed mid-stage; a real PostgreSQL decides what committed.</summary>
+public sealed class WorkerCrashTests
+{
+    private static Dictionary<string, string> WorkerEnv(TestEnvironment env, string lease = "2", string? fault = null)
+    {
+        var vars = new Dictionary<string, string>
+        {
+            ["SLUICE_DATABASE_URL"] = env.ConnectionString, ["SLUICE_HOME"] = env.Home,
+            ["SLUICE_BUCKETS"] = env.Settings.BucketsRoot, ["SLUICE_WORKSPACE"] = env.Settings.WorkspaceRoot,
+            ["SLUICE_LOG_LEVEL"] = "debug", ["SLUICE_LEASE_SECONDS"] = lease,
+        };
+        if (fault is not null) vars["SLUICE_FAULT"] = fault;
+        return vars;
+    }
+
+    /// <summary>Creates one job for a large payments file (trigger only; no workers in this process).</summary>
+    private static async Task<(long Rows, string Sum)> ArriveAsync(TestEnvironment env, int rows)
+    {
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml());
+        var file = Path.Combine(env.Home, "big.csv");
+        var summary = PaymentsCsv.Write(file, rows, seed: 99);
+        var host = env.StartHost(workers: 0);
+        var target = Path.Combine(env.Settings.BucketsRoot, "inbox", "payments", "big.csv");
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        File.Move(file, target);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (await env.ScalarAsync<long>("select count(*) from sluice.jobs") == 0) await Task.Delay(50, cts.Token);
+        await host.StopAsync();
+        return (summary.Rows, PaymentsCsv.FormatCents(summary.AmountCents));
+    }
+
+    private static Task WaitForLineAsync(CliProcess p, string contains, TimeSpan timeout)
+    {
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        p.ErrorLine += line => { if (line.Contains(contains, StringComparison.Ordinal)) seen.TrySetResult(); };
+        if (p.StdErr.Contains(contains, StringComparison.Ordinal)) seen.TrySetResult();
+        return seen.Task.WaitAsync(timeout);
+    }
+
+    [Fact]
+    public async Task A_worker_killed_while_loading_is_replaced_and_every_row_lands_exactly_once()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        var (rows, sum) = await ArriveAsync(env, 300_000);
+
+        using (var doomed = CliProcess.Start(WorkerEnv(env), "worker", "--workers", "1"))
+        {
+            await WaitForLineAsync(doomed, "stage=load worker=", TimeSpan.FromMinutes(2));
+            doomed.Signal("KILL");
+            await doomed.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        }
+        using var rescuer = CliProcess.Start(WorkerEnv(env), "worker", "--workers", "1");
+        var job = Assert.Single(await env.WaitForJobsAsync(1, TimeSpan.FromMinutes(3)));
+
+        Assert.Equal("succeeded", job.Status);
+        Assert.Equal(rows, await env.ScalarAsync<long>("select count(*) from public.payments"));
+        Assert.Equal(rows, await env.ScalarAsync<long>("select count(distinct transaction_id) from public.payments"));
+        Assert.Equal(sum, await env.ScalarAsync<string>("select sum(amount)::text from public.payments"));
+        Assert.Equal(1L, await env.ScalarAsync<long>("select count(*) from sluice.load_ledger"));
+        var loads = job.Stages.Where(s => s.Name == "load").ToList();
+        Assert.Equal(["abandoned", "succeeded"], loads.Select(s => s.Status));
+        Assert.NotEqual(loads[0].WorkerId, loads[1].WorkerId);
+    }
+
+    [Fact]
+    public async Task A_worker_stopped_past_its_lease_commits_nothing_after_another_finished_and_says_so()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        var (rows, sum) = await ArriveAsync(env, 300_000);
+
+        using var stalled = CliProcess.Start(WorkerEnv(env), "worker", "--workers", "1");
+        await WaitForLineAsync(stalled, "stage=load worker=", TimeSpan.FromMinutes(2));
+        stalled.Signal("STOP");
+        try
+        {
+            using var other = CliProcess.Start(WorkerEnv(env), "worker", "--workers", "1");
+            var job = Assert.Single(await env.WaitForJobsAsync(1, TimeSpan.FromMinutes(3)));
+            Assert.Equal("succeeded", job.Status);
+        }
+        finally
+        {
+            stalled.Signal("CONT");
+        }
+        await WaitForLineAsync(stalled, "lost the lease", TimeSpan.FromMinutes(1));
+
+        Assert.Equal(rows, await env.ScalarAsync<long>("select count(*) from public.payments"));
+        Assert.Equal(sum, await env.ScalarAsync<string>("select sum(amount)::text from public.payments"));
+        Assert.Equal(1L, await env.ScalarAsync<long>("select count(*) from sluice.load_ledger"));
+        // Nothing else was queued or changed by the stalled worker after it resumed.
+        Assert.Equal(0L, await env.ScalarAsync<long>("select count(*) from sluice.tasks where status in ('ready', 'running')"));
+        Assert.Equal("succeeded", await env.ScalarAsync<string>("select status from sluice.jobs"));
+    }
+
+    [Fact]
+    public async Task A_crash_after_the_load_committed_is_recovered_from_the_ledger_without_loading_again()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        var (rows, sum) = await ArriveAsync(env, 20_000);
+
+        using (var crashing = CliProcess.Start(WorkerEnv(env, fault: "load.commit"), "worker", "--workers", "1"))
+        {
+            await crashing.WaitForExitAsync(TimeSpan.FromMinutes(2));
+            Assert.Contains("SLUICE_FAULT: killing this process after load.commit", crashing.StdErr);
+        }
+        Assert.Equal(rows, await env.ScalarAsync<long>("select count(*) from public.payments"));
+
+        using var next = CliProcess.Start(WorkerEnv(env), "worker", "--workers", "1");
+        var job = Assert.Single(await env.WaitForJobsAsync(1, TimeSpan.FromMinutes(2)));
+
+        Assert.Equal("succeeded", job.Status);
+        Assert.Equal(rows, await env.ScalarAsync<long>("select count(*) from public.payments"));
+        Assert.Equal(sum, await env.ScalarAsync<string>("select sum(amount)::text from public.payments"));
+        var load = job.Stages.Last(s => s.Name == "load");
+        Assert.True(load.Outputs!["already_loaded"]!.GetValue<bool>());
+        Assert.Equal(rows, job.Counts.Loaded);
+    }
+}
