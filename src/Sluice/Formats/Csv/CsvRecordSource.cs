@@ -140,7 +140,7 @@ public sealed class CsvRecordSource : IDisposable
             catch (CsvRecordTooLargeException)
             {
                 throw new CsvFileException("csv.record_too_large", Line,
-                    $"Line {Line}: a record is longer than {MaxRecordChars} characters; most likely a quote is never closed.");
+                    $"A record is longer than {MaxRecordChars} characters; most likely a quote is never closed.");
             }
             catch (CsvFormatException e) when (e.Message.Contains("without a closing quote", StringComparison.Ordinal))
             {
@@ -154,7 +154,7 @@ public sealed class CsvRecordSource : IDisposable
             catch (CsvFormatException e)
             {
                 throw new CsvFileException("csv.malformed_quote", Line,
-                    $"Line {Line}: malformed quoting ({e.Message}) — a quote inside a quoted field must be doubled.");
+                    $"Malformed quoting ({e.Message}) — a quote inside a quoted field must be doubled.");
             }
 
             var raw = _reader.GetRawRecordSpan();

@@ -16,7 +16,8 @@ namespace Sluice.Postgres.Copy;
 /// </remarks>
 public sealed class PgCopyWriter : IDisposable
 {
-    private static ReadOnlySpan<byte> Signature => "PGCOPY\n\xff\r\n\0"u8;
+    // "PGCOPY\n\xff\r\n\0" spelled as bytes: a u8 string literal would encode \xff as two UTF-8 bytes.
+    private static ReadOnlySpan<byte> Signature => [(byte)'P', (byte)'G', (byte)'C', (byte)'O', (byte)'P', (byte)'Y', (byte)'\n', 0xFF, (byte)'\r', (byte)'\n', 0];
 
     // 1 MiB keeps the number of write syscalls low without growing memory with the file.
     private const int DefaultBufferSize = 1 << 20;
