@@ -66,6 +66,16 @@ public sealed class LoadArtifactBuilderTests : IDisposable
     }
 
     [Fact]
+    public async Task A_blank_line_in_a_one_column_file_is_a_null_row_not_a_lost_one()
+    {
+        _files.WriteSource("note\na\n\nb\n");
+
+        var result = await _files.Build([new ColumnDefinition("note", ColumnType.Text)]);
+
+        Assert.Equal((3L, 3L), (result.Read, result.Written));
+    }
+
+    [Fact]
     public async Task Null_in_a_not_null_column_is_rejected()
     {
         _files.WriteSource("id,amount,note\n,1.00,x\n");

@@ -132,6 +132,10 @@ public class FieldEncoderTests
             EncodedField.Rejected(new ColumnType(ColumnKind.Varchar, Length: 10), "abcdefghijkl"));
 
     [Fact]
+    public void Char_without_a_length_is_char_1() =>
+        Assert.Equal("value is 2 characters; char(1) allows 1", EncodedField.Rejected(new ColumnType(ColumnKind.Char), "ab"));
+
+    [Fact]
     public void Text_with_nul_is_rejected() =>
         Assert.Contains("NUL", EncodedField.Rejected(ColumnType.Text, "a\0b"));
 
