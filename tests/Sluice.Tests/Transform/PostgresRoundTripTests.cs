@@ -100,6 +100,57 @@ public sealed class PostgresRoundTripTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Seeded_random_numerics_match_postgres_own_text_parsing()
+    {
+        var connectionString = Environment.GetEnvironmentVariable(DatabaseVariable);
+        Assert.True(!string.IsNullOrWhiteSpace(connectionString),
+            $"{DatabaseVariable} is not set. This test needs a real PostgreSQL: set it to an Npgsql connection string, e.g. Host=/tmp/pgt;Username=postgres.");
+
+        var random = new Random(20240229);
+        var values = Enumerable.Range(0, 2000).Select(_ => RandomNumeric(random)).ToArray();
+        var source = Path.Combine(_directory, "numerics.csv");
+        await File.WriteAllTextAsync(source, "text,value\n" + string.Join("\n", values.Select(v => $"{v},{v}")) + "\n");
+        ColumnDefinition[] columns = [new("text", ColumnType.Text), new("value", new ColumnType(ColumnKind.Numeric))];
+        var result = await LoadArtifactBuilder.BuildAsync(
+            new TransformRequest(source, CsvOptions.Default, columns, _directory, Guid.NewGuid(), IncludeLineageColumn: false), CancellationToken.None);
+        Assert.Equal(values.Length, result.Written);
+
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await Execute(connection, "CREATE TEMP TABLE numerics (text text, value numeric);");
+        await using (var copy = await connection.BeginRawBinaryCopyAsync("COPY numerics (text, value) FROM STDIN (FORMAT binary)"))
+        await using (var data = File.OpenRead(result.DataPath))
+        {
+            await data.CopyToAsync(copy);
+        }
+
+        await using var command = new NpgsqlCommand(
+            "SELECT text, value::text, text::numeric::text FROM numerics WHERE value::text <> text::numeric::text OR value <> text::numeric", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var mismatches = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            mismatches.Add($"{reader.GetString(0)}: copied {reader.GetString(1)}, parsed {reader.GetString(2)}");
+        }
+
+        Assert.Empty(mismatches);
+    }
+
+    private static string RandomNumeric(Random random)
+    {
+        var sign = random.Next(3) switch { 0 => "-", 1 => "+", _ => "" };
+        var integer = new string(Enumerable.Range(0, random.Next(0, 35)).Select(_ => (char)('0' + random.Next(10))).ToArray());
+        var fraction = new string(Enumerable.Range(0, random.Next(0, 25)).Select(_ => (char)('0' + random.Next(10))).ToArray());
+        var text = sign + (integer.Length == 0 && fraction.Length == 0 ? "0" : integer) + (fraction.Length > 0 || random.Next(4) == 0 ? "." + fraction : "");
+        if (text.EndsWith('.') && integer.Length == 0)
+        {
+            text += "0";
+        }
+
+        return random.Next(5) == 0 ? $"{text}e{random.Next(-30, 30)}" : text;
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     private static async Task Execute(NpgsqlConnection connection, string sql)
