@@ -116,7 +116,7 @@ public sealed class CsvRecordSource : IDisposable
         return new CsvRecordSource(reader, fallback, encodingName, options.Header, header);
     }
 
-    /// <summary>Moves to the next record; false at the end of the file. Blank lines are skipped, not counted as records.</summary>
+    /// <summary>Moves to the next record; false at the end of the file. Blank lines of multi-column files are skipped, not counted as records.</summary>
     /// <exception cref="CsvFileException">Quoting is malformed before the end of the file, or a record is too large.</exception>
     public bool Read()
     {
@@ -160,9 +160,12 @@ public sealed class CsvRecordSource : IDisposable
             var raw = _reader.GetRawRecordSpan();
             _nextLine += Math.Max(1, CountLineBreaks(raw));
             FieldCount = _reader.RowFieldCount;
-            if (FieldCount == 1 && _reader.GetFieldSpan(0).IsEmpty && TrimLineEnd(raw).IsEmpty)
+            // A blank line holds no value in a multi-column file (editors often leave one at the end),
+            // so it is skipped and not counted. In a one-column file it is a record whose one field is
+            // empty, as PostgreSQL's COPY reads it; skipping it there would drop a NULL row unseen.
+            if (ExpectedFieldCount != 1 && FieldCount == 1 && _reader.GetFieldSpan(0).IsEmpty && TrimLineEnd(raw).IsEmpty)
             {
-                continue; // a blank line
+                continue;
             }
 
             if (_fallback.Count > 0 && raw.Contains(InvalidByteMarkingFallback.Marker))

@@ -100,7 +100,9 @@ public sealed class FieldEncoder
 
         // PostgreSQL counts characters as code points; a UTF-16 span only over-counts on surrogate
         // pairs, so the exact count is needed only when the span is longer than the limit.
-        if (type.Kind != ColumnKind.Text && type.Length is { } limit && field.Length > limit)
+        // char without a length is char(1), as in PostgreSQL.
+        var maxLength = type.Kind switch { ColumnKind.Char => type.Length ?? 1, ColumnKind.Varchar => type.Length, _ => null };
+        if (maxLength is { } limit && field.Length > limit)
         {
             var codePoints = CountCodePoints(field);
             if (codePoints > limit)

@@ -200,24 +200,6 @@ public sealed class PgCopyWriter : IDisposable
     }
 
     /// <summary>Writes the trailer and flushes everything to the stream.</summary>
-    public async ValueTask CompleteAsync(CancellationToken ct = default)
-    {
-        if (_completed)
-        {
-            return;
-        }
-
-        _rowStart = -1;
-        EnsureSpace(2);
-        BinaryPrimitives.WriteInt16BigEndian(_buffer.AsSpan(_position), -1);
-        _position += 2;
-        await _stream.WriteAsync(_buffer.AsMemory(0, _position), ct).ConfigureAwait(false);
-        _position = 0;
-        await _stream.FlushAsync(ct).ConfigureAwait(false);
-        _completed = true;
-    }
-
-    /// <summary>Writes the trailer and flushes everything to the stream.</summary>
     public void Complete()
     {
         if (_completed)
