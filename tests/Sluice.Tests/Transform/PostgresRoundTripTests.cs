@@ -2,6 +2,7 @@ using Npgsql;
 using Sluice.Pipelines;
 using Sluice.Postgres;
 using Sluice.Stages.Transform;
+using Sluice.Tests.Infrastructure;
 
 namespace Sluice.Tests.Transform;
 
@@ -11,7 +12,6 @@ namespace Sluice.Tests.Transform;
 /// </summary>
 public sealed class PostgresRoundTripTests : IDisposable
 {
-    private const string DatabaseVariable = "SLUICE_TEST_DATABASE_URL";
     private readonly string _directory = Directory.CreateTempSubdirectory("sluice-rt-").FullName;
 
     private static readonly (string Name, ColumnType Type, string Csv, string Expected)[] Cases =
@@ -46,9 +46,7 @@ public sealed class PostgresRoundTripTests : IDisposable
     [Fact]
     public async Task Every_type_loads_through_binary_copy_and_reads_back_exactly()
     {
-        var connectionString = Environment.GetEnvironmentVariable(DatabaseVariable);
-        Assert.True(!string.IsNullOrWhiteSpace(connectionString),
-            $"{DatabaseVariable} is not set. This test needs a real PostgreSQL: set it to an Npgsql connection string, e.g. Host=/tmp/pgt;Username=postgres.");
+        var connectionString = await PostgresFixture.CreateDatabaseAsync();
 
         var columns = Cases.Select(c => new ColumnDefinition(c.Name, c.Type)).ToArray();
         var source = Path.Combine(_directory, "all_types.csv");
@@ -103,9 +101,7 @@ public sealed class PostgresRoundTripTests : IDisposable
     [Fact]
     public async Task Seeded_random_numerics_match_postgres_own_text_parsing()
     {
-        var connectionString = Environment.GetEnvironmentVariable(DatabaseVariable);
-        Assert.True(!string.IsNullOrWhiteSpace(connectionString),
-            $"{DatabaseVariable} is not set. This test needs a real PostgreSQL: set it to an Npgsql connection string, e.g. Host=/tmp/pgt;Username=postgres.");
+        var connectionString = await PostgresFixture.CreateDatabaseAsync();
 
         var random = new Random(20240229);
         var values = Enumerable.Range(0, 2000).Select(_ => RandomNumeric(random)).ToArray();
