@@ -25,5 +25,12 @@ internal static class Terminal
         ColorSystem = !Console.IsOutputRedirected ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
     });
 
+    static Terminal()
+    {
+        // Tables written to a file or pipe are not squeezed into 80 columns.
+        if (Console.IsOutputRedirected) Out.Profile.Width = 240;
+        if (!IsInteractive) Err.Profile.Width = 240;
+    }
+
     public static void Line(string text) => Console.Error.WriteLine(text);
 }

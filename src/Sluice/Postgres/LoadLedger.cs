@@ -22,18 +22,8 @@ public static class LoadLedger
         );
         """;
 
-    public static async Task EnsureAsync(NpgsqlConnection conn, CancellationToken ct)
-    {
-        try
-        {
-            await using var cmd = new NpgsqlCommand(CreateSql, conn);
-            await cmd.ExecuteNonQueryAsync(ct);
-        }
-        catch (PostgresException e) when (e.SqlState is "23505" or "42P07" or "42P06")
-        {
-            // Two first loads raced to create the ledger; the other one won, which is all we need.
-        }
-    }
+    public static Task EnsureAsync(NpgsqlConnection conn, CancellationToken ct) =>
+        SerializedDdl.RunAsync(conn, "sluice.load_ledger", CreateSql, ct);
 
     public sealed record Entry(int Attempt, long Rows);
 

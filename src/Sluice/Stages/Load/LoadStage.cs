@@ -38,13 +38,13 @@ public sealed class LoadStage : IStage
         // The table is created (and committed) before the load transaction: a stalled load must never hold an
         // uncommitted CREATE TABLE that would block the worker taking its task over.
         if (target.Create)
-            await CreateTableAsync(conn, await File.ReadAllTextAsync(Path.Combine(transformDir, "create.sql"), ct), ct);
+            await SerializedDdl.RunAsync(conn, table, await File.ReadAllTextAsync(Path.Combine(transformDir, "create.sql"), ct), ct);
         else if (!await TableExistsAsync(conn, target, ct))
             throw new SluiceException("target.missing_table",
                 $"table {table} does not exist and pipeline {context.Pipeline.Name} has target.create: false; create the table or set create: true.");
         // Only alter when needed (ALTER TABLE takes an exclusive lock even when the column exists), and outside the load.
         if (!await HasLineageColumnAsync(conn, target, ct))
-            await ExecAsync(conn, $"alter table {table} add column if not exists {PgIdentifier.Quote(TableDdl.LineageColumn)} uuid", ct);
+            await SerializedDdl.RunAsync(conn, table, $"alter table {table} add column if not exists {PgIdentifier.Quote(TableDdl.LineageColumn)} uuid", ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
 
         var existing = await LoadLedger.FindAsync(conn, job.Id, Chunk, ct);
@@ -130,18 +130,6 @@ public sealed class LoadStage : IStage
             Parameters = { new() { Value = target.Schema }, new() { Value = target.Table } },
         };
         return await cmd.ExecuteScalarAsync(ct) is not null;
-    }
-
-    private static async Task CreateTableAsync(NpgsqlConnection conn, string ddl, CancellationToken ct)
-    {
-        try
-        {
-            await ExecAsync(conn, ddl, ct);
-        }
-        catch (PostgresException e) when (e.SqlState is "23505" or "42P07" or "42P06")
-        {
-            // Two first loads into a new table raced; the other created it, which is what we wanted.
-        }
     }
 
     private static async Task<bool> HasLineageColumnAsync(NpgsqlConnection conn, TargetDefinition target, CancellationToken ct)
