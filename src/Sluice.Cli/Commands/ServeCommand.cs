@@ -25,7 +25,7 @@ internal static class ServeCommand
             await using var cp = await CliAction.OpenControlPlaneAsync(settings, ct);
             await using var host = SluiceHost.Create(cp, settings, catalog, CliAction.Log());
             var n = parse.GetValue(workers);
-            host.Start(new WorkerOptions { Workers = n, Lease = settings.Lease }, watch: true);
+            host.Start(new WorkerOptions { Workers = n, Lease = settings.Lease, Grace = settings.Grace }, watch: true);
             Terminal.Line($"sluice serve: {catalog.All.Count} pipeline(s) from {settings.PipelinesDirectory}; watching " +
                           $"{string.Join(", ", catalog.InputBuckets.Select(b => host.Buckets.BucketPath(b)).DefaultIfEmpty("no buckets"))}; {n} worker(s). Ctrl+C stops.");
             try { await Task.Delay(Timeout.Infinite, ct); }

@@ -22,7 +22,7 @@ internal static class WorkerCommand
             await using var cp = await CliAction.OpenControlPlaneAsync(settings, ct);
             await using var host = SluiceHost.Create(cp, settings, PipelineCatalog.Empty, CliAction.Log());
             var n = parse.GetValue(workers);
-            host.Start(new WorkerOptions { Workers = n, Lease = settings.Lease }, watch: false);
+            host.Start(new WorkerOptions { Workers = n, Lease = settings.Lease, Grace = settings.Grace }, watch: false);
             Terminal.Line($"sluice worker: {n} worker(s) on the control plane; Ctrl+C or SIGTERM stops.");
             try { await Task.Delay(Timeout.Infinite, ct); }
             catch (OperationCanceledException) { }

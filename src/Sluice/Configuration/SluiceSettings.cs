@@ -21,6 +21,9 @@ public sealed record SluiceSettings
     /// <summary><c>SLUICE_SETTLE_MS</c>, default 1000: how long a file's size and time must stay unchanged before it is picked up.</summary>
     public TimeSpan Settle { get; init; } = TimeSpan.FromMilliseconds(1000);
 
+    /// <summary><c>SLUICE_GRACE_SECONDS</c>, default 20: on SIGTERM, how long running stages may finish before their tasks are handed back.</summary>
+    public TimeSpan Grace { get; init; } = TimeSpan.FromSeconds(20);
+
     public static SluiceSettings FromEnvironment(string? currentDirectory = null)
     {
         var cwd = currentDirectory ?? Directory.GetCurrentDirectory();
@@ -35,8 +38,12 @@ public sealed record SluiceSettings
             WorkspaceRoot = Path.GetFullPath(Env("SLUICE_WORKSPACE") is { Length: > 0 } w ? w : Path.Combine(home, "workspace"), cwd),
             Lease = TimeSpan.FromSeconds(ParsePositive(Env("SLUICE_LEASE_SECONDS"), 30, "SLUICE_LEASE_SECONDS")),
             Settle = TimeSpan.FromMilliseconds(ParsePositive(Env("SLUICE_SETTLE_MS"), 1000, "SLUICE_SETTLE_MS")),
+            Grace = TimeSpan.FromSeconds(ParseNonNegative(Env("SLUICE_GRACE_SECONDS"), 20, "SLUICE_GRACE_SECONDS")),
         };
     }
+
+    private static double ParseNonNegative(string text, double fallback, string name) =>
+        text == "0" ? 0 : ParsePositive(text, fallback, name);
 
     private static double ParsePositive(string text, double fallback, string name)
     {

@@ -104,6 +104,7 @@ public sealed class Worker(
         StageResult result;
         try
         {
+            FaultInjection.At(task.Stage + ".start", job.SourceKey);
             result = await stage.RunAsync(context, running.Token);
         }
         catch (OperationCanceledException) when (leaseLost.IsCancellationRequested)

@@ -39,9 +39,11 @@ public sealed class TestEnvironment : IAsyncDisposable
     public ControlPlane ControlPlane { get; }
     public SluiceSettings Settings { get; private set; }
 
-    public static async Task<TestEnvironment> CreateAsync()
+    public static async Task<TestEnvironment> CreateAsync() => await CreateAsync(await PostgresFixture.CreateDatabaseAsync());
+
+    /// <summary>An environment on a given database (e.g. a server of the test's own that it restarts).</summary>
+    public static async Task<TestEnvironment> CreateAsync(string cs)
     {
-        var cs = await PostgresFixture.CreateDatabaseAsync();
         var home = Path.Combine(Path.GetTempPath(), "sluice-test-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(home);
         var cp = await ControlPlane.OpenAsync(cs, CancellationToken.None);

@@ -106,7 +106,7 @@ public sealed class WorkerCrashTests
         using (var crashing = CliProcess.Start(WorkerEnv(env, fault: "load.commit"), "worker", "--workers", "1"))
         {
             await crashing.WaitForExitAsync(TimeSpan.FromMinutes(2));
-            Assert.Contains("SLUICE_FAULT: killing this process after load.commit", crashing.StdErr);
+            Assert.Contains("SLUICE_FAULT: killing this process at load.commit", crashing.StdErr);
         }
         Assert.Equal(rows, await env.ScalarAsync<long>("select count(*) from public.payments"));
 

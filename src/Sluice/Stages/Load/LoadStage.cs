@@ -95,7 +95,7 @@ public sealed class LoadStage : IStage
         if (!await context.ControlPlane.Tasks.StillHoldsAsync(context.Task, ct))
             throw new LeaseLostException(context.Task.Id);
         await tx.CommitAsync(ct);
-        FaultInjection.After("load.commit");
+        FaultInjection.At("load.commit", job.SourceKey);
         context.Info($"loaded {loaded:N0} rows into {table} ({target.Mode.ToString().ToLowerInvariant()})");
         return Result(loaded, table, alreadyLoaded: false);
     }

@@ -1,0 +1,70 @@
+using Npgsql;
+using Sluice.Postgres.Embedded;
+using Sluice.Samples;
+using Sluice.Tests.Infrastructure;
+using Sluice.Tests.Workflows;
+
+namespace Sluice.Tests.Recovery;
+
+public sealed class DatabaseRestartTests
+{
+    [Fact]
+    public async Task Jobs_running_while_PostgreSQL_restarts_all_end_and_the_workers_reconnect_by_themselves()
+    {
+        // A server of this test's own: restarting the shared one would disturb every other test.
+        var home = Path.Combine(Path.GetTempPath(), "sluice-restart-" + Guid.NewGuid().ToString("N")[..8]);
+        var pg = EmbeddedPostgres.For(home);
+        try
+        {
+            await pg.EnsureRunningAsync(CancellationToken.None, ["fsync=off"]);
+            await using var env = await TestEnvironment.CreateAsync(pg.ConnectionString());
+            env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml().Replace("max_attempts: 3, backoff: 200ms", "max_attempts: 10, backoff: 500ms"));
+            env.StartHost(workers: 2);
+            const int files = 12;
+            long expected = 0;
+            for (var i = 0; i < files; i++)
+            {
+                var f = Path.Combine(env.Home, $"r{i}.csv");
+                expected += PaymentsCsv.Write(f, 20_000, seed: i, firstId: i * 100_000L).Rows;
+                var target = Path.Combine(env.Settings.BucketsRoot, "inbox", "payments", $"r{i}.csv");
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.Move(f, target);
+            }
+            // Restart as soon as work is under way, then once more while the rest runs.
+            using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            while (await CountAsync(pg, "select count(*) from sluice.job_stages where name = 'load'") == 0)
+                await Task.Delay(20, cts.Token);
+            await pg.StopAsync(CancellationToken.None);
+            await pg.EnsureRunningAsync(CancellationToken.None, ["fsync=off"]);
+            while (await CountAsync(pg, "select count(*) from sluice.jobs where status in ('succeeded', 'failed')") < files / 2)
+                await Task.Delay(20, cts.Token);
+            await pg.StopAsync(CancellationToken.None);
+            await pg.EnsureRunningAsync(CancellationToken.None, ["fsync=off"]);
+
+            var jobs = await env.WaitForJobsAsync(files, TimeSpan.FromMinutes(4));
+
+            Assert.Equal(files, jobs.Count);
+            Assert.DoesNotContain(jobs, j => j.Status is "running" or "queued");
+            Assert.All(jobs.Where(j => j.Status == "failed"), j => Assert.False(string.IsNullOrEmpty(j.Error?.Message)));
+            var succeeded = jobs.Where(j => j.Status == "succeeded").ToList();
+            Assert.NotEmpty(succeeded);
+            // Whatever succeeded landed exactly once.
+            Assert.Equal(succeeded.Sum(j => j.Counts.Loaded ?? 0), await CountAsync(pg, "select count(*) from public.payments"));
+            Assert.Equal(await CountAsync(pg, "select count(*) from public.payments"), await CountAsync(pg, "select count(distinct transaction_id) from public.payments"));
+        }
+        finally
+        {
+            await pg.StopAsync(CancellationToken.None);
+            try { Directory.Delete(pg.ClusterDirectory, true); Directory.Delete(home, true); } catch (IOException) { }
+        }
+    }
+
+    private static async Task<long> CountAsync(EmbeddedPostgres pg, string sql)
+    {
+        // Unpooled, so the probe itself never trips over a connection from before the restart.
+        await using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(pg.ConnectionString()) { Pooling = false }.ConnectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        return (long)(await cmd.ExecuteScalarAsync())!;
+    }
+}
