@@ -1,0 +1,243 @@
+using System.Diagnostics;
+using System.Text;
+using Sluice.Cli.Output;
+using Sluice.Samples;
+
+namespace Sluice.Cli.Bench;
+
+/// <summary>
+/// Loads one generated payments CSV into fresh identical tables, side by side in one invocation: psql \copy (the
+/// reference), pgloader (when installed), Sluice end to end in a running serve (file appears in the inbox → job
+/// succeeded, every stage and the ledger included), and `sluice run` as its own process. Runs alternate and repeat;
+/// the report gives min/median, each median's ratio to psql's, and peak RSS.
+/// </summary>
+internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dllPath, int rounds, bool keep)
+{
+    private static readonly string[] Cases = ["noindex", "pk"];
+
+    public async Task<string> RunAsync(long rows, string? givenFile, CancellationToken ct)
+    {
+        Directory.CreateDirectory(workDir);
+        var csv = givenFile ?? await GenerateAsync(rows, ct);
+        rows = givenFile is null ? rows : File.ReadLines(csv).LongCount() - 1;
+        var bytes = new FileInfo(csv).Length;
+        var home = Path.Combine(workDir, "home");
+        if (Directory.Exists(home)) Directory.Delete(home, recursive: true);
+        var pipelines = Path.Combine(home, "pipelines");
+        Directory.CreateDirectory(pipelines);
+        foreach (var c in Cases) await File.WriteAllTextAsync(Path.Combine(pipelines, $"bench-{c}.yaml"), Pipeline(c), ct);
+        var env = new Dictionary<string, string>
+        {
+            ["SLUICE_HOME"] = home, ["SLUICE_PIPELINES"] = pipelines, ["SLUICE_DATABASE_URL"] = db.ConnectionString,
+            ["SLUICE_SETTLE_MS"] = "100", ["SLUICE_LOG_LEVEL"] = "warn", ["CI"] = "true",
+        };
+        var pgloader = File.Exists("/usr/bin/pgloader") ? "/usr/bin/pgloader" : null;
+
+        var stats = new Dictionary<(string Case, string Who), BenchStats>();
+        BenchStats S(string c, string who) => stats.TryGetValue((c, who), out var s) ? s : stats[(c, who)] = new BenchStats(who);
+        double? runRss = null;
+
+        using var serve = StartServe(env);
+        await WaitForServeAsync(serve, ct);
+        var contenders = new List<string> { "psql", "sluice serve", "sluice run" };
+        if (pgloader is not null) contenders.Add("pgloader");
+        for (var round = 0; round < rounds; round++)
+        {
+            foreach (var c in Cases)
+            {
+                // Alternate the order so no contender always runs on a warm (or cold) cache.
+                foreach (var who in contenders.Skip(round % contenders.Count).Concat(contenders.Take(round % contenders.Count)))
+                {
+                    Terminal.Line($"  round {round + 1}/{rounds} {c,-7} {who}…");
+                    switch (who)
+                    {
+                        case "psql": S(c, who).Add(await PsqlAsync(csv, c, rows, ct)); break;
+                        case "pgloader": S(c, who).Add(await PgloaderAsync(pgloader!, csv, c, rows, ct)); break;
+                        case "sluice serve": S(c, who).Add(await ServeRoundAsync(home, csv, c, rows, round, ct)); break;
+                        case "sluice run":
+                            var (secs, rss) = await RunRoundAsync(env, csv, c, rows, round, ct);
+                            S(c, who).Add(secs);
+                            runRss = Math.Max(runRss ?? 0, rss ?? 0);
+                            break;
+                    }
+                }
+            }
+        }
+        var serveRss = BenchMachine.PeakRssMiB(serve.Id);
+        serve.Kill(entireProcessTree: true);
+        await serve.WaitForExitAsync(ct);
+        foreach (var c in Cases) await db.DropAsync($"bench_{c}", ct);
+
+        var version = await db.ScalarAsync<string>("show server_version", ct);
+        return Report(rows, bytes, rounds, stats, serveRss, runRss, pgloader is not null, version);
+    }
+
+    private static string Pipeline(string c) => $"""
+        name: bench-{c}
+        on: {"{"} bucket: bench, match: "{c}/*.csv" {"}"}
+        workflow: load
+        source: {"{"} format: csv {"}"}
+        {PaymentsCsv.PipelineSchema}
+        target: {"{"} table: public.bench_{c}, mode: append{(c == "pk" ? ", key: [transaction_id]" : "")} {"}"}
+        output: {"{"} bucket: bench-out {"}"}
+        """;
+
+    private async Task<string> GenerateAsync(long rows, CancellationToken ct)
+    {
+        var path = Path.Combine(workDir, $"payments-{rows}.csv");
+        if (!File.Exists(path))
+        {
+            Terminal.Line($"  generating {path} ({rows:N0} rows, seed 42)…");
+            await Task.Run(() => PaymentsCsv.Write(path + ".tmp", rows, seed: 42), ct);
+            File.Move(path + ".tmp", path);
+        }
+        return path;
+    }
+
+    private async Task<double> PsqlAsync(string csv, string c, long rows, CancellationToken ct)
+    {
+        var table = $"bench_psql_{c}";
+        await db.RecreateAsync(table, c == "pk", lineage: false, ct);
+        var cols = string.Join(", ", BenchDatabase.PaymentsColumns.Select(x => x.Name));
+        var r = await BenchMachine.RunAsync("psql", db.PsqlArgs($"\\copy public.{table} ({cols}) from '{csv}' with (format csv, header)"), db.PsqlEnv(), ct);
+        if (r.Code != 0) throw new InvalidOperationException($"psql failed: {r.Err}");
+        await CheckRowsAsync(table, rows, ct);
+        await db.DropAsync(table, ct);
+        return r.Seconds;
+    }
+
+    private async Task<double> PgloaderAsync(string pgloader, string csv, string c, long rows, CancellationToken ct)
+    {
+        var table = $"bench_pgloader_{c}";
+        await db.RecreateAsync(table, c == "pk", lineage: false, ct);
+        var cols = string.Join(", ", BenchDatabase.PaymentsColumns.Select(x => x.Name));
+        var load = Path.Combine(workDir, $"pgloader-{c}.load");
+        await File.WriteAllTextAsync(load, $"""
+            LOAD CSV FROM '{csv}' ({cols})
+              INTO {db.PgloaderUrl(table)} ({cols})
+              WITH skip header = 1, fields optionally enclosed by '"', fields escaped by double-quote, fields terminated by ','
+            ;
+            """, ct);
+        var r = await BenchMachine.RunAsync(pgloader, ["--quiet", "--root-dir", Path.Combine(workDir, "pgloader"), load], null, ct);
+        if (r.Code != 0) throw new InvalidOperationException($"pgloader failed: {r.Err}{r.Out}");
+        await CheckRowsAsync(table, rows, ct);
+        await db.DropAsync(table, ct);
+        return r.Seconds;
+    }
+
+    private async Task<double> ServeRoundAsync(string home, string csv, string c, long rows, int round, CancellationToken ct)
+    {
+        await db.DropAsync($"bench_{c}", ct);
+        var key = $"{c}/serve-{round}-{Guid.NewGuid():N}.csv";
+        var target = Path.Combine(home, "buckets", "bench", key);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        var staged = Path.Combine(home, "buckets", "bench", c, $".staged-{Guid.NewGuid():N}");
+        if (!TryLink(csv, staged)) File.Copy(csv, staged);
+        var sw = Stopwatch.StartNew();
+        File.Move(staged, target);   // the file appears in the inbox whole, at this instant
+        string? status = null;
+        while (status is not ("succeeded" or "failed"))
+        {
+            await Task.Delay(10, ct);
+            status = await db.ScalarAsync<object?>("select status from sluice.jobs where source_bucket = 'bench' and source_key = $1", ct, key) as string;
+        }
+        sw.Stop();
+        if (status != "succeeded") throw new InvalidOperationException($"the Sluice job for {key} failed; see ./sluice jobs with SLUICE_HOME={home}");
+        await CheckRowsAsync($"bench_{c}", rows, ct);
+        await CleanAsync(home, key, ct);
+        return sw.Elapsed.TotalSeconds;
+    }
+
+    private async Task<(double Seconds, double? PeakRssMiB)> RunRoundAsync(Dictionary<string, string> env, string csv, string c, long rows, int round, CancellationToken ct)
+    {
+        await db.DropAsync($"bench_{c}", ct);
+        var dir = Path.Combine(workDir, "runs", c);
+        Directory.CreateDirectory(dir);
+        var file = Path.Combine(dir, $"run-{round}-{Guid.NewGuid():N}.csv");
+        if (!TryLink(csv, file)) File.Copy(csv, file);
+        var r = await BenchMachine.RunAsync("/usr/bin/time", ["-f", "peak_rss_kb=%M", "dotnet", dllPath, "run", file, "--pipeline", $"bench-{c}", "--json"], env, ct);
+        File.Delete(file);
+        if (r.Code != 0) throw new InvalidOperationException($"sluice run failed ({r.Code}): {r.Err}");
+        await CheckRowsAsync($"bench_{c}", rows, ct);
+        var id = System.Text.Json.JsonDocument.Parse(r.Out).RootElement.GetProperty("id").GetString()!;
+        var key = System.Text.Json.JsonDocument.Parse(r.Out).RootElement.GetProperty("source").GetProperty("key").GetString()!;
+        await CleanAsync(env["SLUICE_HOME"], key, ct, id);
+        var rssLine = r.Err.Split('\n').LastOrDefault(l => l.StartsWith("peak_rss_kb=", StringComparison.Ordinal));
+        return (r.Seconds, rssLine is not null && long.TryParse(rssLine["peak_rss_kb=".Length..], out var kb) ? kb / 1024.0 : null);
+    }
+
+    private async Task CheckRowsAsync(string table, long rows, CancellationToken ct)
+    {
+        var n = await db.ScalarAsync<long>($"select count(*) from public.{table}", ct);
+        if (n != rows) throw new InvalidOperationException($"{table} holds {n:N0} rows, expected {rows:N0}");
+    }
+
+    /// <summary>Removes a finished job's workspace and published copies, so long runs do not fill the disk.</summary>
+    private async Task CleanAsync(string home, string key, CancellationToken ct, string? jobId = null)
+    {
+        if (keep) return;
+        jobId ??= (await db.ScalarAsync<Guid>("select id from sluice.jobs where source_bucket = 'bench' and source_key = $1", ct, key)).ToString();
+        foreach (var dir in new[] { Path.Combine(home, "workspace", jobId) }
+                     .Concat(Directory.Exists(Path.Combine(home, "buckets", "bench-out"))
+                         ? Directory.GetDirectories(Path.Combine(home, "buckets", "bench-out")).Select(p => Path.Combine(p, jobId)) : []))
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        var inbox = Path.Combine(home, "buckets", "bench", key);
+        if (File.Exists(inbox)) File.Delete(inbox);
+    }
+
+    private Process StartServe(Dictionary<string, string> env)
+    {
+        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        psi.ArgumentList.Add(dllPath);
+        psi.ArgumentList.Add("serve");
+        psi.ArgumentList.Add("--workers");
+        psi.ArgumentList.Add("2");
+        foreach (var (k, v) in env) psi.Environment[k] = v;
+        var p = Process.Start(psi)!;
+        p.OutputDataReceived += (_, _) => { };
+        p.BeginOutputReadLine();
+        return p;
+    }
+
+    private static async Task WaitForServeAsync(Process serve, CancellationToken ct)
+    {
+        var line = await serve.StandardError.ReadLineAsync(ct);
+        while (line is not null && !line.StartsWith("sluice serve:", StringComparison.Ordinal))
+            line = await serve.StandardError.ReadLineAsync(ct);
+        if (line is null) throw new InvalidOperationException("sluice serve exited before it was ready");
+        _ = Task.Run(async () => { while (await serve.StandardError.ReadLineAsync(CancellationToken.None) is { } l) Console.Error.WriteLine("  serve: " + l); }, CancellationToken.None);
+    }
+
+    private static bool TryLink(string existing, string path)
+    {
+        var r = Process.Start("ln", [existing, path]);
+        r.WaitForExit();
+        return r.ExitCode == 0;
+    }
+
+    private static string Report(long rows, long bytes, int rounds, Dictionary<(string Case, string Who), BenchStats> stats,
+        double? serveRss, double? runRss, bool pgloader, string pgVersion)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine($"# Load benchmark: {rows:N0} rows ({bytes / 1e6:0.0} MB CSV)").AppendLine();
+        sb.AppendLine("Command: `./sluice bench load --rows " + rows + "`. Each contender loads the same file into a fresh identical table " +
+                      $"on the same PostgreSQL; {rounds} rounds, order alternating. Sluice serve: from the file appearing (atomic rename) " +
+                      "in the inbox of a running `sluice serve --workers 2` (settle 100 ms) to the job `succeeded` (download, transform, load " +
+                      "with ledger, publish). `sluice run`: the whole process, start-up included.").AppendLine();
+        sb.AppendLine(BenchMachine.Describe(pgVersion)).AppendLine();
+        foreach (var c in Cases)
+        {
+            var reference = stats[(c, "psql")].Median;
+            sb.AppendLine($"## {(c == "pk" ? "Table with a primary key" : "Table without indexes")}").AppendLine();
+            sb.AppendLine("| contender | runs (s) | min (s) | median (s) | median / psql | s per million rows |");
+            sb.AppendLine("|---|---|---|---|---|---|");
+            foreach (var s in stats.Where(kv => kv.Key.Case == c).Select(kv => kv.Value))
+                sb.AppendLine($"| {s.Name} | {string.Join(", ", s.Seconds.Select(x => BenchStats.F(x)))} | {BenchStats.F(s.Min)} | {BenchStats.F(s.Median)} | " +
+                              $"{BenchStats.F(s.Median / reference)}× | {BenchStats.F(s.Median / (rows / 1e6), "0.000")} |");
+            sb.AppendLine();
+        }
+        if (!pgloader) sb.AppendLine("pgloader was not installed, so it is not in the table (as root, `apt-get install pgloader`).").AppendLine();
+        sb.AppendLine($"Peak RSS: `sluice serve` process {BenchStats.F(serveRss ?? double.NaN, "0")} MiB over all rounds; `sluice run` {BenchStats.F(runRss ?? double.NaN, "0")} MiB (max over runs).");
+        return sb.ToString();
+    }
+}

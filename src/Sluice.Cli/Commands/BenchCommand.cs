@@ -1,0 +1,49 @@
+using System.CommandLine;
+using Sluice.Cli.Bench;
+using Sluice.Cli.Output;
+using Sluice.Postgres;
+using Sluice.Postgres.Embedded;
+
+namespace Sluice.Cli.Commands;
+
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var rows = new Option<long>("--rows") { Description = "Rows in the generated payments CSV.", DefaultValueFactory = _ => 2_000_000 };
+        var file = new Option<FileInfo?>("--file") { Description = "Load this payments CSV instead of generating one." };
+        var rounds = new Option<int>("--rounds") { Description = "Runs of each contender.", DefaultValueFactory = _ => 3 };
+        var keep = new Option<bool>("--keep") { Description = "Keep workspaces and published files of the runs." };
+        var output = new Option<string?>("--output") { Description = "Write the markdown report here (default bench/results/load-<rows>.md)." };
+        var load = new Command("load", """
+            Load a payments CSV side by side with psql \copy (the reference), pgloader (if installed), Sluice end to end in a
+            running serve, and `sluice run`; print and write a markdown report with min/median, ratios to psql, peak RSS.
+            """) { rows, file, rounds, keep, output };
+        load.SetAction((parse, _) => CliAction.RunAsync(async ct =>
+        {
+            var settings = CliAction.Settings();
+            var cs = settings.DatabaseUrl is { } url ? DatabaseUrl.ToConnectionString(url) : await EmbeddedPostgres.For(settings.Home).EnsureRunningAsync(ct);
+            var repo = FindRepoRoot();
+            var work = Path.Combine(repo, "bench", "work");
+            var dll = typeof(BenchCommand).Assembly.Location;
+            var n = parse.GetValue(rows);
+            var bench = new LoadBenchmark(new BenchDatabase(cs), work, dll, parse.GetValue(rounds), parse.GetValue(keep));
+            var report = await bench.RunAsync(n, parse.GetValue(file)?.FullName, ct);
+            var path = parse.GetValue(output) ?? Path.Combine(repo, "bench", "results", $"load-{n}.md");
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            await File.WriteAllTextAsync(path, report, ct);
+            Console.Out.WriteLine(report);
+            Terminal.Line($"report written to {path}");
+            return 0;
+        }));
+        return new Command("bench", "Benchmarks with committed, reproducible reports (see bench/README.md).") { load };
+    }
+
+    /// <summary>The repository root (where bench/ lives), found upwards from the current folder.</summary>
+    private static string FindRepoRoot()
+    {
+        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Sluice.slnx"))) return dir.FullName;
+        return Directory.GetCurrentDirectory();
+    }
+}
