@@ -4,9 +4,9 @@ using Sluice.Postgres.Embedded;
 namespace Sluice.Tests.Infrastructure;
 
 /// <summary>
-/// One private PostgreSQL for the whole test run, started from the installed binaries exactly as Sluice starts its
-/// embedded server, and stopped when the test process exits. Every test takes a fresh database of its own, so tests
-/// run in parallel without seeing each other's rows. Set SLUICE_TEST_DATABASE_URL to use an existing server instead.
+/// A private PostgreSQL for the tests, started from the installed binaries exactly as Sluice starts its embedded
+/// server (under $TMPDIR/sluice-tests, or SLUICE_TEST_HOME). Every test takes a fresh database of its own, so tests run
+/// in parallel without seeing each other's rows. Set SLUICE_TEST_DATABASE_URL to use an existing server instead.
 /// </summary>
 public static class PostgresFixture
 {
@@ -22,7 +22,7 @@ public static class PostgresFixture
     public static async Task<string> CreateDatabaseAsync(string? prefix = null)
     {
         var server = await Shared.Value;
-        var name = $"{prefix ?? "t"}_{Guid.NewGuid():N}".ToLowerInvariant();
+        var name = $"{DatabaseDay(DateTime.UtcNow)}_{prefix ?? "x"}_{Guid.NewGuid():N}".ToLowerInvariant();
         await using (var conn = new NpgsqlConnection(server.AdminConnectionString))
         {
             await conn.OpenAsync();
@@ -36,20 +36,36 @@ public static class PostgresFixture
     {
         if (Environment.GetEnvironmentVariable("SLUICE_TEST_DATABASE_URL") is { Length: > 0 } url)
             return new Server(Sluice.Postgres.DatabaseUrl.ToConnectionString(url), null);
-        var home = Path.Combine(Path.GetTempPath(), $"sluice-tests-{Environment.ProcessId}");
+        // One test server per machine, started on first use and left running for the next test run (as Sluice leaves
+        // its embedded server), so test runs never leak servers; a file lock makes concurrent runs share it safely.
+        var home = Environment.GetEnvironmentVariable("SLUICE_TEST_HOME") is { Length: > 0 } h ? h : Path.Combine(Path.GetTempPath(), "sluice-tests");
         var pg = EmbeddedPostgres.For(home);
-        // Durability is not under test in most tests; where it is, the test restarts the server and checks rows.
+        // Durability is not under test here; the restart tests start servers of their own.
         await pg.EnsureRunningAsync(CancellationToken.None, ["fsync=off", "synchronous_commit=off", "full_page_writes=off"]);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            try
-            {
-                pg.StopAsync(CancellationToken.None).GetAwaiter().GetResult();
-                Directory.Delete(pg.ClusterDirectory, recursive: true);
-                Directory.Delete(home, recursive: true);
-            }
-            catch (Exception) { /* best effort on the way out */ }
-        };
-        return new Server(pg.ConnectionString("postgres"), pg);
+        var admin = pg.ConnectionString("postgres");
+        await DropStaleDatabasesAsync(admin);
+        return new Server(admin, pg);
     }
+
+    /// <summary>Databases of test runs that ended more than a day ago (their names carry the day they were made).</summary>
+    private static async Task DropStaleDatabasesAsync(string admin)
+    {
+        await using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(admin) { Pooling = false }.ConnectionString);
+        await conn.OpenAsync();
+        var stale = new List<string>();
+        var today = DatabaseDay(DateTime.UtcNow);
+        var yesterday = DatabaseDay(DateTime.UtcNow.AddDays(-1));
+        await using (var cmd = new NpgsqlCommand("select datname from pg_database where datname ~ '^t[0-9]{8}_'", conn))
+        await using (var r = await cmd.ExecuteReaderAsync())
+            while (await r.ReadAsync())
+                if (r.GetString(0) is var name && !name.StartsWith(today, StringComparison.Ordinal) && !name.StartsWith(yesterday, StringComparison.Ordinal))
+                    stale.Add(name);
+        foreach (var name in stale)
+        {
+            await using var drop = new NpgsqlCommand($"drop database if exists \"{name}\" with (force)", conn);
+            await drop.ExecuteNonQueryAsync();
+        }
+    }
+
+    private static string DatabaseDay(DateTime utc) => "t" + utc.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture);
 }
