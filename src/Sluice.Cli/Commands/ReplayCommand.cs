@@ -21,7 +21,7 @@ internal static class ReplayCommand
         var pipeline = new Option<string?>("--pipeline") { Description = "With --failed: only jobs of this pipeline." };
         var since = new Option<string?>("--since") { Description = "With --failed: only jobs created at or after this time (ISO 8601, e.g. 2026-11-29T08:00Z)." };
         var enqueue = new Option<bool>("--enqueue") { Description = "Only queue the new attempt for a running serve or worker; do not wait." };
-        var json = new Option<bool>("--json") { Description = "Print the finished job(s) as JSON on stdout." };
+        var json = new Option<bool>("--json") { Description = "Print the finished job as JSON on stdout (with --failed: an array of jobs)." };
         var cmd = new Command("replay", """
             Run an ended job again from a stage, as a new attempt (who, when, why and from where are recorded).
             The pipeline is read again from its file, so a fixed definition applies. A replay of load replaces the
@@ -72,7 +72,7 @@ internal static class ReplayCommand
             await host.StopAsync();
             var views = new List<JobView>();
             foreach (var j in jobs) views.Add((await cp.Jobs.GetViewAsync(j, ct))!);
-            if (parse.GetValue(json)) { if (views.Count == 1) JsonOutput.Print(views[0]); else JsonOutput.Print(views); }
+            if (parse.GetValue(json)) { if (parse.GetValue(failed)) JsonOutput.Print(views); else JsonOutput.Print(views[0]); }
             else if (views.Count == 1) JobPrinter.PrintOne(views[0]);
             else JobPrinter.PrintList(views);
             return views.All(v => v.Status == "succeeded") ? 0 : CliAction.Failed;

@@ -112,4 +112,42 @@ public sealed class CliTests
         Assert.DoesNotContain("hunter2", stderr);
         Assert.DoesNotContain("   at ", stderr);
     }
+
+    [Fact]
+    public async Task Replay_from_the_CLI_is_a_new_attempt_and_bulk_replay_picks_up_fixed_failures()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml());
+        var file = Path.Combine(env.Home, "payments", "r.csv");
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        PaymentsCsv.Write(file, 100, seed: 2);
+        var first = await CliProcess.RunAsync(Env(env), "run", file, "--json");
+        var id = JsonDocument.Parse(first.StdOut).RootElement.GetProperty("id").GetString()!;
+
+        var replay = await CliProcess.RunAsync(Env(env), "replay", id[..13], "--from", "load", "--reason", "target restored", "--json");
+
+        Assert.True(replay.ExitCode == 0, replay.StdErr);
+        var job = JsonDocument.Parse(replay.StdOut).RootElement;
+        Assert.Equal(2, job.GetProperty("attempt").GetInt32());
+        var attempt = job.GetProperty("attempts")[1];
+        Assert.Equal("load", attempt.GetProperty("from_stage").GetString());
+        Assert.Equal("target restored", attempt.GetProperty("reason").GetString());
+        Assert.StartsWith("cli:", attempt.GetProperty("requested_by").GetString());
+        Assert.Equal(100L, await env.ScalarAsync<long>("select count(*) from public.payments"));
+
+        // A job failing on bad rows, then the pipeline fixed (threshold raised): bulk replay makes it succeed.
+        var bad = Path.Combine(env.Home, "payments", "bad.csv");
+        await File.WriteAllTextAsync(bad, PaymentsCsv.Header + "\n500,1,1,1.00,EUR,2026-01-01 00:00:00,x,booked\n501,1,1,oops,EUR,2026-01-01 00:00:00,x,booked\n");
+        Assert.Equal(1, (await CliProcess.RunAsync(Env(env), "run", bad)).ExitCode);
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml("rejects: { max_rows: 1 }"));
+
+        var bulk = await CliProcess.RunAsync(Env(env), "replay", "--failed", "--pipeline", "payments", "--json");
+
+        Assert.True(bulk.ExitCode == 0, bulk.StdErr);
+        var replayed = Assert.Single(JsonDocument.Parse(bulk.StdOut).RootElement.EnumerateArray());
+        Assert.Equal("succeeded", replayed.GetProperty("status").GetString());
+        Assert.Equal("transform", replayed.GetProperty("attempts")[1].GetProperty("from_stage").GetString());
+        Assert.Equal(1, replayed.GetProperty("counts").GetProperty("rejected").GetInt64());
+        Assert.Equal(101L, await env.ScalarAsync<long>("select count(*) from public.payments"));
+    }
 }
