@@ -21,8 +21,7 @@ internal static class BenchCommand
             """) { rows, file, rounds, keep, output };
         load.SetAction((parse, _) => CliAction.RunAsync(async ct =>
         {
-            var settings = CliAction.Settings();
-            var cs = settings.DatabaseUrl is { } url ? DatabaseUrl.ToConnectionString(url) : await EmbeddedPostgres.For(settings.Home).EnsureRunningAsync(ct);
+            var cs = await ConnectionStringAsync(ct);
             var repo = FindRepoRoot();
             var work = Path.Combine(repo, "bench", "work");
             var dll = typeof(BenchCommand).Assembly.Location;
@@ -36,7 +35,33 @@ internal static class BenchCommand
             Terminal.Line($"report written to {path}");
             return 0;
         }));
-        return new Command("bench", "Benchmarks with committed, reproducible reports (see bench/README.md).") { load };
+        var files = new Option<int>("--files") { Description = "How many small files to drop at once.", DefaultValueFactory = _ => 1000 };
+        var workers = new Option<int>("--workers") { Description = "Workers of the serve process.", DefaultValueFactory = _ => 4 };
+        var stormOutput = new Option<string?>("--output") { Description = "Write the markdown report here (default bench/results/storm.md)." };
+        var storm = new Command("storm", """
+            Drop many ~1 KB files at once into a running serve and report jobs/s and p50/p95/p99 latency from arrival to
+            succeeded, with full durability.
+            """) { files, workers, stormOutput };
+        storm.SetAction((parse, _) => CliAction.RunAsync(async ct =>
+        {
+            var cs = await ConnectionStringAsync(ct);
+            var repo = FindRepoRoot();
+            var bench = new StormBenchmark(new BenchDatabase(cs), Path.Combine(repo, "bench", "work"), typeof(BenchCommand).Assembly.Location, parse.GetValue(workers));
+            var report = await bench.RunAsync(parse.GetValue(files), ct);
+            var path = parse.GetValue(stormOutput) ?? Path.Combine(repo, "bench", "results", "storm.md");
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            await File.WriteAllTextAsync(path, report, ct);
+            Console.Out.WriteLine(report);
+            Terminal.Line($"report written to {path}");
+            return 0;
+        }));
+        return new Command("bench", "Benchmarks with committed, reproducible reports (see bench/README.md).") { load, storm };
+    }
+
+    private static async Task<string> ConnectionStringAsync(CancellationToken ct)
+    {
+        var settings = CliAction.Settings();
+        return settings.DatabaseUrl is { } url ? DatabaseUrl.ToConnectionString(url) : await EmbeddedPostgres.For(settings.Home).EnsureRunningAsync(ct);
     }
 
     /// <summary>The repository root (where bench/ lives), found upwards from the current folder.</summary>

@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Text;
+using Sluice.Cli.Output;
+using Sluice.Samples;
+
+namespace Sluice.Cli.Bench;
+
+/// <summary>
+/// Many small files at once: drops N files of about 1 KB into the inbox of a running `sluice serve` in one burst and
+/// measures jobs per second and the latency of each job from its arrival to `succeeded`, with full durability
+/// (synchronous commit on; every stage recorded; ledger written).
+/// </summary>
+internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dllPath, int workers)
+{
+    private readonly DateTime _started = DateTime.UtcNow;
+
+    public async Task<string> RunAsync(int files, CancellationToken ct)
+    {
+        var home = Path.Combine(workDir, "storm-home");
+        if (Directory.Exists(home)) Directory.Delete(home, recursive: true);
+        var pipelines = Path.Combine(home, "pipelines");
+        Directory.CreateDirectory(pipelines);
+        await File.WriteAllTextAsync(Path.Combine(pipelines, "storm.yaml"), $"""
+            name: storm
+            on: {"{"} bucket: storm, match: "*.csv" {"}"}
+            workflow: load
+            source: {"{"} format: csv {"}"}
+            {PaymentsCsv.PipelineSchema}
+            target: {"{"} table: public.bench_storm, mode: append {"}"}
+            output: {"{"} bucket: storm-out {"}"}
+            """, ct);
+        await db.DropAsync("bench_storm", ct);
+        var staging = Path.Combine(home, "staging");
+        var inbox = Path.Combine(home, "buckets", "storm");
+        Directory.CreateDirectory(staging);
+        Directory.CreateDirectory(inbox);
+        for (var i = 0; i < files; i++)
+            PaymentsCsv.Write(Path.Combine(staging, $"s{i:D5}.csv"), 10, seed: i, firstId: i * 100L + 1);
+        var env = new Dictionary<string, string>
+        {
+            ["SLUICE_HOME"] = home, ["SLUICE_PIPELINES"] = pipelines, ["SLUICE_DATABASE_URL"] = db.ConnectionString,
+            ["SLUICE_SETTLE_MS"] = "100", ["SLUICE_LOG_LEVEL"] = "warn", ["CI"] = "true",
+        };
+        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in new[] { dllPath, "serve", "--workers", workers.ToString() }) psi.ArgumentList.Add(a);
+        foreach (var (k, v) in env) psi.Environment[k] = v;
+        using var serve = Process.Start(psi)!;
+        serve.BeginOutputReadLine();
+        while (await serve.StandardError.ReadLineAsync(ct) is { } line && !line.StartsWith("sluice serve:", StringComparison.Ordinal)) { }
+        _ = Task.Run(async () => { while (await serve.StandardError.ReadLineAsync(CancellationToken.None) is { } l) Console.Error.WriteLine("  serve: " + l); }, CancellationToken.None);
+
+        // Warm-up: one job, so start-up compilation is not counted as latency.
+        File.Copy(Path.Combine(staging, "s00000.csv"), Path.Combine(staging, "warm.csv"));
+        File.Move(Path.Combine(staging, "warm.csv"), Path.Combine(inbox, "warm.csv"));
+        await WaitForAsync(1, ct);
+
+        Terminal.Line($"  dropping {files:N0} files…");
+        var arrived = new Dictionary<string, DateTime>(files);
+        var burst = Stopwatch.StartNew();
+        for (var i = 0; i < files; i++)
+        {
+            var name = $"s{i:D5}.csv";
+            File.Move(Path.Combine(staging, name), Path.Combine(inbox, name));
+            arrived[name] = DateTime.UtcNow;
+        }
+        var dropSeconds = burst.Elapsed.TotalSeconds;
+        await WaitForAsync(files + 1, ct);
+        var peakRss = BenchMachine.PeakRssMiB(serve.Id);
+        serve.Kill(entireProcessTree: true);
+
+        var latencies = new List<double>(files);
+        DateTime last = default;
+        await using (var conn = new Npgsql.NpgsqlConnection(db.ConnectionString))
+        {
+            await conn.OpenAsync(ct);
+            await using var cmd = new Npgsql.NpgsqlCommand("select source_key, finished_at, status from sluice.jobs where source_bucket = 'storm' and source_key <> 'warm.csv' and created_at >= $1", conn);
+            cmd.Parameters.Add(new Npgsql.NpgsqlParameter { Value = _started });
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct))
+            {
+                if (r.GetString(2) != "succeeded") throw new InvalidOperationException($"job for {r.GetString(0)} ended {r.GetString(2)}");
+                var finished = r.GetDateTime(1).ToUniversalTime();
+                latencies.Add((finished - arrived[r.GetString(0)]).TotalMilliseconds);
+                if (finished > last) last = finished;
+            }
+        }
+        var loaded = await db.ScalarAsync<long>("select count(*) from public.bench_storm", ct);
+        if (loaded != (files + 1) * 10L) throw new InvalidOperationException($"bench_storm holds {loaded} rows, expected {(files + 1) * 10}");
+        var first = arrived.Values.Min();
+        var jobsPerSecond = files / (last - first).TotalSeconds;
+        latencies.Sort();
+        double P(double q) => latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(q * latencies.Count) - 1)];
+        await db.DropAsync("bench_storm", ct);
+        var version = await db.ScalarAsync<string>("show server_version", ct);
+        var sync = await db.ScalarAsync<string>("show synchronous_commit", ct);
+        Directory.Delete(home, recursive: true);
+
+        var sb = new StringBuilder();
+        sb.AppendLine($"# Storm benchmark: {files:N0} small files at once").AppendLine();
+        sb.AppendLine($"Command: `./sluice bench storm --files {files} --workers {workers}`. {files:N0} payments CSVs of 10 rows " +
+                      $"(about 1 KB) are renamed into the inbox of a running `sluice serve --workers {workers}` in one burst " +
+                      $"({dropSeconds:0.00} s to drop them all); latency is from each file's rename to its job's `succeeded` " +
+                      $"(every stage recorded, rows and ledger committed, published). synchronous_commit = {sync}; settle interval 100 ms.").AppendLine();
+        sb.AppendLine(BenchMachine.Describe(version)).AppendLine();
+        sb.AppendLine("| jobs | jobs/s | p50 ms | p95 ms | p99 ms | max ms | peak RSS (serve) |");
+        sb.AppendLine("|---|---|---|---|---|---|---|");
+        sb.AppendLine($"| {files:N0} | {jobsPerSecond:0.0} | {P(0.50):0} | {P(0.95):0} | {P(0.99):0} | {latencies[^1]:0} | {BenchStats.F(peakRss ?? double.NaN, "0")} MiB |");
+        return sb.ToString();
+    }
+
+    private async Task WaitForAsync(int jobs, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(10);
+        while (await db.ScalarAsync<long>("select count(*) from sluice.jobs where source_bucket = 'storm' and status in ('succeeded', 'failed') and created_at >= $1", ct, _started) < jobs)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("the storm did not finish within 10 minutes");
+            await Task.Delay(50, ct);
+        }
+    }
+}
