@@ -66,9 +66,11 @@ public static class CsvDialectSniffer
         if (first.Any(f => f.Length == 0 || IsValue(f)) || first.Distinct(StringComparer.Ordinal).Count() != first.Count) return false;
         if (lines.Count == 1) return true;
         // A header is told apart by a column whose later values are numbers or dates; all-text files keep the default.
-        var rows = lines.Skip(1).Take(50).Select(l => Fields(l, delimiter, quote)).ToList();
-        return rows.Count == 0 || Enumerable.Range(0, first.Count).Any(c => rows.All(r => c < r.Count && IsValue(r[c])))
-            || rows.All(r => r.All(f => !IsValue(f)));
+        var rows = lines.Skip(1).Take(50).Select(l => Fields(l, delimiter, quote)).Where(r => r.Count == first.Count).ToList();
+        if (rows.Count == 0) return true;
+        var typedColumn = Enumerable.Range(0, first.Count).Any(c =>
+            rows.Any(r => r[c].Length > 0) && rows.All(r => r[c].Length == 0 || IsValue(r[c])));
+        return typedColumn || rows.All(r => r.All(f => !IsValue(f)));
     }
 
     private static bool IsValue(string field) =>

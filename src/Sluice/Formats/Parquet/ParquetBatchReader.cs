@@ -102,7 +102,7 @@ public sealed class ParquetBatchReader : IBatchReader
             var f = _fields[c];
             arrays[c] = f.ClrType switch
             {
-                var t when t == typeof(string) => await ReadStrings(group, f, rows, ct),
+                var t when t == typeof(string) || t == typeof(ReadOnlyMemory<char>) => await ReadStrings(group, f, rows, ct),
                 var t when t == typeof(Guid) => await Read<Guid>(group, f, rows, ct),
                 var t when t == typeof(bool) => await Read<bool>(group, f, rows, ct),
                 var t when t == typeof(sbyte) => await Read<sbyte>(group, f, rows, ct),

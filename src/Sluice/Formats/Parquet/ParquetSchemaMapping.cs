@@ -81,7 +81,7 @@ public static class ParquetSchemaMapping
         }
 
         var clr = field.ClrType;
-        if (clr == typeof(string)) return ColumnType.Text;
+        if (clr == typeof(string) || clr == typeof(ReadOnlyMemory<char>)) return ColumnType.Text;
         if (clr == typeof(bool)) return new ColumnType(ColumnKind.Boolean);
         if (clr == typeof(sbyte) || clr == typeof(byte) || clr == typeof(short)) return new ColumnType(ColumnKind.SmallInt);
         if (clr == typeof(ushort) || clr == typeof(int)) return new ColumnType(ColumnKind.Int);
