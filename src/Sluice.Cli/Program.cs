@@ -18,5 +18,7 @@ root.Subcommands.Add(JobsCommand.Create());
 root.Subcommands.Add(JobCommand.Create());
 root.Subcommands.Add(PipelinesCommand.Create());
 root.Subcommands.Add(DbCommand.Create());
+root.Subcommands.Add(ConvertCommand.Create());
+root.Subcommands.Add(InspectCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 return await root.Parse(args).InvokeAsync();

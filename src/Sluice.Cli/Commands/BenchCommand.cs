@@ -55,7 +55,7 @@ internal static class BenchCommand
             Terminal.Line($"report written to {path}");
             return 0;
         }));
-        return new Command("bench", "Benchmarks with committed, reproducible reports (see bench/README.md).") { load, storm };
+        return new Command("bench", "Benchmarks with committed, reproducible reports (see bench/README.md).") { load, storm, ConvertBench.Create() };
     }
 
     private static async Task<string> ConnectionStringAsync(CancellationToken ct)

@@ -18,6 +18,8 @@ public sealed record Pipeline
     /// <summary>Declared columns in order; null means infer from a sample.</summary>
     public IReadOnlyList<ColumnDefinition>? Schema { get; init; }
     public TargetDefinition? Target { get; init; }
+    /// <summary>The target format of a convert pipeline; null for load pipelines.</summary>
+    public ConvertTarget? Convert { get; init; }
     /// <summary>The bucket receiving the source, artifacts and report.</summary>
     public string OutputBucket { get; init; } = "processed";
     public IReadOnlyList<NotifierDefinition> Notify { get; init; } = [];

@@ -55,14 +55,9 @@ internal sealed partial class PipelineYamlReader
 
     private TargetDefinition? Target(YamlMappingNode root, WorkflowKind workflow, ref List<ColumnDefinition>? schema)
     {
+        if (workflow == WorkflowKind.Convert) return null; // a convert target is read by ConvertTargetSection
         var node = YamlNodeReader.Get(root, "target");
         var target = r.Mapping(node, "target", TargetKeys);
-        if (workflow == WorkflowKind.Convert)
-        {
-            if (node is not null && !YamlNodeReader.IsNull(node))
-                r.Error(node, "target", "applies to workflow load only; remove it or set workflow: load");
-            return null;
-        }
         if (target is null)
         {
             if (node is null || YamlNodeReader.IsNull(node))

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using Sluice.Formats;
 using YamlDotNet.RepresentationModel;
 
 namespace Sluice.Pipelines;
@@ -38,12 +39,14 @@ internal sealed partial class PipelineYamlReader(YamlNodeReader r)
         if (matchNode is not null && !KeyGlob.TryCreate(match, out _, out var globError)) r.Error(matchNode, "on.match", globError);
 
         var workflow = (WorkflowKind)(r.OneOf(YamlNodeReader.Get(root, "workflow"), "workflow", Workflows) ?? 0);
-        var csv = Source(YamlNodeReader.Get(root, "source"));
+        var csv = Source(YamlNodeReader.Get(root, "source"), workflow, out var sourceFormat);
         var schema = Schema(YamlNodeReader.Get(root, "schema"));
         var target = Target(root, workflow, ref schema);
 
         var output = r.Mapping(YamlNodeReader.Get(root, "output"), "output", OutputKeys);
-        var outputBucket = (output is null ? null : Bucket(output, "output", required: false)) ?? "processed";
+        var outputBucket = output is null ? null : Bucket(output, "output", required: false);
+        var convert = workflow == WorkflowKind.Convert ? ConvertTargetSection(root, sourceFormat, ref outputBucket) : null;
+        outputBucket ??= "processed";
         if (bucket is not null && outputBucket == bucket)
         {
             r.Error(output ?? (YamlNode)root, "output.bucket",
@@ -62,10 +65,11 @@ internal sealed partial class PipelineYamlReader(YamlNodeReader r)
             Bucket = bucket,
             Match = match,
             Workflow = workflow,
-            SourceFormat = "csv",
+            SourceFormat = DataFormatNames.Name(sourceFormat),
             Csv = csv,
             Schema = schema,
             Target = target,
+            Convert = convert,
             OutputBucket = outputBucket,
             Notify = notify,
             Retry = retry,
@@ -86,14 +90,20 @@ internal sealed partial class PipelineYamlReader(YamlNodeReader r)
         return null;
     }
 
-    private CsvOptions Source(YamlNode? node)
+    private CsvOptions Source(YamlNode? node, WorkflowKind workflow, out DataFormat sourceFormat)
     {
+        sourceFormat = DataFormat.Csv;
         var source = r.Mapping(node, "source", SourceKeys);
         if (source is null) return CsvOptions.Default;
 
         var formatNode = YamlNodeReader.Get(source, "format");
         var format = r.Text(formatNode, "source.format")?.Trim().ToLowerInvariant();
-        if (format is not null && format != "csv")
+        if (format is not null && workflow == WorkflowKind.Convert)
+        {
+            if (DataFormatNames.TryParse(format, out var parsed)) sourceFormat = parsed;
+            else r.Error(formatNode!, "source.format", $"{MessageText.Quote(format)} is not one of {DataFormatNames.Accepted}");
+        }
+        else if (format is not null && format != "csv")
         {
             r.Error(formatNode!, "source.format", FormatsLater.Contains(format)
                 ? $"format {MessageText.Quote(format)} is not supported yet; use csv"

@@ -1,8 +1,10 @@
+using Sluice.Stages.Conversion;
 using Sluice.Stages.Download;
 using Sluice.Stages.Load;
 using Sluice.Stages.Notify;
 using Sluice.Stages.Publish;
 using Sluice.Stages.Transform;
+using Sluice.Stages.Validate;
 
 namespace Sluice.Stages;
 
@@ -13,7 +15,8 @@ public sealed class StageRegistry
 
     public StageRegistry(HttpClient http)
     {
-        IStage[] all = [new DownloadStage(), new TransformStage(), new LoadStage(), new PublishStage(), new NotifyStage(http)];
+        IStage[] all = [new DownloadStage(), new TransformStage(), new LoadStage(), new PublishStage(), new NotifyStage(http),
+            new ConvertStage(), new ValidateStage()];
         _stages = all.ToDictionary(s => s.Name);
     }
 

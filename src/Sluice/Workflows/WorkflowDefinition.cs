@@ -9,11 +9,15 @@ public sealed record WorkflowDefinition(string Name, IReadOnlyList<string> Stage
     /// <summary>receive → download → transform → load → publish → notify.</summary>
     public static readonly WorkflowDefinition Loader = new("load", ["receive", "download", "transform", "load", "publish", "notify"], "publish");
 
+    /// <summary>receive → download → convert → validate → publish → notify.</summary>
+    public static readonly WorkflowDefinition Convertor = new("convert", ["receive", "download", "convert", "validate", "publish", "notify"], "publish");
+
     public const string NotifyStage = "notify";
 
     public static WorkflowDefinition For(string name) => name switch
     {
         "load" => Loader,
+        "convert" => Convertor,
         _ => throw new Errors.SluiceException("workflow.unknown", $"workflow '{name}' is not available in this version of Sluice."),
     };
 

@@ -37,9 +37,16 @@ public sealed class PublishStage : IStage
         }
         var ws = context.Workspace.Path;
         await Put("source/" + DownloadStage.SafeFileName(job.SourceKey), Path.Combine(ws, "download", DownloadStage.SafeFileName(job.SourceKey)));
-        await Put("artifacts/create.sql", Path.Combine(ws, "transform", "create.sql"));
-        if (!failed) await Put("artifacts/data.pgcopy", Path.Combine(ws, "transform", "data.pgcopy"));
-        await Put("rejects.csv", Path.Combine(ws, "transform", "rejects.csv"));
+        if (job.Workflow == "convert")
+        {
+            await Conversion.ConvertOutputs.PublishAsync(ws, failed, Put, ct);
+        }
+        else
+        {
+            await Put("artifacts/create.sql", Path.Combine(ws, "transform", "create.sql"));
+            if (!failed) await Put("artifacts/data.pgcopy", Path.Combine(ws, "transform", "data.pgcopy"));
+            await Put("rejects.csv", Path.Combine(ws, "transform", "rejects.csv"));
+        }
 
         // The report shows the outcome this stage decides: succeeded, unless the job already failed.
         var report = JsonSerializer.Serialize(failed ? view : view with { Status = "succeeded" }, new JsonSerializerOptions { WriteIndented = true });

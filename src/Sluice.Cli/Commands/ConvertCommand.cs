@@ -1,0 +1,115 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Sluice.Cli.Output;
+using Sluice.Errors;
+using Sluice.Formats;
+using Sluice.Formats.Csv;
+using Sluice.Pipelines;
+using Sluice.Stages.Conversion;
+using Sluice.Stages.Validate;
+using YamlDotNet.RepresentationModel;
+
+namespace Sluice.Cli.Commands;
+
+internal static class ConvertCommand
+{
+    public static Command Create()
+    {
+        var input = new Argument<string>("in") { Description = "The file to convert (.csv, .tsv, .jsonl, .ndjson, .parquet)." };
+        var output = new Argument<string>("out") { Description = "The file to write; its extension names the format unless --to is given." };
+        var from = new Option<string?>("--from") { Description = "Source format: csv, jsonl or parquet (default: from the extension)." };
+        var to = new Option<string?>("--to") { Description = "Target format: csv, jsonl or parquet (default: from the extension)." };
+        var validate = new Option<bool>("--validate") { Description = "Read the result back, convert it back and compare it with the source row by row." };
+        var schema = new Option<string?>("--schema") { Description = "A YAML file of column: type lines (as a pipeline's schema:) instead of inference." };
+        var compression = new Option<string>("--compression") { Description = "Parquet compression: zstd, snappy, gzip or none.", DefaultValueFactory = _ => "zstd" };
+        var command = new Command("convert", "Convert one file between CSV, JSON Lines and Parquet, exactly (decimals stay decimals).")
+        {
+            input, output, from, to, validate, schema, compression,
+        };
+        command.SetAction((parse, _) => CliAction.RunAsync(async ct =>
+        {
+            var inPath = parse.GetValue(input)!;
+            var outPath = parse.GetValue(output)!;
+            var sourceFormat = Format(parse.GetValue(from), inPath, "--from");
+            var targetFormat = Format(parse.GetValue(to), outPath, "--to");
+            var codec = parse.GetValue(compression)!.ToLowerInvariant() switch
+            {
+                "zstd" => ParquetCompression.Zstd, "snappy" => ParquetCompression.Snappy, "gzip" => ParquetCompression.Gzip, "none" => ParquetCompression.None,
+                var other => throw new SluiceException("cli.usage", $"--compression {other}: use zstd, snappy, gzip or none."),
+            };
+            if (!File.Exists(inPath)) throw new SluiceException("cli.usage", $"{inPath} does not exist.");
+            var csv = sourceFormat == DataFormat.Csv ? CsvDialectSniffer.Detect(inPath, CsvOptions.Default) : CsvOptions.Default;
+            var declared = parse.GetValue(schema) is { } schemaFile ? ReadSchema(schemaFile) : null;
+            var source = new FileFormatOptions { Format = sourceFormat, Csv = csv, Schema = declared };
+            var target = new FileFormatOptions { Format = targetFormat, Csv = csv with { Encoding = "utf-8" }, Compression = codec };
+            var rejects = outPath + ".rejects.csv";
+            var clock = Stopwatch.StartNew();
+            ConversionResult result;
+            try
+            {
+                result = await FileConverter.ConvertAsync(inPath, source, outPath, target, rejects, null, ct);
+            }
+            catch (DataFileException e)
+            {
+                throw new SluiceException(e.Code, $"{inPath}: {e.Message}");
+            }
+            foreach (var w in result.Warnings) Terminal.Line($"warning: {w}");
+            Terminal.Line($"{inPath} → {outPath}: {result.Written:N0} rows written in {clock.Elapsed.TotalSeconds:F2} s ({string.Join(", ", result.Columns.Select(c => $"{c.Name} {c.Type.ToSql()}"))})");
+            if (result.Rejected > 0)
+            {
+                var r = result.FirstReject!;
+                Terminal.Line($"error: {result.Rejected:N0} record(s) could not be converted; the first at line {r.Line}{(r.Column is null ? "" : $", column '{r.Column}'")}: {r.Reason}. All are in {rejects}.");
+                return CliAction.Failed;
+            }
+            File.Delete(rejects);
+            if (!parse.GetValue(validate)) return 0;
+            clock.Restart();
+            var reconverted = outPath + ".reconverted" + DataFormatNames.Extension(sourceFormat);
+            ValidationReport report;
+            try
+            {
+                report = await ReconversionValidator.ValidateAsync(inPath, source with { Schema = result.Columns }, outPath, targetFormat, reconverted, ct);
+            }
+            catch (DataFileException e)
+            {
+                throw new SluiceException(e.Code, $"validation could not read a file: {e.Message}");
+            }
+            File.Delete(reconverted);
+            var reportPath = outPath + ".validation.json";
+            await File.WriteAllTextAsync(reportPath, report.ToJson(), ct);
+            Terminal.Line($"validation by reconversion in {clock.Elapsed.TotalSeconds:F2} s: {report.Summary()} (report: {reportPath})");
+            return report.Passed ? 0 : CliAction.Failed;
+        }));
+        return command;
+    }
+
+    private static DataFormat Format(string? given, string path, string option)
+    {
+        if (given is not null)
+            return DataFormatNames.TryParse(given, out var f) ? f : throw new SluiceException("cli.usage", $"{option} {given}: use {DataFormatNames.Accepted}.");
+        return DataFormatNames.FromPath(path)
+               ?? throw new SluiceException("cli.usage", $"cannot tell the format of {path} from its extension; give {option} ({DataFormatNames.Accepted}).");
+    }
+
+    /// <summary>A YAML mapping of <c>column: type [not null]</c>, optionally under a <c>schema:</c> key.</summary>
+    internal static IReadOnlyList<ColumnDefinition> ReadSchema(string file)
+    {
+        var yaml = new YamlStream();
+        using (var reader = new StreamReader(file)) yaml.Load(reader);
+        var root = yaml.Documents.Count > 0 ? yaml.Documents[0].RootNode as YamlMappingNode : null;
+        if (root is not null && root.Children.TryGetValue(new YamlScalarNode("schema"), out var inner)) root = inner as YamlMappingNode;
+        if (root is null) throw new SluiceException("cli.usage", $"{file}: expected a mapping of column: type, as in a pipeline's schema:.");
+        var columns = new List<ColumnDefinition>();
+        foreach (var (key, value) in root.Children)
+        {
+            var name = ((YamlScalarNode)key).Value ?? "";
+            var text = ((value as YamlScalarNode)?.Value ?? "").Trim();
+            var notNull = text.EndsWith(" not null", StringComparison.OrdinalIgnoreCase);
+            if (notNull) text = text[..^" not null".Length];
+            if (!ColumnTypeParser.TryParse(text, out var type, out var error))
+                throw new SluiceException("cli.usage", $"{file}:{key.Start.Line}: {name}: {error}");
+            columns.Add(new ColumnDefinition(name, type, !notNull));
+        }
+        return columns;
+    }
+}

@@ -1,0 +1,73 @@
+using System.CommandLine;
+using Sluice.Cli.Output;
+using Sluice.Errors;
+using Sluice.Formats;
+using Sluice.Formats.Csv;
+using Sluice.Formats.Parquet;
+using Sluice.Pipelines;
+using Spectre.Console;
+
+namespace Sluice.Cli.Commands;
+
+internal static class InspectCommand
+{
+    public static Command Create()
+    {
+        var file = new Argument<string>("file") { Description = "A .csv, .tsv, .jsonl or .parquet file." };
+        var rows = new Option<int>("--rows") { Description = "How many rows to show.", DefaultValueFactory = _ => 10 };
+        var json = new Option<bool>("--json") { Description = "Print as JSON." };
+        var command = new Command("inspect", "Show a file's format, CSV dialect, inferred (or Parquet) schema and first rows.") { file, rows, json };
+        command.SetAction((parse, _) => CliAction.RunAsync(async ct =>
+        {
+            var path = parse.GetValue(file)!;
+            if (!File.Exists(path)) throw new SluiceException("cli.usage", $"{path} does not exist.");
+            var format = DataFormatNames.FromPath(path)
+                         ?? throw new SluiceException("cli.usage", $"cannot tell the format of {path} from its extension ({DataFormatNames.Accepted}).");
+            var csv = format == DataFormat.Csv ? CsvDialectSniffer.Detect(path, CsvOptions.Default) : CsvOptions.Default;
+            var show = Math.Max(1, parse.GetValue(rows));
+            IBatchReader reader;
+            try
+            {
+                reader = await DataFiles.OpenReaderAsync(path, new FileFormatOptions { Format = format, Csv = csv }, ct);
+            }
+            catch (DataFileException e)
+            {
+                throw new SluiceException(e.Code, $"{path}: {e.Message}");
+            }
+            await using (reader)
+            {
+                var batch = new ColumnBatch(reader.Columns, show);
+                var problems = new List<string>();
+                await reader.ReadAsync(batch, r => problems.Add($"line {r.Line}: {r.Reason}"), ct);
+                var dialect = format == DataFormat.Csv
+                    ? new { delimiter = csv.Delimiter == '\t' ? "\\t" : csv.Delimiter.ToString(), quote = csv.Quote.ToString(), header = csv.Header, encoding = csv.Encoding }
+                    : null;
+                var parquet = reader as ParquetBatchReader;
+                if (parse.GetValue(json))
+                {
+                    JsonOutput.Print(new
+                    {
+                        file = path, format = DataFormatNames.Name(format), dialect,
+                        row_groups = parquet?.RowGroupCount, rows = parquet?.RowCount,
+                        columns = reader.Columns.Select(c => new { name = c.Name, type = c.Type.ToSql() }),
+                        first_rows = Enumerable.Range(0, batch.Count).Select(r => batch.Vectors.Select(v => v.IsNull(r) ? null : v.Show(r))),
+                        problems,
+                    });
+                    return 0;
+                }
+                Terminal.Out.MarkupLine($"[bold]{Markup.Escape(path)}[/]: {DataFormatNames.Name(format)}" +
+                    (dialect is null ? "" : $", delimiter {Markup.Escape(dialect.delimiter)}, quote {Markup.Escape(dialect.quote)}, header {dialect.header}, encoding {dialect.encoding}") +
+                    (parquet is null ? "" : $", {parquet.RowCount:N0} rows in {parquet.RowGroupCount} row group(s)"));
+                var schema = new Table().Border(TableBorder.Simple).AddColumns("column", "type");
+                foreach (var c in reader.Columns) schema.AddRow(Markup.Escape(c.Name), c.Type.ToSql());
+                Terminal.Out.Write(schema);
+                var table = new Table().Border(TableBorder.Simple).AddColumns(reader.Columns.Select(c => Markup.Escape(c.Name)).ToArray());
+                for (var r = 0; r < batch.Count; r++) table.AddRow(batch.Vectors.Select(v => Markup.Escape(v.Show(r))).ToArray());
+                Terminal.Out.Write(table);
+                foreach (var p in problems) Terminal.Line($"problem: {p}");
+                return 0;
+            }
+        }));
+        return command;
+    }
+}

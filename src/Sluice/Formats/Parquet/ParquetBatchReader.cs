@@ -1,0 +1,205 @@
+using Parquet;
+using Parquet.Schema;
+using Sluice.Formats.Vectors;
+using Sluice.Pipelines;
+
+namespace Sluice.Formats.Parquet;
+
+/// <summary>
+/// Reads a Parquet file one row group at a time into <see cref="ColumnBatch"/>es: memory holds one row group whatever
+/// the file size. Any encoding and compression Parquet.Net decodes is accepted (plain, dictionary, RLE, delta;
+/// snappy, gzip, zstd, lz4, brotli). Rows are numbered from 1 in file order (<see cref="ColumnBatch.Lines"/>).
+/// </summary>
+public sealed class ParquetBatchReader : IBatchReader
+{
+    private readonly ParquetReader _reader;
+    private readonly DataField[] _fields;
+    private int _nextGroup;
+    private Array[]? _group;
+    private int _groupRows;
+    private int _groupOffset;
+    private long _rowNumber;
+
+    private ParquetBatchReader(ParquetReader reader, DataField[] fields, IReadOnlyList<ColumnDefinition> columns)
+    {
+        _reader = reader;
+        _fields = fields;
+        Columns = columns;
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<ColumnDefinition> Columns { get; }
+
+    /// <summary>Rows in the file (from its footer).</summary>
+    public long RowCount => _reader.RowGroups.Sum(g => g.RowCount);
+
+    /// <summary>Row groups in the file.</summary>
+    public int RowGroupCount => _reader.RowGroupCount;
+
+    /// <summary>Opens a file and maps its schema; a declared <paramref name="schema"/> must name the file's columns in order.</summary>
+    /// <exception cref="DataFileException">The file is not Parquet, has nested or unsupported columns, or does not match the schema.</exception>
+    public static async Task<ParquetBatchReader> OpenAsync(string path, IReadOnlyList<ColumnDefinition>? schema, CancellationToken ct)
+    {
+        ParquetReader reader;
+        try
+        {
+            reader = await ParquetReader.CreateAsync(path, new ParquetOptions { UseDateOnlyTypeForDates = true }, ct);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException or ArgumentException)
+        {
+            throw new DataFileException("parquet.unreadable", null, $"the file is not a readable Parquet file: {e.Message}");
+        }
+        try
+        {
+            var columns = ParquetSchemaMapping.FromParquet(reader.Schema);
+            if (schema is not null)
+            {
+                if (!schema.Select(c => c.Name).SequenceEqual(columns.Select(c => c.Name), StringComparer.Ordinal))
+                    throw new DataFileException("parquet.schema_mismatch", null,
+                        $"the file's columns ({string.Join(", ", columns.Select(c => c.Name))}) are not the schema's ({string.Join(", ", schema.Select(c => c.Name))}).");
+                columns = schema;
+            }
+            return new ParquetBatchReader(reader, reader.Schema.GetDataFields(), columns);
+        }
+        catch
+        {
+            await reader.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<bool> ReadAsync(ColumnBatch batch, Action<RejectedRow> rejected, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(rejected);
+        batch.Count = 0;
+        while (!batch.IsFull)
+        {
+            if (_group is null || _groupOffset == _groupRows)
+            {
+                if (_nextGroup >= _reader.RowGroupCount) break;
+                await LoadGroupAsync(_nextGroup++, ct);
+                continue;
+            }
+            var take = Math.Min(batch.Capacity - batch.Count, _groupRows - _groupOffset);
+            for (var c = 0; c < _fields.Length; c++)
+                Copy(_group[c], _groupOffset, batch.Vectors[c], batch.Count, take, rejected);
+            for (var i = 0; i < take; i++) batch.Lines[batch.Count + i] = ++_rowNumber;
+            batch.Count += take;
+            _groupOffset += take;
+        }
+        return batch.Count > 0;
+    }
+
+    private async Task LoadGroupAsync(int index, CancellationToken ct)
+    {
+        using var group = _reader.OpenRowGroupReader(index);
+        var rows = checked((int)group.RowCount);
+        var arrays = new Array[_fields.Length];
+        for (var c = 0; c < _fields.Length; c++)
+        {
+            var f = _fields[c];
+            arrays[c] = f.ClrType switch
+            {
+                var t when t == typeof(string) || t == typeof(ReadOnlyMemory<char>) => await ReadStrings(group, f, rows, ct),
+                var t when t == typeof(Guid) => await Read<Guid>(group, f, rows, ct),
+                var t when t == typeof(bool) => await Read<bool>(group, f, rows, ct),
+                var t when t == typeof(sbyte) => await Read<sbyte>(group, f, rows, ct),
+                var t when t == typeof(byte) => await Read<byte>(group, f, rows, ct),
+                var t when t == typeof(short) => await Read<short>(group, f, rows, ct),
+                var t when t == typeof(ushort) => await Read<ushort>(group, f, rows, ct),
+                var t when t == typeof(int) => await Read<int>(group, f, rows, ct),
+                var t when t == typeof(uint) => await Read<uint>(group, f, rows, ct),
+                var t when t == typeof(long) => await Read<long>(group, f, rows, ct),
+                var t when t == typeof(ulong) => await Read<ulong>(group, f, rows, ct),
+                var t when t == typeof(decimal) => await Read<decimal>(group, f, rows, ct),
+                var t when t == typeof(float) => await Read<float>(group, f, rows, ct),
+                var t when t == typeof(double) => await Read<double>(group, f, rows, ct),
+                var t when t == typeof(DateOnly) => await Read<DateOnly>(group, f, rows, ct),
+                var t when t == typeof(DateTime) => await Read<DateTime>(group, f, rows, ct),
+                var t => throw new DataFileException("parquet.unsupported_column", null, $"column '{f.Name}' has Parquet type {t.Name}, which Sluice cannot convert yet."),
+            };
+        }
+        _group = arrays;
+        _groupRows = rows;
+        _groupOffset = 0;
+    }
+
+    private static async Task<string?[]> ReadStrings(ParquetRowGroupReader group, DataField field, int rows, CancellationToken ct)
+    {
+        var values = new string?[rows];
+        await group.ReadAsync(field, values.AsMemory()!, null, ct);
+        return values;
+    }
+
+    private static async Task<T?[]> Read<T>(ParquetRowGroupReader group, DataField field, int rows, CancellationToken ct) where T : struct
+    {
+        var values = new T?[rows];
+        if (field.IsNullable)
+        {
+            await group.ReadAsync<T>(field, values.AsMemory(), null, ct);
+            return values;
+        }
+        var required = new T[rows];
+        await group.ReadAsync<T>(field, required.AsMemory(), null, ct);
+        for (var i = 0; i < rows; i++) values[i] = required[i];
+        return values;
+    }
+
+    private void Copy(Array source, int from, ColumnVector target, int to, int count, Action<RejectedRow> rejected)
+    {
+        switch (target, source)
+        {
+            case (StringVector v, string?[] s): Array.Copy(s, from, v.Data, to, count); return;
+            case (TimestampVector v, DateTime?[] s):
+                for (var i = 0; i < count; i++)
+                {
+                    if (s[from + i] is { } t) v.Set(t, to + i);
+                    else v.SetNull(to + i);
+                }
+                return;
+            case (StructVector<decimal> v, decimal?[] s): Array.Copy(s, from, v.Data, to, count); return;
+            case (StructVector<short> v, short?[] s): Array.Copy(s, from, v.Data, to, count); return;
+            case (StructVector<int> v, int?[] s): Array.Copy(s, from, v.Data, to, count); return;
+            case (StructVector<long> v, long?[] s): Array.Copy(s, from, v.Data, to, count); return;
+            case (StructVector<Guid> v, Guid?[] s): Array.Copy(s, from, v.Data, to, count); return;
+            case (StructVector<bool> v, bool?[] s): Array.Copy(s, from, v.Data, to, count); return;
+            case (StructVector<float> v, float?[] s): Array.Copy(s, from, v.Data, to, count); return;
+            case (StructVector<double> v, double?[] s): Array.Copy(s, from, v.Data, to, count); return;
+            case (StructVector<DateOnly> v, DateOnly?[] s): Array.Copy(s, from, v.Data, to, count); return;
+            case (StructVector<short> v, sbyte?[] s): Widen(s, from, v.Data, to, count, x => x); return;
+            case (StructVector<short> v, byte?[] s): Widen(s, from, v.Data, to, count, x => x); return;
+            case (StructVector<int> v, ushort?[] s): Widen(s, from, v.Data, to, count, x => x); return;
+            case (StructVector<long> v, uint?[] s): Widen(s, from, v.Data, to, count, x => x); return;
+            case (StructVector<decimal> v, ulong?[] s): Widen(s, from, v.Data, to, count, x => x); return;
+            default:
+                // A declared schema whose types differ from the file's: go through the canonical text.
+                for (var i = 0; i < count; i++)
+                {
+                    var value = source.GetValue(from + i);
+                    if (value is null) { target.SetNull(to + i); continue; }
+                    var text = value switch
+                    {
+                        DateTime d => d.ToString("yyyy-MM-dd HH:mm:ss.ffffff", System.Globalization.CultureInfo.InvariantCulture),
+                        DateOnly d => d.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+                        IFormattable f => f.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+                        _ => value.ToString() ?? "",
+                    };
+                    // Refused, not rejected: a Parquet column has one type, so one bad value means the schema is wrong.
+                    if (target.Parse(text, to + i) is { } reason)
+                        throw new DataFileException("parquet.schema_mismatch", _rowNumber + i + 1, $"row {_rowNumber + i + 1}, column '{target.Column.Name}': {reason}.");
+                }
+                return;
+        }
+    }
+
+    private static void Widen<TFrom, TTo>(TFrom?[] source, int from, TTo?[] target, int to, int count, Func<TFrom, TTo> widen)
+        where TFrom : struct where TTo : struct
+    {
+        for (var i = 0; i < count; i++) target[to + i] = source[from + i] is { } v ? widen(v) : null;
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => _reader.DisposeAsync();
+}

@@ -1,0 +1,100 @@
+using Parquet.Schema;
+using Sluice.Formats.Vectors;
+using Sluice.Pipelines;
+
+namespace Sluice.Formats.Parquet;
+
+/// <summary>
+/// Maps Sluice column types to Parquet fields and back. Written: numeric(p,s) → DECIMAL(p,s) (INT32/INT64/fixed bytes by
+/// precision), timestamp → TIMESTAMP(MICROS, isAdjustedToUTC=false), timestamptz → TIMESTAMP(MICROS, true), date → DATE,
+/// uuid → UUID, text/json → STRING, integers → INT(16/32/64). Read: the same, plus the types other writers use
+/// (unsigned integers, INT96 and millisecond or nanosecond timestamps). Nested fields are refused by name.
+/// </summary>
+public static class ParquetSchemaMapping
+{
+    /// <summary>The Parquet schema Sluice writes for <paramref name="columns"/>.</summary>
+    /// <exception cref="DataFileException">A column's type cannot be written exactly (an unconstrained or too wide numeric).</exception>
+    public static ParquetSchema ToParquet(IReadOnlyList<ColumnDefinition> columns)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        return new ParquetSchema(columns.Select(ToField).ToArray<Field>());
+    }
+
+    private static DataField ToField(ColumnDefinition column)
+    {
+        var name = column.Name;
+        var type = column.Type;
+        return type.Kind switch
+        {
+            ColumnKind.Text or ColumnKind.Varchar or ColumnKind.Char or ColumnKind.Json or ColumnKind.Jsonb => new DataField<string>(name, true),
+            ColumnKind.Uuid => new DataField<Guid?>(name),
+            ColumnKind.Boolean => new DataField<bool?>(name),
+            ColumnKind.SmallInt => new DataField<short?>(name),
+            ColumnKind.Int => new DataField<int?>(name),
+            ColumnKind.BigInt => new DataField<long?>(name),
+            ColumnKind.Numeric when type.Precision is { } p && p <= DecimalVector.MaxPrecision =>
+                new DecimalDataField(name, p, type.Scale ?? 0, forceByteArrayEncoding: false, isNullable: true),
+            ColumnKind.Numeric => throw new DataFileException("parquet.numeric_unbounded", null,
+                $"column '{name}' is {type.ToSql()}; Parquet DECIMAL needs a precision and scale of at most {DecimalVector.MaxPrecision} digits — declare it as numeric(p,s) in the schema."),
+            ColumnKind.Real => new DataField<float?>(name),
+            ColumnKind.Double => new DataField<double?>(name),
+            ColumnKind.Date => new DataField<DateOnly?>(name),
+            ColumnKind.Timestamp => new DateTimeDataField(name, DateTimeFormat.Timestamp, isAdjustedToUTC: false, unit: DateTimeTimeUnit.Micros, isNullable: true),
+            ColumnKind.TimestampTz => new DateTimeDataField(name, DateTimeFormat.Timestamp, isAdjustedToUTC: true, unit: DateTimeTimeUnit.Micros, isNullable: true),
+            _ => throw new ArgumentOutOfRangeException(nameof(column), type.Kind, null),
+        };
+    }
+
+    /// <summary>The Sluice columns of a Parquet file's schema.</summary>
+    /// <exception cref="DataFileException">A field is nested (struct, list, map) or of a type Sluice cannot hold.</exception>
+    public static IReadOnlyList<ColumnDefinition> FromParquet(ParquetSchema schema)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        var columns = new List<ColumnDefinition>();
+        foreach (var field in schema.Fields)
+        {
+            if (field is not DataField data || data.IsArray)
+            {
+                var kind = field switch { StructField => "a struct", ListField => "a list", MapField => "a map", _ => "a repeated field" };
+                throw new DataFileException("parquet.nested_column", null,
+                    $"column '{field.Name}' is {kind}; Sluice converts flat columns only (nested types are not supported yet) — select or flatten the other columns first.");
+            }
+            columns.Add(new ColumnDefinition(data.Name, TypeOf(data), Nullable: true));
+        }
+        return columns;
+    }
+
+    private static ColumnType TypeOf(DataField field)
+    {
+        switch (field)
+        {
+            case BigDecimalDataField:
+                throw Unsupported(field, $"a DECIMAL wider than the {DecimalVector.MaxPrecision} digits Sluice converts exactly");
+            case DecimalDataField d:
+                return d.Precision <= DecimalVector.MaxPrecision
+                    ? new ColumnType(ColumnKind.Numeric, Precision: d.Precision, Scale: d.Scale)
+                    : throw Unsupported(field, $"DECIMAL({d.Precision},{d.Scale}), wider than the {DecimalVector.MaxPrecision} digits Sluice converts exactly");
+            case DateTimeDataField t:
+                return t.DateTimeFormat == DateTimeFormat.Date
+                    ? new ColumnType(ColumnKind.Date)
+                    : new ColumnType(t.IsAdjustedToUTC ? ColumnKind.TimestampTz : ColumnKind.Timestamp);
+        }
+
+        var clr = field.ClrType;
+        if (clr == typeof(string) || clr == typeof(ReadOnlyMemory<char>)) return ColumnType.Text;
+        if (clr == typeof(bool)) return new ColumnType(ColumnKind.Boolean);
+        if (clr == typeof(sbyte) || clr == typeof(byte) || clr == typeof(short)) return new ColumnType(ColumnKind.SmallInt);
+        if (clr == typeof(ushort) || clr == typeof(int)) return new ColumnType(ColumnKind.Int);
+        if (clr == typeof(uint) || clr == typeof(long)) return ColumnType.BigInt;
+        if (clr == typeof(ulong)) return new ColumnType(ColumnKind.Numeric, Precision: 20, Scale: 0);
+        if (clr == typeof(float)) return new ColumnType(ColumnKind.Real);
+        if (clr == typeof(double)) return new ColumnType(ColumnKind.Double);
+        if (clr == typeof(Guid)) return new ColumnType(ColumnKind.Uuid);
+        if (clr == typeof(DateOnly)) return new ColumnType(ColumnKind.Date);
+        if (clr == typeof(DateTime)) return new ColumnType(ColumnKind.Timestamp);
+        throw Unsupported(field, $"of Parquet type {clr.Name}");
+    }
+
+    private static DataFileException Unsupported(DataField field, string what) =>
+        new("parquet.unsupported_column", null, $"column '{field.Name}' is {what}; Sluice cannot convert it yet — drop or cast the column first.");
+}

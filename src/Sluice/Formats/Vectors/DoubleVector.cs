@@ -1,0 +1,28 @@
+using System.Globalization;
+using System.Text.Json;
+using Sluice.Pipelines;
+
+namespace Sluice.Formats.Vectors;
+
+/// <summary>double precision: declared floating point, written in the shortest text that reads back to the same double.</summary>
+internal sealed class DoubleVector(ColumnDefinition column, int capacity) : StructVector<double>(column, capacity)
+{
+    internal override string? Parse(ReadOnlySpan<char> text, int row)
+    {
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+        {
+            Data[row] = value;
+            return null;
+        }
+        return $"{Quote(text)} is not a valid double precision";
+    }
+
+    internal override string Text(int row) => Data[row]!.Value.ToString("R", CultureInfo.InvariantCulture);
+
+    internal override void WriteJson(int row, Utf8JsonWriter writer)
+    {
+        var v = Data[row]!.Value;
+        if (double.IsFinite(v)) writer.WriteNumberValue(v);
+        else writer.WriteStringValue(Text(row)); // JSON has no NaN or Infinity
+    }
+}

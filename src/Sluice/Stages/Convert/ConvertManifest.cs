@@ -1,0 +1,53 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Sluice.Formats;
+using Sluice.Pipelines;
+
+namespace Sluice.Stages.Conversion; // not .Convert: that would hide System.Convert in every stage namespace
+
+/// <summary>
+/// What the convert stage leaves for validate and publish (<c>convert/convert.json</c>): the formats, the converted file's
+/// name, the CSV dialect and the exact schema used, so that validation reads the source exactly as conversion did.
+/// </summary>
+public sealed record ConvertManifest(DataFormat SourceFormat, DataFormat TargetFormat, string TargetFile, CsvOptions Csv, IReadOnlyList<ColumnDefinition> Columns)
+{
+    /// <summary>The manifest's file name in the convert folder.</summary>
+    public const string FileName = "convert.json";
+
+    /// <summary>The manifest as JSON.</summary>
+    public string ToJson() => new JsonObject
+    {
+        ["source_format"] = DataFormatNames.Name(SourceFormat),
+        ["target_format"] = DataFormatNames.Name(TargetFormat),
+        ["target_file"] = TargetFile,
+        ["csv"] = new JsonObject
+        {
+            ["header"] = Csv.Header, ["delimiter"] = Csv.Delimiter.ToString(), ["quote"] = Csv.Quote.ToString(),
+            ["escape"] = Csv.Escape.ToString(), ["encoding"] = Csv.Encoding,
+            ["null"] = new JsonArray(Csv.NullMarkers.Select(m => (JsonNode)JsonValue.Create(m)).ToArray()),
+        },
+        ["columns"] = ColumnsJson(Columns),
+    }.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+
+    /// <summary>Columns as a JSON array of {name, type, nullable}.</summary>
+    public static JsonArray ColumnsJson(IReadOnlyList<ColumnDefinition> columns) =>
+        new(columns.Select(c => (JsonNode)new JsonObject { ["name"] = c.Name, ["type"] = c.Type.ToSql(), ["nullable"] = c.Nullable }).ToArray());
+
+    /// <summary>Reads a manifest written by <see cref="ToJson"/>.</summary>
+    public static ConvertManifest Parse(string json)
+    {
+        var o = JsonNode.Parse(json)!.AsObject();
+        DataFormatNames.TryParse((string?)o["source_format"], out var source);
+        DataFormatNames.TryParse((string?)o["target_format"], out var target);
+        var csv = o["csv"]!.AsObject();
+        var options = CsvOptions.Default with
+        {
+            Header = (bool)csv["header"]!, Delimiter = ((string)csv["delimiter"]!)[0], Quote = ((string)csv["quote"]!)[0],
+            Escape = ((string)csv["escape"]!)[0], Encoding = (string)csv["encoding"]!,
+            NullMarkers = csv["null"]!.AsArray().Select(n => (string)n!).ToArray(),
+        };
+        var columns = o["columns"]!.AsArray()
+            .Select(n => new ColumnDefinition((string)n!["name"]!, ColumnType.Parse((string)n["type"]!), (bool)n["nullable"]!)).ToArray();
+        return new ConvertManifest(source, target, (string)o["target_file"]!, options, columns);
+    }
+}

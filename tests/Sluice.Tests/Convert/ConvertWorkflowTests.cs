@@ -1,0 +1,59 @@
+using System.Text.Json.Nodes;
+using Sluice.Samples;
+using Sluice.Tests.Infrastructure;
+
+namespace Sluice.Tests.Conversion; // not .Convert: that would hide System.Convert in the test namespaces
+
+public sealed class ConvertWorkflowTests
+{
+    private const string Pipeline = """
+        name: payments-to-parquet
+        on: { bucket: inbox, match: "exports/*.csv" }
+        workflow: convert
+        source: { format: csv }
+        target: { format: parquet, bucket: processed, compression: zstd }
+        """;
+
+    [Fact]
+    public async Task A_convert_job_in_serve_publishes_parquet_and_a_passed_validation_report()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("convert.yaml", Pipeline);
+        var file = Path.Combine(env.Home, "p.csv");
+        PaymentsCsv.Write(file, 3_000, seed: 11);
+        env.StartHost();
+        env.Drop("inbox", "exports/p.csv", File.ReadAllText(file));
+
+        var job = Assert.Single(await env.WaitForJobsAsync(1));
+
+        Assert.Equal("succeeded", job.Status);
+        Assert.Equal(["receive", "download", "convert", "validate", "publish", "notify"], job.Stages.Select(s => s.Name));
+        Assert.Equal((3_000L, 3_000L, 0L), (job.Counts.Read, job.Counts.Loaded, job.Counts.Rejected));
+        var published = Path.Combine(env.Settings.BucketsRoot, "processed", "payments-to-parquet", job.Id.ToString());
+        Assert.True(File.Exists(Path.Combine(published, "p.parquet")));
+        var report = JsonNode.Parse(File.ReadAllText(Path.Combine(published, "validation.json")))!;
+        Assert.Equal("passed", (string?)report["status"]);
+        Assert.Equal(3_000, (long)report["source_rows"]!);
+        Assert.Contains(report["columns"]!.AsArray(), c => (string?)c!["name"] == "amount" && (string?)c["type"] == "numeric(18,2)");
+        Assert.True(File.Exists(Path.Combine(published, "report.json")));
+    }
+
+    [Fact]
+    public async Task A_ragged_row_fails_the_convert_job_naming_its_line_and_publishes_the_rejects()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("convert.yaml", Pipeline);
+        env.StartHost();
+        env.Drop("inbox", "exports/bad.csv", "id,amount\n1,2.50\n2,3.50,extra\n3,4.00\n");
+
+        var job = Assert.Single(await env.WaitForJobsAsync(1));
+
+        Assert.Equal("failed", job.Status);
+        Assert.Contains("line 3", job.Error!.Message, StringComparison.Ordinal);
+        Assert.Contains("expected 2 fields, found 3", job.Error!.Message, StringComparison.Ordinal);
+        Assert.Equal((3L, 2L, 1L), (job.Counts.Read, job.Counts.Loaded, job.Counts.Rejected));
+        var published = Path.Combine(env.Settings.BucketsRoot, "processed", "payments-to-parquet", job.Id.ToString());
+        Assert.True(File.Exists(Path.Combine(published, "rejects.csv")));
+        Assert.False(File.Exists(Path.Combine(published, "bad.parquet")));
+    }
+}
