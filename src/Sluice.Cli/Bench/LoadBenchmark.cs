@@ -33,11 +33,23 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
         };
         var pgloader = File.Exists("/usr/bin/pgloader") ? "/usr/bin/pgloader" : null;
 
+        using var serve = StartServe(env);
+        try
+        {
+            return await MeasureAsync(serve, csv, rows, bytes, home, env, pgloader, ct);
+        }
+        finally
+        {
+            if (!serve.HasExited) serve.Kill(entireProcessTree: true);
+        }
+    }
+
+    private async Task<string> MeasureAsync(Process serve, string csv, long rows, long bytes, string home, Dictionary<string, string> env,
+        string? pgloader, CancellationToken ct)
+    {
         var stats = new Dictionary<(string Case, string Who), BenchStats>();
         BenchStats S(string c, string who) => stats.TryGetValue((c, who), out var s) ? s : stats[(c, who)] = new BenchStats(who);
         double? runRss = null;
-
-        using var serve = StartServe(env);
         await WaitForServeAsync(serve, ct);
         var contenders = new List<string> { "psql", "sluice serve", "sluice run" };
         if (pgloader is not null) contenders.Add("pgloader");

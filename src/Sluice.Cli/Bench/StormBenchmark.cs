@@ -45,6 +45,18 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
         foreach (var a in new[] { dllPath, "serve", "--workers", workers.ToString() }) psi.ArgumentList.Add(a);
         foreach (var (k, v) in env) psi.Environment[k] = v;
         using var serve = Process.Start(psi)!;
+        try
+        {
+            return await MeasureAsync(serve, files, staging, inbox, home, ct);
+        }
+        finally
+        {
+            if (!serve.HasExited) serve.Kill(entireProcessTree: true);
+        }
+    }
+
+    private async Task<string> MeasureAsync(Process serve, int files, string staging, string inbox, string home, CancellationToken ct)
+    {
         serve.BeginOutputReadLine();
         while (await serve.StandardError.ReadLineAsync(ct) is { } line && !line.StartsWith("sluice serve:", StringComparison.Ordinal)) { }
         _ = Task.Run(async () => { while (await serve.StandardError.ReadLineAsync(CancellationToken.None) is { } l) Console.Error.WriteLine("  serve: " + l); }, CancellationToken.None);

@@ -18,8 +18,11 @@ public sealed class SluiceHost : IAsyncDisposable
     private readonly List<Task> _loops = [];
     private FolderWatcher? _watcher;
 
-    private SluiceHost(ControlPlane controlPlane, SluiceSettings settings, PipelineCatalog catalog, JobLog log)
+    private readonly JobLogWriter _logWriter;
+
+    private SluiceHost(ControlPlane controlPlane, SluiceSettings settings, PipelineCatalog catalog, JobLog log, JobLogWriter logWriter)
     {
+        _logWriter = logWriter;
         ControlPlane = controlPlane;
         Settings = settings;
         Catalog = catalog;
@@ -36,8 +39,11 @@ public sealed class SluiceHost : IAsyncDisposable
     public JobIntake Intake { get; }
     public WorkerPool? Workers { get; private set; }
 
-    public static SluiceHost Create(ControlPlane controlPlane, SluiceSettings settings, PipelineCatalog catalog, JobLog log) =>
-        new(controlPlane, settings, catalog, log.WithStore(controlPlane.Jobs));
+    public static SluiceHost Create(ControlPlane controlPlane, SluiceSettings settings, PipelineCatalog catalog, JobLog log)
+    {
+        var writer = new JobLogWriter(controlPlane.DataSource);
+        return new(controlPlane, settings, catalog, log.WithStore(writer), writer);
+    }
 
     /// <summary>Starts the workers (when <paramref name="workers"/> &gt; 0) and the folder trigger (when asked).</summary>
     public void Start(WorkerOptions workers, bool watch, Action<Guid, string, long>? rowsProgress = null)
@@ -60,6 +66,7 @@ public sealed class SluiceHost : IAsyncDisposable
         await _stop.CancelAsync();
         try { await Task.WhenAll(_loops); } catch (OperationCanceledException) { }
         if (Workers is not null) await Workers.StopAsync();
+        await _logWriter.FlushAsync(TimeSpan.FromSeconds(10));
     }
 
     public async ValueTask DisposeAsync()
@@ -67,6 +74,7 @@ public sealed class SluiceHost : IAsyncDisposable
         await StopAsync();
         if (Workers is not null) await Workers.DisposeAsync();
         if (_watcher is not null) await _watcher.DisposeAsync();
+        await _logWriter.DisposeAsync();
         _stop.Dispose();
     }
 }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Sluice.Control;
 
 namespace Sluice.Observability;
 
@@ -8,12 +7,12 @@ namespace Sluice.Observability;
 /// (<c>sluice.job_logs</c>), so <c>sluice job ID --logs</c> shows them whichever process wrote them.
 /// Console output goes to stderr: plain <c>key=value</c> lines, or JSON lines with <c>SLUICE_LOG_FORMAT=json</c>.
 /// </summary>
-public sealed class JobLog(JobStore? store, LogLevel consoleLevel, bool json, TextWriter? console = null)
+public sealed class JobLog(JobLogWriter? store, LogLevel consoleLevel, bool json, TextWriter? console = null)
 {
     private readonly TextWriter _console = console ?? Console.Error;
     private readonly Lock _gate = new();
 
-    public static JobLog FromEnvironment(JobStore? store, LogLevel defaultLevel)
+    public static JobLog FromEnvironment(JobLogWriter? store, LogLevel defaultLevel)
     {
         var level = Environment.GetEnvironmentVariable("SLUICE_LOG_LEVEL")?.ToLowerInvariant() switch
         {
@@ -24,7 +23,7 @@ public sealed class JobLog(JobStore? store, LogLevel consoleLevel, bool json, Te
         return new JobLog(store, level, json);
     }
 
-    public JobLog WithStore(JobStore store) => new(store, consoleLevel, json, _console);
+    public JobLog WithStore(JobLogWriter store) => new(store, consoleLevel, json, _console);
 
     public void Write(LogLevel level, string message, Guid? jobId = null, string? stage = null, string? workerId = null)
     {
@@ -49,14 +48,7 @@ public sealed class JobLog(JobStore? store, LogLevel consoleLevel, bool json, Te
             lock (_gate) _console.WriteLine(line);
         }
         if (jobId is { } id && store is not null && level >= LogLevel.Info)
-        {
-            try { store.AppendLogAsync(id, level.ToString().ToLowerInvariant(), workerId, stage, message, CancellationToken.None).GetAwaiter().GetResult(); }
-            catch (Exception e) when (e is Npgsql.NpgsqlException or InvalidOperationException or TimeoutException)
-            {
-                // The control plane being briefly unreachable must not turn a log line into a failed stage.
-                if (consoleLevel <= LogLevel.Warn) lock (_gate) _console.WriteLine($"warn  could not store a log line of job {id}: {e.Message}");
-            }
-        }
+            store.Write(id, level.ToString().ToLowerInvariant(), workerId, stage, message);
     }
 
     public void Info(string message, Guid? jobId = null, string? stage = null, string? workerId = null) => Write(LogLevel.Info, message, jobId, stage, workerId);
