@@ -18,4 +18,5 @@ root.Subcommands.Add(JobsCommand.Create());
 root.Subcommands.Add(JobCommand.Create());
 root.Subcommands.Add(PipelinesCommand.Create());
 root.Subcommands.Add(DbCommand.Create());
+root.Subcommands.Add(KeysCommand.Create());
 return await root.Parse(args).InvokeAsync();
