@@ -137,6 +137,14 @@ public sealed class SluiceServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Every mapped route as (method, pattern), for checking that the OpenAPI description covers them.</summary>
+    internal IReadOnlyList<(string Method, string Pattern)> Routes() =>
+        _app.Services.GetRequiredService<Microsoft.AspNetCore.Routing.EndpointDataSource>().Endpoints
+            .OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>()
+            .SelectMany(e => (e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.IHttpMethodMetadata>()?.HttpMethods ?? ["GET"])
+                .Select(m => (m, "/" + e.RoutePattern.RawText!.TrimStart('/'))))
+            .ToList();
+
     /// <summary>Stops listening; open event streams end so that subscribers reconnect elsewhere or later.</summary>
     public async Task StopAsync(CancellationToken ct = default) => await _app.StopAsync(ct);
 

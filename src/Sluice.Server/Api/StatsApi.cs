@@ -2,7 +2,6 @@ using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Npgsql;
 using Sluice.Control;
 
 namespace Sluice.Server.Api;
@@ -20,9 +19,7 @@ internal static class StatsApi
                 DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out from))
             return ApiError.Result(400, "stats.since", $"since '{since}' is not a time; use ISO 8601 such as 2026-11-29T00:00:00+01:00.");
         var window = Math.Clamp(minutes ?? 60, 1, 24 * 60);
-        await using var cmd = cp.DataSource.CreateCommand(ServerQueries.Get("stats"));
-        cmd.Parameters.Add(new NpgsqlParameter { Value = DateTime.SpecifyKind(from, DateTimeKind.Utc) });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = window });
+        await using var cmd = ServerQueries.Batch(cp.DataSource, "stats", DateTime.SpecifyKind(from, DateTimeKind.Utc), window);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         var jobs = new Dictionary<string, long> { ["queued"] = 0, ["running"] = 0, ["succeeded"] = 0, ["failed"] = 0 };
         while (await r.ReadAsync(ct)) jobs[r.GetString(0)] = r.GetInt64(1);

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
-using Npgsql;
 using Sluice.Control;
 
 namespace Sluice.Server.Metrics;
@@ -18,8 +17,7 @@ internal static class MetricsEndpoint
     {
         var ct = ctx.RequestAborted;
         var m = new PrometheusText();
-        await using var cmd = cp.DataSource.CreateCommand(ServerQueries.Get("metrics"));
-        cmd.Parameters.Add(new NpgsqlParameter { Value = Bounds });
+        await using var cmd = ServerQueries.Batch(cp.DataSource, "metrics", Bounds);
         await using var r = await cmd.ExecuteReaderAsync(ct);
 
         m.Family("sluice_jobs", "gauge", "Jobs in the control plane by pipeline and status.");

@@ -21,7 +21,7 @@ select pipeline, coalesce(sum(rows_read), 0)::bigint, coalesce(sum(rows_loaded),
 from sluice.jobs group by pipeline order by 1;
 
 -- 4. queue depth by stage and state, and the age of the oldest ready task
-select stage, status, count(*), coalesce(extract(epoch from now() - min(run_after)) filter (where status = 'ready' and run_after <= now()), 0)::float8
+select stage, status, count(*), coalesce(extract(epoch from now() - min(run_after) filter (where status = 'ready' and run_after <= now())), 0)::float8
 from sluice.tasks where status in ('ready', 'running') group by stage, status order by 1, 2;
 
 -- 5. lease take-overs: stage runs another worker took over because their lease expired
