@@ -21,4 +21,5 @@ root.Subcommands.Add(DbCommand.Create());
 root.Subcommands.Add(ConvertCommand.Create());
 root.Subcommands.Add(InspectCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(KeysCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Sluice.Cli.Output;
 using Sluice.Hosting;
+using Sluice.Server;
 using Sluice.Workflows;
 
 namespace Sluice.Cli.Commands;
@@ -13,11 +14,17 @@ internal static class ServeCommand
     public static Command Create()
     {
         var workers = WorkersOption();
+        var listen = new Option<string?>("--listen")
+        {
+            Description = $"HOST:PORT for the HTTP API and dashboard (default SLUICE_LISTEN, else {ListenAddress.Default}). " +
+                          "Beyond loopback only once an API key exists.",
+        };
         var cmd = new Command("serve", """
             Run Sluice: watch the input buckets of every pipeline, open a job for each file that has finished arriving,
             and run the jobs with N workers. Stops on Ctrl+C or SIGTERM: no new tasks are claimed, running stages get a
             grace period, unfinished ones are handed back for the next worker.
-            """) { workers };
+            Serves the HTTP API, live events, /metrics and the dashboard on --listen.
+            """) { workers, listen };
         cmd.SetAction((parse, _) => CliAction.RunAsync(async ct =>
         {
             var settings = CliAction.Settings();
@@ -25,12 +32,19 @@ internal static class ServeCommand
             await using var cp = await CliAction.OpenControlPlaneAsync(settings, ct);
             await using var host = SluiceHost.Create(cp, settings, catalog, CliAction.Log());
             var n = parse.GetValue(workers);
+            var address = ListenAddress.Parse(parse.GetValue(listen) ?? (Environment.GetEnvironmentVariable("SLUICE_LISTEN") is { Length: > 0 } l ? l : ListenAddress.Default));
             host.Start(new WorkerOptions { Workers = n, Lease = settings.Lease, Grace = settings.Grace }, watch: true);
+            await using var server = await SluiceServer.StartAsync(host, SluiceServerOptions.FromEnvironment(address), ct);
             Terminal.Line($"sluice serve: {catalog.All.Count} pipeline(s) from {settings.PipelinesDirectory}; watching " +
                           $"{string.Join(", ", catalog.InputBuckets.Select(b => host.Buckets.BucketPath(b)).DefaultIfEmpty("no buckets"))}; {n} worker(s). Ctrl+C stops.");
+            Terminal.Line($"dashboard and API on {server.Address} (API under {server.Address}api/v1, described at {server.Address}api/v1/openapi.json)");
+            if (server.OpenLocally)
+                Terminal.Line("no API keys exist: the API is open to callers on this machine only, and serve listens on loopback only. " +
+                              "Create a key (./sluice keys create --name NAME --role admin) to require keys and to allow --listen beyond loopback.");
             try { await Task.Delay(Timeout.Infinite, ct); }
             catch (OperationCanceledException) { }
             Terminal.Line("stopping: finishing running stages…");
+            await server.StopAsync(CancellationToken.None);
             await host.StopAsync();
             Terminal.Line("stopped.");
             return 0;

@@ -1,0 +1,95 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Builder;
+using Sluice.Control;
+using Sluice.Errors;
+using Sluice.Hosting;
+using Sluice.Server.Access;
+using Sluice.Storage;
+using Sluice.Trigger;
+
+namespace Sluice.Server.Api;
+
+/// <summary>
+/// <c>PUT /api/v1/buckets/{bucket}/objects/{key}</c>: the body is streamed to a hidden temporary file in the bucket
+/// folder (hashed and counted on the way, refused past the size limit), renamed into place, and handed to the router
+/// exactly as the folder trigger would — the trigger seeing the same file later finds the same job.
+/// </summary>
+internal static class UploadApi
+{
+    private const string Prefix = "/api/v1/buckets/";
+
+    public static void Map(RouteGroupBuilder api) =>
+        api.MapPut("/buckets/{bucket}/objects/{**key}", UploadAsync).WithMetadata(new RequiredRole(ApiKeys.Role.Operator));
+
+    private static async Task<IResult> UploadAsync(HttpContext ctx, SluiceHost host, SluiceServerOptions options)
+    {
+        var ct = ctx.RequestAborted;
+        var (bucket, key) = RawBucketAndKey(ctx);
+        ctx.Audit($"{bucket}/{ObjectKey.Printable(key)}");
+        var target = host.Buckets.ObjectPath(bucket, key);
+        var route = host.Catalog.Route(bucket, key);
+        if (route.IsAmbiguous) throw new SluiceException("route.ambiguous", route.Message);
+        if (route.Pipeline is not { } pipeline)
+            throw new SluiceException("route.no_pipeline", $"{route.Message}; nothing was stored. Upload to a bucket and key a pipeline takes (GET /api/v1/pipelines).");
+        if (ctx.Request.ContentLength > options.MaxUploadBytes) return TooLarge(options);
+        if (ctx.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = options.MaxUploadBytes;
+
+        var folder = Path.GetDirectoryName(target)!;
+        Directory.CreateDirectory(folder);
+        // Hidden and *.tmp: the folder trigger ignores it until the rename.
+        var temp = Path.Combine(folder, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
+        long size = 0;
+        string sha;
+        try
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+            {
+                var buffer = new byte[1 << 16];
+                int n;
+                while ((n = await ctx.Request.Body.ReadAsync(buffer, ct)) > 0)
+                {
+                    size += n;
+                    if (size > options.MaxUploadBytes) return TooLarge(options);
+                    hash.AppendData(buffer, 0, n);
+                    await file.WriteAsync(buffer.AsMemory(0, n), ct);
+                }
+            }
+            sha = Convert.ToHexStringLower(hash.GetHashAndReset());
+            File.Move(temp, target, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+
+        // The object is in place: record the job even if the caller hangs up now.
+        var outcome = await host.Intake.ReceiveAsync(new Arrival(bucket, key, target, size, sha), pipeline, ctx.RequestedBy(), CancellationToken.None);
+        var jobs = outcome.JobId is { } id ? new[] { new { id, pipeline = pipeline.Name, created = outcome.Created } } : [];
+        ctx.Audit($"{bucket}/{key}", new JsonObject { ["size"] = size, ["sha256"] = sha, ["job_id"] = outcome.JobId?.ToString(), ["created"] = outcome.Created });
+        var body = new { bucket, key, size, sha256 = sha, jobs };
+        return outcome.Created ? Results.Created($"/api/v1/jobs/{outcome.JobId}", body) : Results.Ok(body);
+    }
+
+    private static IResult TooLarge(SluiceServerOptions options) => ApiError.Result(413, "upload.too_large",
+        $"the upload is larger than the limit of {options.MaxUploadBytes:N0} bytes (SLUICE_MAX_UPLOAD_MB).");
+
+    /// <summary>
+    /// Bucket and key from the request target exactly as sent, decoded once. Routing sees a normalized path (dot segments
+    /// removed, %2F kept encoded), which must never decide where a file is written.
+    /// </summary>
+    private static (string Bucket, string Key) RawBucketAndKey(HttpContext ctx)
+    {
+        var raw = ctx.Features.Get<IHttpRequestFeature>()?.RawTarget ?? ctx.Request.Path.ToString();
+        var query = raw.IndexOf('?');
+        if (query >= 0) raw = raw[..query];
+        var slash = raw.StartsWith(Prefix, StringComparison.Ordinal) ? raw.IndexOf('/', Prefix.Length) : -1;
+        if (slash < 0 || string.CompareOrdinal(raw, slash, "/objects/", 0, 9) != 0)
+            throw new SluiceException("key.invalid", "the object key has '.' or '..' segments; send the key as a plain relative path.");
+        return (Uri.UnescapeDataString(raw[Prefix.Length..slash]), Uri.UnescapeDataString(raw[(slash + 9)..]));
+    }
+}
