@@ -13,6 +13,8 @@ namespace Sluice.Cli.Bench;
 internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dllPath, int workers)
 {
     private readonly DateTime _started = DateTime.UtcNow;
+    // Keys unique to this run: the same content under the same key would (rightly) be the same job as last time.
+    private readonly string _run = DateTime.UtcNow.ToString("yyyyMMddHHmmss");
 
     public async Task<string> RunAsync(int files, CancellationToken ct)
     {
@@ -35,7 +37,7 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
         Directory.CreateDirectory(staging);
         Directory.CreateDirectory(inbox);
         for (var i = 0; i < files; i++)
-            PaymentsCsv.Write(Path.Combine(staging, $"s{i:D5}.csv"), 10, seed: i, firstId: i * 100L + 1);
+            PaymentsCsv.Write(Path.Combine(staging, $"{_run}-s{i:D5}.csv"), 10, seed: i, firstId: i * 100L + 1);
         var env = new Dictionary<string, string>
         {
             ["SLUICE_HOME"] = home, ["SLUICE_PIPELINES"] = pipelines, ["SLUICE_DATABASE_URL"] = db.ConnectionString,
@@ -62,8 +64,8 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
         _ = Task.Run(async () => { while (await serve.StandardError.ReadLineAsync(CancellationToken.None) is { } l) Console.Error.WriteLine("  serve: " + l); }, CancellationToken.None);
 
         // Warm-up: one job, so start-up compilation is not counted as latency.
-        File.Copy(Path.Combine(staging, "s00000.csv"), Path.Combine(staging, "warm.csv"));
-        File.Move(Path.Combine(staging, "warm.csv"), Path.Combine(inbox, "warm.csv"));
+        File.Copy(Path.Combine(staging, $"{_run}-s00000.csv"), Path.Combine(staging, "warm.csv"));
+        File.Move(Path.Combine(staging, "warm.csv"), Path.Combine(inbox, $"{_run}-warm.csv"));
         await WaitForAsync(1, ct);
 
         Terminal.Line($"  dropping {files:N0} files…");
@@ -71,7 +73,7 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
         var burst = Stopwatch.StartNew();
         for (var i = 0; i < files; i++)
         {
-            var name = $"s{i:D5}.csv";
+            var name = $"{_run}-s{i:D5}.csv";
             File.Move(Path.Combine(staging, name), Path.Combine(inbox, name));
             arrived[name] = DateTime.UtcNow;
         }
@@ -85,7 +87,7 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
         await using (var conn = new Npgsql.NpgsqlConnection(db.ConnectionString))
         {
             await conn.OpenAsync(ct);
-            await using var cmd = new Npgsql.NpgsqlCommand("select source_key, finished_at, status from sluice.jobs where source_bucket = 'storm' and source_key <> 'warm.csv' and created_at >= $1", conn);
+            await using var cmd = new Npgsql.NpgsqlCommand("select source_key, finished_at, status from sluice.jobs where source_bucket = 'storm' and source_key not like '%-warm.csv' and created_at >= $1", conn);
             cmd.Parameters.Add(new Npgsql.NpgsqlParameter { Value = _started });
             await using var r = await cmd.ExecuteReaderAsync(ct);
             while (await r.ReadAsync(ct))

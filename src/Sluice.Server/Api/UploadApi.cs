@@ -35,7 +35,18 @@ internal static class UploadApi
         if (route.IsAmbiguous) throw new SluiceException("route.ambiguous", route.Message);
         if (route.Pipeline is not { } pipeline)
             throw new SluiceException("route.no_pipeline", $"{route.Message}; nothing was stored. Upload to a bucket and key a pipeline takes (GET /api/v1/pipelines).");
-        if (ctx.Request.ContentLength > options.MaxUploadBytes) return TooLarge(options);
+        if (ctx.Request.ContentLength > options.MaxUploadBytes)
+        {
+            // Answer without storing anything; a small body is read and discarded first, because closing a socket
+            // with unread data in it resets the connection and the client may never see the 413.
+            if (ctx.Request.ContentLength <= 1 << 20 && ctx.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } drain)
+            {
+                drain.MaxRequestBodySize = ctx.Request.ContentLength;
+                await ctx.Request.Body.CopyToAsync(Stream.Null, ct);
+            }
+            else ctx.Response.Headers.Connection = "close";
+            return TooLarge(options);
+        }
         if (ctx.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = options.MaxUploadBytes;
 
         var folder = Path.GetDirectoryName(target)!;
