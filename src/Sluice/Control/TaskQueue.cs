@@ -59,7 +59,10 @@ public sealed class TaskQueue(NpgsqlDataSource db)
     /// Fences on the lease and then records the stage's end, counts, next task and job end in one transaction.
     /// Throws <see cref="LeaseLostException"/> (and writes nothing) when this worker no longer holds the task.
     /// </summary>
-    public async Task CommitAsync(ClaimedTask task, StageCommit commit, CancellationToken ct)
+    /// <param name="chainTo">When set and the commit queues a next stage, that stage is claimed at once by this
+    /// worker (with this lease) in the same transaction and returned; otherwise it is queued as ready.</param>
+    public async Task<ClaimedTask?> CommitAsync(ClaimedTask task, StageCommit commit, CancellationToken ct,
+        (string WorkerId, TimeSpan Lease)? chainTo = null)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
@@ -77,11 +80,29 @@ public sealed class TaskQueue(NpgsqlDataSource db)
         if (commit.JobStatus is { } jobStatus)
             batch.BatchCommands.Add(Command(SqlQueries.Get("finish_job"), task.JobId, jobStatus,
                 Text(commit.JobErrorCode), Text(commit.JobErrorMessage)));
-        if (commit.NextStage is { } next)
-            batch.BatchCommands.Add(Command(SqlQueries.Get("enqueue_task"), task.JobId, task.Attempt, next,
-                commit.NextMaxTries, (int)commit.NextBackoff.TotalMilliseconds));
-        await batch.ExecuteNonQueryAsync(ct);
+        ClaimedTask? chained = null;
+        if (commit.NextStage is { } next && chainTo is { } owner)
+        {
+            var chain = Command(SqlQueries.Get("chain_task"), task.JobId, task.Attempt, next, commit.NextMaxTries,
+                (int)commit.NextBackoff.TotalMilliseconds, owner.WorkerId, (long)owner.Lease.TotalMilliseconds);
+            batch.BatchCommands.Add(chain);
+            await using var r = await batch.ExecuteReaderAsync(ct);
+            do
+            {
+                if (r.FieldCount == 3 && r.GetName(1) == "lease_token" && await r.ReadAsync(ct))
+                    chained = new ClaimedTask(r.GetInt64(0), task.JobId, task.Attempt, next, 1, commit.NextMaxTries, commit.NextBackoff,
+                        r.GetInt64(1), r.GetInt64(2), TookOver: false);
+            } while (await r.NextResultAsync(ct));
+        }
+        else
+        {
+            if (commit.NextStage is { } queued)
+                batch.BatchCommands.Add(Command(SqlQueries.Get("enqueue_task"), task.JobId, task.Attempt, queued,
+                    commit.NextMaxTries, (int)commit.NextBackoff.TotalMilliseconds));
+            await batch.ExecuteNonQueryAsync(ct);
+        }
         await tx.CommitAsync(ct);
+        return chained;
     }
 
     /// <summary>Hands a task back untouched (graceful shutdown) so the next worker can claim it at once.</summary>

@@ -48,11 +48,14 @@ public sealed class Worker(
                 catch (OperationCanceledException) { break; }
                 continue;
             }
-            await RunTaskAsync(task, abort);
+            // A stage that queues the next stage of the same job hands it straight to this worker (chaining).
+            for (var next = task; next is not null;)
+                next = await RunTaskAsync(next, stopClaiming, abort);
         }
     }
 
-    private async Task RunTaskAsync(ClaimedTask task, CancellationToken abort)
+    /// <returns>The job's next stage when it was chained to this worker; null otherwise.</returns>
+    private async Task<ClaimedTask?> RunTaskAsync(ClaimedTask task, CancellationToken stopClaiming, CancellationToken abort)
     {
         JobRecord? job = null;
         try
@@ -65,10 +68,10 @@ public sealed class Worker(
             {
                 await CommitFailureAsync(task, job, workflow, new SluiceException("stage.exhausted",
                     $"stage {task.Stage} did not finish in {task.MaxTries} tries (its workers crashed or stalled); see the job's logs."), abort);
-                return;
+                return null;
             }
             var pipeline = PipelineLoader.Parse(job.PipelineYaml, job.PipelineFile);
-            await RunStageAsync(task, job, workflow, pipeline, abort);
+            return await RunStageAsync(task, job, workflow, pipeline, stopClaiming, abort);
         }
         catch (LeaseLostException)
         {
@@ -82,12 +85,14 @@ public sealed class Worker(
         catch (Exception e)
         {
             // Failures while preparing the stage (bad pipeline text, missing job) are the stage's failures too.
-            if (job is null) { log.Error($"task {task.Id}: {e.Message}", task.JobId, task.Stage, Id); return; }
+            if (job is null) { log.Error($"task {task.Id}: {e.Message}", task.JobId, task.Stage, Id); return null; }
             await CommitFailureAsync(task, job, WorkflowDefinition.For(job.Workflow), ErrorClassifier.Classify(e), abort);
         }
+        return null;
     }
 
-    private async Task RunStageAsync(ClaimedTask task, JobRecord job, WorkflowDefinition workflow, Pipeline pipeline, CancellationToken abort)
+    private async Task<ClaimedTask?> RunStageAsync(ClaimedTask task, JobRecord job, WorkflowDefinition workflow, Pipeline pipeline,
+        CancellationToken stopClaiming, CancellationToken abort)
     {
         var stage = stages.Get(task.Stage);
         using var leaseLost = new CancellationTokenSource();
@@ -117,10 +122,11 @@ public sealed class Worker(
             await keeper;
         }
         if (leaseLost.IsCancellationRequested) throw new LeaseLostException(task.Id);
-        await CommitSuccessAsync(task, job, workflow, pipeline, result, abort);
+        return await CommitSuccessAsync(task, job, workflow, pipeline, result, chain: !stopClaiming.IsCancellationRequested, abort);
     }
 
-    private async Task CommitSuccessAsync(ClaimedTask task, JobRecord job, WorkflowDefinition workflow, Pipeline pipeline, StageResult result, CancellationToken ct)
+    private async Task<ClaimedTask?> CommitSuccessAsync(ClaimedTask task, JobRecord job, WorkflowDefinition workflow, Pipeline pipeline,
+        StageResult result, bool chain, CancellationToken ct)
     {
         var afterOutcome = workflow.IsAfterOutcome(task.Stage);
         StageCommit commit;
@@ -145,9 +151,10 @@ public sealed class Worker(
                 JobStatus = task.Stage == workflow.DecidingStage && job.Status != "failed" ? "succeeded" : null,
             };
         }
-        await CommitAsync(task, commit, ct);
+        var chained = await CommitAsync(task, commit, ct, chain);
         log.Write(LogLevel.Debug, $"{task.Stage} {commit.StageStatus}", job.Id, task.Stage, Id);
-        if (commit.NextStage is not null) signal.Pulse();
+        if (commit.NextStage is not null && chained is null) signal.Pulse();
+        return chained;
     }
 
     private async Task CommitFailureAsync(ClaimedTask task, JobRecord job, WorkflowDefinition workflow, SluiceException error, CancellationToken ct)
@@ -174,12 +181,12 @@ public sealed class Worker(
                 NextStage = afterOutcome ? null : workflow.AfterFailureOf(task.Stage), NextMaxTries = 3,
             };
         }
-        await CommitAsync(task, commit, ct);
+        await CommitAsync(task, commit, ct, chain: false);
         if (commit.NextStage is not null) signal.Pulse();
     }
 
     /// <summary>Commits, retrying while the control plane is unreachable (e.g. restarting) for up to a lease period.</summary>
-    private async Task CommitAsync(ClaimedTask task, StageCommit commit, CancellationToken ct)
+    private async Task<ClaimedTask?> CommitAsync(ClaimedTask task, StageCommit commit, CancellationToken ct, bool chain)
     {
         var deadline = DateTime.UtcNow + options.Lease;
         var delay = TimeSpan.FromMilliseconds(200);
@@ -187,8 +194,7 @@ public sealed class Worker(
         {
             try
             {
-                await controlPlane.Tasks.CommitAsync(task, commit, CancellationToken.None);
-                return;
+                return await controlPlane.Tasks.CommitAsync(task, commit, CancellationToken.None, chain ? (Id, options.Lease) : null);
             }
             catch (Exception e) when (e is not LeaseLostException && ErrorClassifier.Classify(e).Transient && DateTime.UtcNow < deadline)
             {

@@ -25,15 +25,22 @@ public sealed class DownloadStage : IStage
         await using (var src = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true))
         await using (var dst = new FileStream(target, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
         {
-            var buffer = new byte[1 << 20];
-            int n;
-            while ((n = await src.ReadAsync(buffer, ct)) > 0)
+            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
+            try
             {
-                hash.AppendData(buffer, 0, n);
-                await dst.WriteAsync(buffer.AsMemory(0, n), ct);
-                size += n;
+                int n;
+                while ((n = await src.ReadAsync(buffer, ct)) > 0)
+                {
+                    hash.AppendData(buffer, 0, n);
+                    await dst.WriteAsync(buffer.AsMemory(0, n), ct);
+                    size += n;
+                }
+                await dst.FlushAsync(ct);
             }
-            await dst.FlushAsync(ct);
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
         var sha = Convert.ToHexStringLower(hash.GetHashAndReset());
         if (sha != job.SourceSha256)

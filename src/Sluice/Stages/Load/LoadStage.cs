@@ -17,6 +17,9 @@ public sealed class LoadStage : IStage
 {
     private const int Chunk = 0;
 
+    /// <summary>Target databases whose ledger table this process has already made sure of.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> LedgersEnsured = new();
+
     public string Name => "load";
 
     public async Task<StageResult> RunAsync(StageContext context, CancellationToken ct)
@@ -34,16 +37,18 @@ public sealed class LoadStage : IStage
 
         await using var conn = new NpgsqlConnection(connectionString);
         await conn.OpenAsync(ct);
-        await LoadLedger.EnsureAsync(conn, ct);
+        if (LedgersEnsured.TryAdd(connectionString, true))
+            await LoadLedger.EnsureAsync(conn, ct);
         // The table is created (and committed) before the load transaction: a stalled load must never hold an
-        // uncommitted CREATE TABLE that would block the worker taking its task over.
-        if (target.Create)
+        // uncommitted CREATE TABLE that would block the worker taking its task over. The DDL runs only when needed
+        // (ALTER TABLE takes an exclusive lock even when the column exists).
+        var (exists, hasLineage) = await TableStateAsync(conn, target, ct);
+        if (!exists && target.Create)
             await SerializedDdl.RunAsync(conn, table, await File.ReadAllTextAsync(Path.Combine(transformDir, "create.sql"), ct), ct);
-        else if (!await TableExistsAsync(conn, target, ct))
+        else if (!exists)
             throw new SluiceException("target.missing_table",
                 $"table {table} does not exist and pipeline {context.Pipeline.Name} has target.create: false; create the table or set create: true.");
-        // Only alter when needed (ALTER TABLE takes an exclusive lock even when the column exists), and outside the load.
-        if (!await HasLineageColumnAsync(conn, target, ct))
+        else if (!hasLineage)
             await SerializedDdl.RunAsync(conn, table, $"alter table {table} add column if not exists {PgIdentifier.Quote(TableDdl.LineageColumn)} uuid", ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
 
@@ -123,23 +128,18 @@ public sealed class LoadStage : IStage
         return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct));
     }
 
-    private static async Task<bool> TableExistsAsync(NpgsqlConnection conn, TargetDefinition target, CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand("select 1 from information_schema.tables where table_schema = $1 and table_name = $2", conn)
-        {
-            Parameters = { new() { Value = target.Schema }, new() { Value = target.Table } },
-        };
-        return await cmd.ExecuteScalarAsync(ct) is not null;
-    }
-
-    private static async Task<bool> HasLineageColumnAsync(NpgsqlConnection conn, TargetDefinition target, CancellationToken ct)
+    /// <summary>Whether the target table exists and has the lineage column, in one round trip.</summary>
+    private static async Task<(bool Exists, bool HasLineage)> TableStateAsync(NpgsqlConnection conn, TargetDefinition target, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(
-            "select 1 from information_schema.columns where table_schema = $1 and table_name = $2 and column_name = $3", conn)
+            "select exists (select 1 from information_schema.tables where table_schema = $1 and table_name = $2), " +
+            "exists (select 1 from information_schema.columns where table_schema = $1 and table_name = $2 and column_name = $3)", conn)
         {
             Parameters = { new() { Value = target.Schema }, new() { Value = target.Table }, new() { Value = TableDdl.LineageColumn } },
         };
-        return await cmd.ExecuteScalarAsync(ct) is not null;
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        await r.ReadAsync(ct);
+        return (r.GetBoolean(0), r.GetBoolean(1));
     }
 
     private static async Task<int> ExecAsync(NpgsqlConnection conn, string sql, CancellationToken ct)

@@ -15,6 +15,12 @@ public sealed class NotifyStage(HttpClient http) : IStage
 
     public async Task<StageResult> RunAsync(StageContext context, CancellationToken ct)
     {
+        if (context.Pipeline.Notify.Count == 0)
+        {
+            // Nothing to deliver: the outcome is already committed and in the events outbox.
+            context.Info($"job {context.Job.Status}; no webhooks configured");
+            return new StageResult(new JsonObject { ["event"] = "job." + context.Job.Status, ["deliveries"] = new JsonArray() });
+        }
         var view = await context.ControlPlane.Jobs.GetViewAsync(context.Job.Id, ct)
                    ?? throw new SluiceException("job.missing", $"job {context.Job.Id} disappeared from the control plane.");
         var type = "job." + view.Status;
