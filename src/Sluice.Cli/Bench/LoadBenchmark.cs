@@ -11,7 +11,7 @@ namespace Sluice.Cli.Bench;
 /// succeeded, every stage and the ledger included), and `sluice run` as its own process. Runs alternate and repeat;
 /// the report gives min/median, each median's ratio to psql's, and peak RSS.
 /// </summary>
-internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dllPath, int rounds, bool keep)
+internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dllPath, int rounds, bool keep, bool usePgloader = true)
 {
     private static readonly string[] Cases = ["noindex", "pk"];
 
@@ -31,7 +31,7 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
             ["SLUICE_HOME"] = home, ["SLUICE_PIPELINES"] = pipelines, ["SLUICE_DATABASE_URL"] = db.ConnectionString,
             ["SLUICE_SETTLE_MS"] = "100", ["SLUICE_LOG_LEVEL"] = "warn", ["CI"] = "true",
         };
-        var pgloader = File.Exists("/usr/bin/pgloader") ? "/usr/bin/pgloader" : null;
+        var pgloader = usePgloader && File.Exists("/usr/bin/pgloader") ? "/usr/bin/pgloader" : null;
 
         using var serve = StartServe(env);
         try
@@ -232,7 +232,7 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
     {
         var sb = new StringBuilder();
         sb.AppendLine($"# Load benchmark: {rows:N0} rows ({bytes / 1e6:0.0} MB CSV)").AppendLine();
-        sb.AppendLine("Command: `./sluice bench load --rows " + rows + "`. Each contender loads the same file into a fresh identical table " +
+        sb.AppendLine("Command: `./sluice bench load --rows " + rows + (pgloader ? "" : " --no-pgloader") + "`. Each contender loads the same file into a fresh identical table " +
                       $"on the same PostgreSQL; {rounds} rounds, order alternating. Sluice serve: from the file appearing (atomic rename) " +
                       "in the inbox of a running `sluice serve --workers 2` (settle 100 ms) to the job `succeeded` (download, transform, load " +
                       "with ledger, publish). `sluice run`: the whole process, start-up included.").AppendLine();
@@ -248,7 +248,7 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
                               $"{BenchStats.F(s.Median / reference)}× | {BenchStats.F(s.Median / (rows / 1e6), "0.000")} |");
             sb.AppendLine();
         }
-        if (!pgloader) sb.AppendLine("pgloader was not installed, so it is not in the table (as root, `apt-get install pgloader`).").AppendLine();
+        if (!pgloader) sb.AppendLine("pgloader is not in this report (not installed, or left out with --no-pgloader).").AppendLine();
         sb.AppendLine($"Peak RSS: `sluice serve` process {BenchStats.F(serveRss ?? double.NaN, "0")} MiB over all rounds; `sluice run` {BenchStats.F(runRss ?? double.NaN, "0")} MiB (max over runs).");
         return sb.ToString();
     }

@@ -15,10 +15,11 @@ internal static class BenchCommand
         var rounds = new Option<int>("--rounds") { Description = "Runs of each contender.", DefaultValueFactory = _ => 3 };
         var keep = new Option<bool>("--keep") { Description = "Keep workspaces and published files of the runs." };
         var output = new Option<string?>("--output") { Description = "Write the markdown report here (default bench/results/load-<rows>.md)." };
+        var noPgloader = new Option<bool>("--no-pgloader") { Description = "Leave pgloader out even when installed (it takes minutes on large files)." };
         var load = new Command("load", """
             Load a payments CSV side by side with psql \copy (the reference), pgloader (if installed), Sluice end to end in a
             running serve, and `sluice run`; print and write a markdown report with min/median, ratios to psql, peak RSS.
-            """) { rows, file, rounds, keep, output };
+            """) { rows, file, rounds, keep, output, noPgloader };
         load.SetAction((parse, _) => CliAction.RunAsync(async ct =>
         {
             var cs = await ConnectionStringAsync(ct);
@@ -26,7 +27,7 @@ internal static class BenchCommand
             var work = Path.Combine(repo, "bench", "work");
             var dll = typeof(BenchCommand).Assembly.Location;
             var n = parse.GetValue(rows);
-            var bench = new LoadBenchmark(new BenchDatabase(cs), work, dll, parse.GetValue(rounds), parse.GetValue(keep));
+            var bench = new LoadBenchmark(new BenchDatabase(cs), work, dll, parse.GetValue(rounds), parse.GetValue(keep), usePgloader: !parse.GetValue(noPgloader));
             var report = await bench.RunAsync(n, parse.GetValue(file)?.FullName, ct);
             var path = parse.GetValue(output) ?? Path.Combine(repo, "bench", "results", $"load-{n}.md");
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
