@@ -204,6 +204,9 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
         psi.ArgumentList.Add("serve");
         psi.ArgumentList.Add("--workers");
         psi.ArgumentList.Add("2");
+        // Any free port: the benchmark must not collide with a serve already running on this machine.
+        psi.ArgumentList.Add("--listen");
+        psi.ArgumentList.Add("127.0.0.1:0");
         foreach (var (k, v) in env) psi.Environment[k] = v;
         var p = Process.Start(psi)!;
         p.OutputDataReceived += (_, _) => { };

@@ -44,7 +44,7 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
             ["SLUICE_SETTLE_MS"] = "100", ["SLUICE_LOG_LEVEL"] = "warn", ["CI"] = "true",
         };
         var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in new[] { dllPath, "serve", "--workers", workers.ToString() }) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { dllPath, "serve", "--workers", workers.ToString(), "--listen", "127.0.0.1:0" }) psi.ArgumentList.Add(a);
         foreach (var (k, v) in env) psi.Environment[k] = v;
         using var serve = Process.Start(psi)!;
         try

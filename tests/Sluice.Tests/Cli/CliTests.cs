@@ -7,11 +7,7 @@ namespace Sluice.Tests.Cli;
 
 public sealed class CliTests
 {
-    private static Dictionary<string, string> Env(TestEnvironment env) => new()
-    {
-        ["SLUICE_DATABASE_URL"] = env.ConnectionString, ["SLUICE_HOME"] = env.Home,
-        ["SLUICE_PIPELINES"] = env.Settings.PipelinesDirectory,
-    };
+    private static Dictionary<string, string> Env(TestEnvironment env) => env.CliEnvironment(logLevel: "info");
 
     [Fact]
     public async Task Run_loads_a_file_and_prints_only_the_finished_job_as_json()

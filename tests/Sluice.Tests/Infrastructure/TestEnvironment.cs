@@ -50,6 +50,20 @@ public sealed class TestEnvironment : IAsyncDisposable
         return new TestEnvironment(home, cs, cp);
     }
 
+    /// <summary>The environment a <c>sluice</c> process needs to work on this installation.</summary>
+    public Dictionary<string, string> CliEnvironment(string? lease = null, string? fault = null, string? grace = null, string logLevel = "debug")
+    {
+        var vars = new Dictionary<string, string>
+        {
+            ["SLUICE_DATABASE_URL"] = ConnectionString, ["SLUICE_HOME"] = Home, ["SLUICE_PIPELINES"] = Settings.PipelinesDirectory,
+            ["SLUICE_BUCKETS"] = Settings.BucketsRoot, ["SLUICE_WORKSPACE"] = Settings.WorkspaceRoot, ["SLUICE_LOG_LEVEL"] = logLevel,
+        };
+        if (lease is not null) vars["SLUICE_LEASE_SECONDS"] = lease;
+        if (fault is not null) vars["SLUICE_FAULT"] = fault;
+        if (grace is not null) vars["SLUICE_GRACE_SECONDS"] = grace;
+        return vars;
+    }
+
     public void WithSettings(Func<SluiceSettings, SluiceSettings> change) => Settings = change(Settings);
 
     public string WritePipeline(string fileName, string yaml)

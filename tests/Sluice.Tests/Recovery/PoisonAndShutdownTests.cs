@@ -6,17 +6,8 @@ namespace Sluice.Tests.Recovery;
 
 public sealed class PoisonAndShutdownTests
 {
-    private static Dictionary<string, string> WorkerEnv(TestEnvironment env, string lease, string? fault = null, string grace = "20")
-    {
-        var vars = new Dictionary<string, string>
-        {
-            ["SLUICE_DATABASE_URL"] = env.ConnectionString, ["SLUICE_HOME"] = env.Home,
-            ["SLUICE_BUCKETS"] = env.Settings.BucketsRoot, ["SLUICE_WORKSPACE"] = env.Settings.WorkspaceRoot,
-            ["SLUICE_LOG_LEVEL"] = "debug", ["SLUICE_LEASE_SECONDS"] = lease, ["SLUICE_GRACE_SECONDS"] = grace,
-        };
-        if (fault is not null) vars["SLUICE_FAULT"] = fault;
-        return vars;
-    }
+    private static Dictionary<string, string> WorkerEnv(TestEnvironment env, string lease, string? fault = null, string grace = "20") =>
+        env.CliEnvironment(lease, fault, grace);
 
     [Fact]
     public async Task A_file_that_crashes_its_worker_every_time_fails_after_max_attempts_while_other_jobs_flow()

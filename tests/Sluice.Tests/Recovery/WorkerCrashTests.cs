@@ -7,17 +7,8 @@ namespace Sluice.Tests.Recovery;
 /// <summary>Real worker processes killed, stopped and crashed mid-stage; a real PostgreSQL decides what committed.</summary>
 public sealed class WorkerCrashTests
 {
-    private static Dictionary<string, string> WorkerEnv(TestEnvironment env, string lease = "2", string? fault = null)
-    {
-        var vars = new Dictionary<string, string>
-        {
-            ["SLUICE_DATABASE_URL"] = env.ConnectionString, ["SLUICE_HOME"] = env.Home,
-            ["SLUICE_BUCKETS"] = env.Settings.BucketsRoot, ["SLUICE_WORKSPACE"] = env.Settings.WorkspaceRoot,
-            ["SLUICE_LOG_LEVEL"] = "debug", ["SLUICE_LEASE_SECONDS"] = lease,
-        };
-        if (fault is not null) vars["SLUICE_FAULT"] = fault;
-        return vars;
-    }
+    private static Dictionary<string, string> WorkerEnv(TestEnvironment env, string lease = "2", string? fault = null) =>
+        env.CliEnvironment(lease, fault);
 
     /// <summary>Creates one job for a large payments file (trigger only; no workers in this process).</summary>
     private static async Task<(long Rows, string Sum)> ArriveAsync(TestEnvironment env, int rows)

@@ -19,12 +19,7 @@ public sealed class MultiProcessWorkerTests
             PaymentsCsv.Write(f, 200, seed: i, firstId: i * 1000L);
             env.Drop("inbox", $"payments/f{i}.csv", File.ReadAllText(f));
         }
-        var envVars = new Dictionary<string, string>
-        {
-            ["SLUICE_DATABASE_URL"] = env.ConnectionString, ["SLUICE_HOME"] = env.Home,
-            ["SLUICE_BUCKETS"] = env.Settings.BucketsRoot, ["SLUICE_WORKSPACE"] = env.Settings.WorkspaceRoot,
-            ["SLUICE_LOG_LEVEL"] = "warn",
-        };
+        var envVars = env.CliEnvironment(logLevel: "warn");
         using var a = CliProcess.Start(envVars, "worker", "--workers", "3");
         using var b = CliProcess.Start(envVars, "worker", "--workers", "3");
 
