@@ -11,6 +11,8 @@ namespace Sluice.Stages.Conversion; // not .Convert: that would hide System.Conv
 /// </summary>
 public sealed record ConvertManifest(DataFormat SourceFormat, DataFormat TargetFormat, string TargetFile, CsvOptions Csv, IReadOnlyList<ColumnDefinition> Columns)
 {
+    private static readonly System.Text.Json.JsonSerializerOptions ManifestJson = new() { WriteIndented = true };
+
     /// <summary>The manifest's file name in the convert folder.</summary>
     public const string FileName = "convert.json";
 
@@ -27,7 +29,7 @@ public sealed record ConvertManifest(DataFormat SourceFormat, DataFormat TargetF
             ["null"] = new JsonArray(Csv.NullMarkers.Select(m => (JsonNode)JsonValue.Create(m)).ToArray()),
         },
         ["columns"] = ColumnsJson(Columns),
-    }.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }.ToJsonString(ManifestJson);
 
     /// <summary>Columns as a JSON array of {name, type, nullable}.</summary>
     public static JsonArray ColumnsJson(IReadOnlyList<ColumnDefinition> columns) =>

@@ -12,6 +12,9 @@ namespace Sluice.Stages.Publish;
 /// </summary>
 public sealed class PublishStage : IStage
 {
+    // One instance: options cache type metadata, and building them per call is costly.
+    private static readonly JsonSerializerOptions ReportJson = new() { WriteIndented = true };
+
     public string Name => "publish";
 
     public async Task<StageResult> RunAsync(StageContext context, CancellationToken ct)
@@ -49,7 +52,7 @@ public sealed class PublishStage : IStage
         }
 
         // The report shows the outcome this stage decides: succeeded, unless the job already failed.
-        var report = JsonSerializer.Serialize(failed ? view : view with { Status = "succeeded" }, new JsonSerializerOptions { WriteIndented = true });
+        var report = JsonSerializer.Serialize(failed ? view : view with { Status = "succeeded" }, ReportJson);
         await context.Buckets.PutTextAsync(bucket, prefix + "report.json", report, ct);
         published.Add(prefix + "report.json");
         context.Info($"published {published.Count} objects to {bucket}/{prefix}");

@@ -12,6 +12,11 @@ namespace Sluice.Stages.Validate;
 /// <param name="Mismatches">The first differences, in file order.</param>
 public sealed record ValidationReport(bool Passed, long SourceRows, long ConvertedRows, JsonArray Columns, long MismatchCount, IReadOnlyList<ValueMismatch> Mismatches)
 {
+    private static readonly System.Text.Json.JsonSerializerOptions ReportJson = new()
+    {
+        WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
     /// <summary>The report's file name.</summary>
     public const string FileName = "validation.json";
 
@@ -28,7 +33,7 @@ public sealed record ValidationReport(bool Passed, long SourceRows, long Convert
         {
             ["row"] = m.Row, ["source_line"] = m.SourceLine, ["column"] = m.Column, ["source"] = m.Source, ["converted"] = m.Converted,
         }).ToArray()),
-    }.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+    }.ToJsonString(ReportJson);
 
     /// <summary>One sentence naming the first difference.</summary>
     public string Summary() => Mismatches.Count == 0
