@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Sluice.Cli.Output;
 using Sluice.Samples;
+using Sluice.Storage;
 
 namespace Sluice.Cli.Bench;
 
@@ -28,56 +29,47 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
         foreach (var c in Cases) await File.WriteAllTextAsync(Path.Combine(pipelines, $"bench-{c}.yaml"), Pipeline(c), ct);
         var env = new Dictionary<string, string>
         {
-            ["SLUICE_HOME"] = home, ["SLUICE_PIPELINES"] = pipelines, ["SLUICE_DATABASE_URL"] = db.ConnectionString,
-            ["SLUICE_SETTLE_MS"] = "100", ["SLUICE_LOG_LEVEL"] = "warn", ["CI"] = "true",
+            ["SLUICE_HOME"] = home,
+            ["SLUICE_PIPELINES"] = pipelines,
+            ["SLUICE_DATABASE_URL"] = db.ConnectionString,
+            ["SLUICE_SETTLE_MS"] = "100",
+            ["SLUICE_LOG_LEVEL"] = "warn",
+            ["CI"] = "true",
         };
         var pgloader = usePgloader && File.Exists("/usr/bin/pgloader") ? "/usr/bin/pgloader" : null;
 
-        using var serve = StartServe(env);
-        try
-        {
-            return await MeasureAsync(serve, csv, rows, bytes, home, env, pgloader, ct);
-        }
-        finally
-        {
-            if (!serve.HasExited) serve.Kill(entireProcessTree: true);
-        }
-    }
-
-    private async Task<string> MeasureAsync(Process serve, string csv, long rows, long bytes, string home, Dictionary<string, string> env,
-        string? pgloader, CancellationToken ct)
-    {
         var stats = new Dictionary<(string Case, string Who), BenchStats>();
         BenchStats S(string c, string who) => stats.TryGetValue((c, who), out var s) ? s : stats[(c, who)] = new BenchStats(who);
         double? runRss = null;
-        await WaitForServeAsync(serve, ct);
-        var contenders = new List<string> { "psql", "sluice serve", "sluice run" };
-        if (pgloader is not null) contenders.Add("pgloader");
-        for (var round = 0; round < rounds; round++)
+        double? serveRss;
+        using (var serve = await BenchServe.StartAsync(dllPath, 2, env, ct))
         {
-            foreach (var c in Cases)
+            var contenders = new List<string> { "psql", "sluice serve", "sluice run" };
+            if (pgloader is not null) contenders.Add("pgloader");
+            for (var round = 0; round < rounds; round++)
             {
-                // Alternate the order so no contender always runs on a warm (or cold) cache.
-                foreach (var who in contenders.Skip(round % contenders.Count).Concat(contenders.Take(round % contenders.Count)))
+                foreach (var c in Cases)
                 {
-                    Terminal.Line($"  round {round + 1}/{rounds} {c,-7} {who}…");
-                    switch (who)
+                    // Alternate the order so no contender always runs on a warm (or cold) cache.
+                    foreach (var who in contenders.Skip(round % contenders.Count).Concat(contenders.Take(round % contenders.Count)))
                     {
-                        case "psql": S(c, who).Add(await PsqlAsync(csv, c, rows, ct)); break;
-                        case "pgloader": S(c, who).Add(await PgloaderAsync(pgloader!, csv, c, rows, ct)); break;
-                        case "sluice serve": S(c, who).Add(await ServeRoundAsync(home, csv, c, rows, round, ct)); break;
-                        case "sluice run":
-                            var (secs, rss) = await RunRoundAsync(env, csv, c, rows, round, ct);
-                            S(c, who).Add(secs);
-                            runRss = Math.Max(runRss ?? 0, rss ?? 0);
-                            break;
+                        Terminal.Line($"  round {round + 1}/{rounds} {c,-7} {who}…");
+                        switch (who)
+                        {
+                            case "psql": S(c, who).Add(await PsqlAsync(csv, c, rows, ct)); break;
+                            case "pgloader": S(c, who).Add(await PgloaderAsync(pgloader!, csv, c, rows, ct)); break;
+                            case "sluice serve": S(c, who).Add(await ServeRoundAsync(home, csv, c, rows, round, ct)); break;
+                            case "sluice run":
+                                var (secs, rss) = await RunRoundAsync(env, csv, c, rows, round, ct);
+                                S(c, who).Add(secs);
+                                runRss = Math.Max(runRss ?? 0, rss ?? 0);
+                                break;
+                        }
                     }
                 }
             }
+            serveRss = serve.PeakRssMiB();
         }
-        var serveRss = BenchMachine.PeakRssMiB(serve.Id);
-        serve.Kill(entireProcessTree: true);
-        await serve.WaitForExitAsync(ct);
         foreach (var c in Cases) await db.DropAsync($"bench_{c}", ct);
 
         var version = await db.ScalarAsync<string>("show server_version", ct);
@@ -144,7 +136,7 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
         var target = Path.Combine(home, "buckets", "bench", key);
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         var staged = Path.Combine(home, "buckets", "bench", c, $".staged-{Guid.NewGuid():N}");
-        if (!TryLink(csv, staged)) File.Copy(csv, staged);
+        if (!FileLinks.TryHardLink(csv, staged)) File.Copy(csv, staged);
         var sw = Stopwatch.StartNew();
         File.Move(staged, target);   // the file appears in the inbox whole, at this instant
         string? status = null;
@@ -166,7 +158,7 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
         var dir = Path.Combine(workDir, "runs", c);
         Directory.CreateDirectory(dir);
         var file = Path.Combine(dir, $"run-{round}-{Guid.NewGuid():N}.csv");
-        if (!TryLink(csv, file)) File.Copy(csv, file);
+        if (!FileLinks.TryHardLink(csv, file)) File.Copy(csv, file);
         var r = await BenchMachine.RunAsync("/usr/bin/time", ["-f", "peak_rss_kb=%M", "dotnet", dllPath, "run", file, "--pipeline", $"bench-{c}", "--json"], env, ct);
         File.Delete(file);
         if (r.Code != 0) throw new InvalidOperationException($"sluice run failed ({r.Code}): {r.Err}");
@@ -195,39 +187,6 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
         var inbox = Path.Combine(home, "buckets", "bench", key);
         if (File.Exists(inbox)) File.Delete(inbox);
-    }
-
-    private Process StartServe(Dictionary<string, string> env)
-    {
-        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        psi.ArgumentList.Add(dllPath);
-        psi.ArgumentList.Add("serve");
-        psi.ArgumentList.Add("--workers");
-        psi.ArgumentList.Add("2");
-        // Any free port: the benchmark must not collide with a serve already running on this machine.
-        psi.ArgumentList.Add("--listen");
-        psi.ArgumentList.Add("127.0.0.1:0");
-        foreach (var (k, v) in env) psi.Environment[k] = v;
-        var p = Process.Start(psi)!;
-        p.OutputDataReceived += (_, _) => { };
-        p.BeginOutputReadLine();
-        return p;
-    }
-
-    private static async Task WaitForServeAsync(Process serve, CancellationToken ct)
-    {
-        var line = await serve.StandardError.ReadLineAsync(ct);
-        while (line is not null && !line.StartsWith("sluice serve:", StringComparison.Ordinal))
-            line = await serve.StandardError.ReadLineAsync(ct);
-        if (line is null) throw new InvalidOperationException("sluice serve exited before it was ready");
-        _ = Task.Run(async () => { while (await serve.StandardError.ReadLineAsync(CancellationToken.None) is { } l) Console.Error.WriteLine("  serve: " + l); }, CancellationToken.None);
-    }
-
-    private static bool TryLink(string existing, string path)
-    {
-        var r = Process.Start("ln", [existing, path]);
-        r.WaitForExit();
-        return r.ExitCode == 0;
     }
 
     private static string Report(long rows, long bytes, int rounds, Dictionary<(string Case, string Who), BenchStats> stats,

@@ -40,28 +40,19 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
             PaymentsCsv.Write(Path.Combine(staging, $"{_run}-s{i:D5}.csv"), 10, seed: i, firstId: i * 100L + 1);
         var env = new Dictionary<string, string>
         {
-            ["SLUICE_HOME"] = home, ["SLUICE_PIPELINES"] = pipelines, ["SLUICE_DATABASE_URL"] = db.ConnectionString,
-            ["SLUICE_SETTLE_MS"] = "100", ["SLUICE_LOG_LEVEL"] = "warn", ["CI"] = "true",
+            ["SLUICE_HOME"] = home,
+            ["SLUICE_PIPELINES"] = pipelines,
+            ["SLUICE_DATABASE_URL"] = db.ConnectionString,
+            ["SLUICE_SETTLE_MS"] = "100",
+            ["SLUICE_LOG_LEVEL"] = "warn",
+            ["CI"] = "true",
         };
-        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in new[] { dllPath, "serve", "--workers", workers.ToString(), "--listen", "127.0.0.1:0" }) psi.ArgumentList.Add(a);
-        foreach (var (k, v) in env) psi.Environment[k] = v;
-        using var serve = Process.Start(psi)!;
-        try
-        {
-            return await MeasureAsync(serve, files, staging, inbox, home, ct);
-        }
-        finally
-        {
-            if (!serve.HasExited) serve.Kill(entireProcessTree: true);
-        }
+        using var serve = await BenchServe.StartAsync(dllPath, workers, env, ct);
+        return await MeasureAsync(serve, files, staging, inbox, home, ct);
     }
 
-    private async Task<string> MeasureAsync(Process serve, int files, string staging, string inbox, string home, CancellationToken ct)
+    private async Task<string> MeasureAsync(BenchServe serve, int files, string staging, string inbox, string home, CancellationToken ct)
     {
-        serve.BeginOutputReadLine();
-        while (await serve.StandardError.ReadLineAsync(ct) is { } line && !line.StartsWith("sluice serve:", StringComparison.Ordinal)) { }
-        _ = Task.Run(async () => { while (await serve.StandardError.ReadLineAsync(CancellationToken.None) is { } l) Console.Error.WriteLine("  serve: " + l); }, CancellationToken.None);
 
         // Warm-up: one job, so start-up compilation is not counted as latency.
         File.Copy(Path.Combine(staging, $"{_run}-s00000.csv"), Path.Combine(staging, "warm.csv"));
@@ -79,8 +70,7 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
         }
         var dropSeconds = burst.Elapsed.TotalSeconds;
         await WaitForAsync(files + 1, ct);
-        var peakRss = BenchMachine.PeakRssMiB(serve.Id);
-        serve.Kill(entireProcessTree: true);
+        var peakRss = serve.PeakRssMiB();
 
         var latencies = new List<double>(files);
         DateTime last = default;

@@ -6,8 +6,9 @@ namespace Sluice.Storage;
 /// Hard links let publish put a large artifact into the output bucket without copying its bytes, when the
 /// workspace and the buckets share a file system. Falls back to a copy (by the caller) otherwise.
 /// </summary>
-internal static partial class FileLinks
+public static partial class FileLinks
 {
+    /// <summary>Makes <paramref name="newPath"/> a hard link to <paramref name="existing"/>; false when the system cannot.</summary>
     public static bool TryHardLink(string existing, string newPath)
     {
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return false;
