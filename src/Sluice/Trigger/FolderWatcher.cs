@@ -50,7 +50,15 @@ public sealed class FolderWatcher : IAsyncDisposable
         var interval = TimeSpan.FromMilliseconds(Math.Clamp(_settle.TotalMilliseconds / 2, 50, 1000));
         while (!ct.IsCancellationRequested)
         {
-            await ScanOnceAsync(ct);
+            try
+            {
+                await ScanOnceAsync(ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A trigger that stops watching loses every later file: report, and scan again.
+                _log.Error($"scanning the buckets failed ({e.GetType().Name}: {e.Message}); scanning again");
+            }
             try { await _wake.WaitAsync(interval, ct); }
             catch (OperationCanceledException) { break; }
             // Let a burst of events settle into one scan.
@@ -119,7 +127,17 @@ public sealed class FolderWatcher : IAsyncDisposable
         // The file may have grown while we hashed it: only a file unchanged across the hash is complete.
         var after = new FileInfo(file);
         if (!after.Exists || after.Length != size) return false;
-        await _onArrival(new Arrival(bucket, key, file, size, sha), ct);
+        try
+        {
+            await _onArrival(new Arrival(bucket, key, file, size, sha), ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException && Errors.ErrorClassifier.Classify(e).Transient)
+        {
+            // The control plane is unreachable (e.g. restarting): the file stays unhandled and the next scan tries
+            // again; the same content under the same key can only ever make one job, so retrying is safe.
+            _log.Warn($"could not receive {bucket}/{ObjectKey.Printable(key)} yet ({e.Message}); trying again on the next scan");
+            return false;
+        }
         return true;
     }
 
