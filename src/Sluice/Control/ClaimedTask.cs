@@ -1,6 +1,7 @@
 namespace Sluice.Control;
 
-/// <summary>A task this worker holds a lease on. <see cref="LeaseToken"/> fences every write made for it.</summary>
+/// <summary>A task this worker holds a lease on. <see cref="LeaseToken"/> fences every write made for it.
+/// <see cref="Chunk"/> is the part of the file it works on, or null when its stage covers the whole job.</summary>
 public sealed record ClaimedTask(
     long Id,
     Guid JobId,
@@ -11,4 +12,5 @@ public sealed record ClaimedTask(
     TimeSpan Backoff,
     long LeaseToken,
     long StageRowId,
-    bool TookOver);
+    bool TookOver,
+    int? Chunk = null);

@@ -1,6 +1,7 @@
 namespace Sluice.Control;
 
-/// <summary>What a worker needs to know about a job to run one of its stages.</summary>
+/// <summary>What a worker needs to know about a job to run one of its stages. <see cref="Chunks"/> is the number of
+/// chunks its transform and load run in (null: the file is processed whole).</summary>
 public sealed record JobRecord(
     Guid Id,
     string Pipeline,
@@ -13,4 +14,5 @@ public sealed record JobRecord(
     int Attempt,
     string PipelineYaml,
     string PipelineFile,
-    string Workspace);
+    string Workspace,
+    int? Chunks = null);

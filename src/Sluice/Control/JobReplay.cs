@@ -25,8 +25,12 @@ public sealed class JobReplay(ControlPlane controlPlane)
     {
         var job = await controlPlane.Jobs.GetAsync(jobId, ct) ?? throw new SluiceException("job.not_found", $"job {jobId} not found.");
         var workflow = WorkflowDefinition.For(job.Workflow);
-        if (fromStage == "receive" || !workflow.Stages.Contains(fromStage))
-            throw new SluiceException("replay.stage", $"cannot replay job {jobId} from '{fromStage}': choose one of {string.Join(", ", workflow.Stages.Skip(1))}.");
+        var replayable = workflow.Stages.Skip(1).Where(s => s != "merge").ToList();
+        if (fromStage == "merge")
+            throw new SluiceException("replay.stage",
+                $"cannot replay job {jobId} from merge: the staged chunks belong to the attempt that made them; replay from load (./sluice replay {jobId} --from load).");
+        if (!replayable.Contains(fromStage))
+            throw new SluiceException("replay.stage", $"cannot replay job {jobId} from '{fromStage}': choose one of {string.Join(", ", replayable)}.");
 
         await VerifyEarlierOutputsAsync(job, workflow, fromStage, ct);
 
@@ -44,6 +48,9 @@ public sealed class JobReplay(ControlPlane controlPlane)
         cmd.Parameters.Add(new NpgsqlParameter { Value = yaml });
         cmd.Parameters.Add(new NpgsqlParameter { Value = pipeline.Retry.MaxAttempts });
         cmd.Parameters.Add(new NpgsqlParameter { Value = (int)pipeline.Retry.Backoff.TotalMilliseconds });
+        // A split file replays its chunked stages chunk by chunk, with the plan its download made.
+        var chunks = workflow.RunsInChunks(fromStage) ? job.Chunks : null;
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)chunks ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
         var attempt = await cmd.ExecuteScalarAsync(ct);
         return attempt is int a ? a : throw new SluiceException("replay.active",
             $"job {jobId} is {job.Status} and still has work queued or running; wait for it to end, then replay.");
@@ -74,18 +81,25 @@ public sealed class JobReplay(ControlPlane controlPlane)
         foreach (var stage in workflow.Stages.TakeWhile(s => s != fromStage))
         {
             if (!FileOutputs.TryGetValue(stage, out var names)) continue;
-            var run = view.Stages.LastOrDefault(s => s.Name == stage && s.Status == "succeeded")
-                      ?? view.Stages.LastOrDefault(s => s.Name == stage && s.Status == "failed" && s.Outputs is not null);
-            if (run?.Outputs is not JsonObject outputs)
-                throw MustRerun(job, stage, fromStage, $"stage {stage} never completed");
-            foreach (var name in names)
+            // A stage that ran in chunks is verified chunk by chunk; the download of a split file also made the plan.
+            int?[] chunks = workflow.RunsInChunks(stage) && job.Chunks is { } n ? [.. Enumerable.Range(0, n).Select(i => (int?)i)] : [null];
+            if (stage == "download" && job.Chunks is not null) names = [.. names, "chunks"];
+            foreach (var chunk in chunks)
             {
-                if (outputs[name] is not JsonObject file || file["path"]?.GetValue<string>() is not { } path || file["sha256"]?.GetValue<string>() is not { } sha)
-                    throw MustRerun(job, stage, fromStage, $"stage {stage} recorded no '{name}' output");
-                if (!File.Exists(path))
-                    throw MustRerun(job, stage, fromStage, $"{path} is missing");
-                if (await JobWorkspace.Sha256Async(path, ct) != sha)
-                    throw MustRerun(job, stage, fromStage, $"{path} changed since stage {stage} wrote it");
+                var part = chunk is { } c ? $"stage {stage} (chunk {c})" : $"stage {stage}";
+                var run = view.Stages.LastOrDefault(s => s.Name == stage && s.Chunk == chunk && s.Status == "succeeded")
+                          ?? view.Stages.LastOrDefault(s => s.Name == stage && s.Chunk == chunk && s.Status == "failed" && s.Outputs is not null);
+                if (run?.Outputs is not JsonObject outputs)
+                    throw MustRerun(job, stage, fromStage, $"{part} never completed");
+                foreach (var name in names)
+                {
+                    if (outputs[name] is not JsonObject file || file["path"]?.GetValue<string>() is not { } path || file["sha256"]?.GetValue<string>() is not { } sha)
+                        throw MustRerun(job, stage, fromStage, $"{part} recorded no '{name}' output");
+                    if (!File.Exists(path))
+                        throw MustRerun(job, stage, fromStage, $"{path} is missing");
+                    if (await JobWorkspace.Sha256Async(path, ct) != sha)
+                        throw MustRerun(job, stage, fromStage, $"{path} changed since {part} wrote it");
+                }
             }
         }
     }

@@ -35,12 +35,24 @@ public sealed class JobStore(NpgsqlDataSource db)
     {
         await using var cmd = db.CreateCommand(
             "select id, pipeline, workflow, source_bucket, source_key, source_size, source_sha256, status, attempt, " +
-            "pipeline_yaml, pipeline_file, workspace from sluice.jobs where id = $1");
+            "pipeline_yaml, pipeline_file, workspace, chunks from sluice.jobs where id = $1");
         cmd.Parameters.Add(new() { Value = id });
         await using var r = await cmd.ExecuteReaderAsync(ct);
         if (!await r.ReadAsync(ct)) return null;
         return new JobRecord(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetInt64(5),
-            r.GetString(6), r.GetString(7), r.GetInt32(8), r.GetString(9), r.GetString(10), r.GetString(11));
+            r.GetString(6), r.GetString(7), r.GetInt32(8), r.GetString(9), r.GetString(10), r.GetString(11),
+            r.IsDBNull(12) ? null : r.GetInt32(12));
+    }
+
+    /// <summary>The job's reconciliation counts as recorded so far.</summary>
+    public async Task<JobCounts> GetCountsAsync(Guid id, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("select rows_read, rows_loaded, rows_rejected, rows_filtered from sluice.jobs where id = $1");
+        cmd.Parameters.Add(new() { Value = id });
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        if (!await r.ReadAsync(ct)) return new JobCounts();
+        long? L(int i) => r.IsDBNull(i) ? null : r.GetInt64(i);
+        return new JobCounts(L(0), L(1), L(2), L(3));
     }
 
     /// <summary>Jobs newest first, filtered by status and pipeline when given.</summary>
@@ -79,7 +91,7 @@ public sealed class JobStore(NpgsqlDataSource db)
         JobView view;
         await using (var cmd = new NpgsqlCommand(
             "select id, pipeline, workflow, status, attempt, source_bucket, source_key, source_size, source_sha256, error_code, " +
-            "error_message, rows_read, rows_loaded, rows_rejected, rows_filtered, workspace, created_at, started_at, finished_at " +
+            "error_message, rows_read, rows_loaded, rows_rejected, rows_filtered, workspace, created_at, started_at, finished_at, chunks " +
             "from sluice.jobs where id = $1", conn) { Parameters = { new() { Value = id } } })
         await using (var r = await cmd.ExecuteReaderAsync(ct))
         {
@@ -93,19 +105,20 @@ public sealed class JobStore(NpgsqlDataSource db)
                 Error = r.IsDBNull(9) ? null : new(r.GetString(9), r.IsDBNull(10) ? "" : r.GetString(10)),
                 Counts = new(L(11), L(12), L(13), L(14)),
                 Workspace = r.GetString(15), CreatedAt = r.GetDateTime(16), StartedAt = T(17), FinishedAt = T(18),
+                Chunks = r.IsDBNull(19) ? null : r.GetInt32(19),
             };
         }
         var stages = new List<JobView.StageView>();
         await using (var cmd = new NpgsqlCommand(
             "select name, status, attempt, try, worker_id, started_at, finished_at, " +
-            "round(extract(epoch from finished_at - started_at) * 1000)::bigint, error_code, error_message, outputs::text " +
+            "round(extract(epoch from finished_at - started_at) * 1000)::bigint, error_code, error_message, outputs::text, chunk " +
             "from sluice.job_stages where job_id = $1 order by id", conn) { Parameters = { new() { Value = id } } })
         await using (var r = await cmd.ExecuteReaderAsync(ct))
             while (await r.ReadAsync(ct))
                 stages.Add(new(r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetInt32(3), r.IsDBNull(4) ? null : r.GetString(4),
                     r.GetDateTime(5), r.IsDBNull(6) ? null : r.GetDateTime(6), r.IsDBNull(7) ? null : r.GetInt64(7),
                     r.IsDBNull(8) ? null : new(r.GetString(8), r.IsDBNull(9) ? "" : r.GetString(9)),
-                    r.IsDBNull(10) ? null : JsonNode.Parse(r.GetString(10))));
+                    r.IsDBNull(10) ? null : JsonNode.Parse(r.GetString(10)), r.IsDBNull(11) ? null : r.GetInt32(11)));
         var attempts = new List<JobView.AttemptView>();
         await using (var cmd = new NpgsqlCommand(
             "select attempt, from_stage, reason, requested_by, created_at from sluice.job_attempts where job_id = $1 order by attempt", conn)

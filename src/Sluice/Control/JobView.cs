@@ -17,6 +17,8 @@ public sealed record JobView
     [JsonPropertyName("created_at")] public DateTime CreatedAt { get; init; }
     [JsonPropertyName("started_at")] public DateTime? StartedAt { get; init; }
     [JsonPropertyName("finished_at")] public DateTime? FinishedAt { get; init; }
+    /// <summary>The chunks the file is processed in, or null when processed whole.</summary>
+    [JsonPropertyName("chunks")] public int? Chunks { get; init; }
     [JsonPropertyName("stages")] public IReadOnlyList<StageView> Stages { get; init; } = [];
     [JsonPropertyName("attempts")] public IReadOnlyList<AttemptView> Attempts { get; init; } = [];
 
@@ -51,7 +53,8 @@ public sealed record JobView
         [property: JsonPropertyName("finished_at")] DateTime? FinishedAt,
         [property: JsonPropertyName("duration_ms")] long? DurationMs,
         [property: JsonPropertyName("error")] ErrorView? Error,
-        [property: JsonPropertyName("outputs")] System.Text.Json.Nodes.JsonNode? Outputs);
+        [property: JsonPropertyName("outputs")] System.Text.Json.Nodes.JsonNode? Outputs,
+        [property: JsonPropertyName("chunk")] int? Chunk = null);
 
     public sealed record AttemptView(
         [property: JsonPropertyName("attempt")] int Attempt,

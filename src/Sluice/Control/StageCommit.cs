@@ -21,6 +21,16 @@ public sealed record StageCommit
     public string? NextStage { get; init; }
     public int NextMaxTries { get; init; } = 1;
     public TimeSpan NextBackoff { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>Queue the next stage as one task per chunk (0..n-1) instead of one task.</summary>
+    public int? NextChunks { get; init; }
+    /// <summary>This is one chunk of a stage: the next stage is queued only by the last chunk to finish.</summary>
+    public bool JoinsChunks { get; init; }
+    /// <summary>This chunk failed the job: the other chunks of the attempt are stopped.</summary>
+    public bool CancelsChunks { get; init; }
+    /// <summary>Counts are one chunk's share and add to the job's instead of replacing them.</summary>
+    public bool AddsCounts { get; init; }
+    /// <summary>When set, the job's chunk plan for this attempt: the number of chunks (1 means processed whole).</summary>
+    public int? PlannedChunks { get; init; }
     /// <summary>succeeded or failed when this commit ends the job attempt.</summary>
     public string? JobStatus { get; init; }
     public string? JobErrorCode { get; init; }

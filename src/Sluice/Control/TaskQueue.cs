@@ -15,7 +15,7 @@ public sealed class TaskQueue(NpgsqlDataSource db)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        long id, token; Guid jobId; int attempt, tries, maxTries, backoffMs; string stage; bool tookOver; long? oldStageRow;
+        long id, token; Guid jobId; int attempt, tries, maxTries, backoffMs; string stage; bool tookOver; long? oldStageRow; int? chunk;
         await using (var claim = new NpgsqlCommand(SqlQueries.Get("claim_task"), conn, tx))
         {
             claim.Parameters.Add(new() { Value = workerId });
@@ -27,6 +27,7 @@ public sealed class TaskQueue(NpgsqlDataSource db)
             tries = r.GetInt32(4); maxTries = r.GetInt32(5); backoffMs = r.GetInt32(6); token = r.GetInt64(7);
             tookOver = r.GetString(8) == "running";
             oldStageRow = r.IsDBNull(9) ? null : r.GetInt64(9);
+            chunk = r.IsDBNull(10) ? null : r.GetInt32(10);
         }
         long stageRowId;
         await using (var start = new NpgsqlCommand(SqlQueries.Get("start_stage"), conn, tx))
@@ -39,10 +40,11 @@ public sealed class TaskQueue(NpgsqlDataSource db)
             start.Parameters.Add(new() { Value = workerId });
             start.Parameters.Add(new() { Value = tookOver ? oldStageRow! : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
             start.Parameters.Add(new() { Value = token });
+            start.Parameters.Add(new() { Value = (object?)chunk ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
             stageRowId = (long)(await start.ExecuteScalarAsync(ct))!;
         }
         await tx.CommitAsync(ct);
-        return new ClaimedTask(id, jobId, attempt, stage, tries, maxTries, TimeSpan.FromMilliseconds(backoffMs), token, stageRowId, tookOver);
+        return new ClaimedTask(id, jobId, attempt, stage, tries, maxTries, TimeSpan.FromMilliseconds(backoffMs), token, stageRowId, tookOver, chunk);
     }
 
     /// <summary>Extends the lease; false when another worker has taken the task over.</summary>
@@ -66,6 +68,14 @@ public sealed class TaskQueue(NpgsqlDataSource db)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
+        if (task.Chunk is not null)
+        {
+            // Chunks of one job commit one at a time, so exactly one sees itself as the last (lock order: job row,
+            // then task rows; the fence below locks this task's row).
+            await using var lockJob = new NpgsqlCommand("select 1 from sluice.jobs where id = $1 for update", conn, tx);
+            lockJob.Parameters.Add(new() { Value = task.JobId });
+            await lockJob.ExecuteScalarAsync(ct);
+        }
         await FenceAsync(conn, tx, task, commit.TaskStatus, commit.RetryAfter, commit.ErrorMessage, ct);
 
         var batch = new NpgsqlBatch(conn, tx);
@@ -75,13 +85,17 @@ public sealed class TaskQueue(NpgsqlDataSource db)
             commit.Outputs is null ? Null(NpgsqlDbType.Jsonb) : new NpgsqlParameter { Value = commit.Outputs.ToJsonString(), NpgsqlDbType = NpgsqlDbType.Jsonb },
             eventType));
         if (commit.Counts is { } c)
-            batch.BatchCommands.Add(Command(SqlQueries.Get("update_job_counts"), task.JobId,
+            batch.BatchCommands.Add(Command(SqlQueries.Get(commit.AddsCounts ? "add_job_counts" : "update_job_counts"), task.JobId,
                 Long(c.Read), Long(c.Loaded), Long(c.Rejected), Long(c.Filtered)));
+        if (commit.PlannedChunks is { } planned)
+            batch.BatchCommands.Add(Command(SqlQueries.Get("plan_chunks"), task.JobId, Int(planned > 1 ? planned : null)));
+        if (commit.CancelsChunks)
+            batch.BatchCommands.Add(Command(SqlQueries.Get("cancel_chunks"), task.JobId, task.Attempt, task.Id));
         if (commit.JobStatus is { } jobStatus)
             batch.BatchCommands.Add(Command(SqlQueries.Get("finish_job"), task.JobId, jobStatus,
                 Text(commit.JobErrorCode), Text(commit.JobErrorMessage)));
         ClaimedTask? chained = null;
-        if (commit.NextStage is { } next && chainTo is { } owner)
+        if (commit.NextStage is { } next && chainTo is { } owner && commit.NextChunks is null && !commit.JoinsChunks)
         {
             var chain = Command(SqlQueries.Get("chain_task"), task.JobId, task.Attempt, next, commit.NextMaxTries,
                 (int)commit.NextBackoff.TotalMilliseconds, owner.WorkerId, (long)owner.Lease.TotalMilliseconds);
@@ -97,8 +111,11 @@ public sealed class TaskQueue(NpgsqlDataSource db)
         else
         {
             if (commit.NextStage is { } queued)
-                batch.BatchCommands.Add(Command(SqlQueries.Get("enqueue_task"), task.JobId, task.Attempt, queued,
-                    commit.NextMaxTries, (int)commit.NextBackoff.TotalMilliseconds));
+                batch.BatchCommands.Add(commit.JoinsChunks
+                    ? Command(SqlQueries.Get("join_chunks"), task.JobId, task.Attempt, task.Stage, queued,
+                        commit.NextMaxTries, (int)commit.NextBackoff.TotalMilliseconds, Int(commit.NextChunks))
+                    : Command(SqlQueries.Get("enqueue_task"), task.JobId, task.Attempt, queued,
+                        commit.NextMaxTries, (int)commit.NextBackoff.TotalMilliseconds, Int(commit.NextChunks)));
             await batch.ExecuteNonQueryAsync(ct);
         }
         await tx.CommitAsync(ct);
@@ -153,6 +170,7 @@ public sealed class TaskQueue(NpgsqlDataSource db)
     }
 
     private static NpgsqlParameter Text(string? s) => new() { Value = (object?)s ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
+    private static NpgsqlParameter Int(int? v) => new() { Value = (object?)v ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer };
     private static NpgsqlParameter Long(long? v) => new() { Value = (object?)v ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint };
     private static NpgsqlParameter Null(NpgsqlDbType type) => new() { Value = DBNull.Value, NpgsqlDbType = type };
 }

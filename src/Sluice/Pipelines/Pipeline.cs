@@ -25,4 +25,6 @@ public sealed record Pipeline
     public IReadOnlyList<NotifierDefinition> Notify { get; init; } = [];
     public RetryPolicy Retry { get; init; } = RetryPolicy.Default;
     public RejectPolicy Rejects { get; init; } = RejectPolicy.None;
+    /// <summary>When a large file is split into chunks loaded in parallel (load pipelines).</summary>
+    public ChunkPolicy Chunk { get; init; } = ChunkPolicy.Default;
 }

@@ -10,7 +10,7 @@ namespace Sluice.Pipelines;
 internal sealed partial class PipelineYamlReader(YamlNodeReader r)
 {
     private static readonly string[] TopKeys =
-        ["name", "on", "workflow", "source", "schema", "target", "output", "notify", "retry", "rejects"];
+        ["name", "on", "workflow", "source", "schema", "target", "output", "notify", "retry", "rejects", "chunk"];
     private static readonly string[] OnKeys = ["bucket", "match"];
     private static readonly string[] SourceKeys =
         ["format", "header", "delimiter", "quote", "escape", "encoding", "null", "sample_rows"];
@@ -56,6 +56,7 @@ internal sealed partial class PipelineYamlReader(YamlNodeReader r)
         var notify = Notify(YamlNodeReader.Get(root, "notify"));
         var retry = Retry(YamlNodeReader.Get(root, "retry"));
         var rejects = Rejects(YamlNodeReader.Get(root, "rejects"));
+        var chunk = Chunk(YamlNodeReader.Get(root, "chunk"), workflow);
 
         if (r.Errors.Count > 0 || name is null || bucket is null) return null;
         var pipeline = new Pipeline
@@ -74,6 +75,7 @@ internal sealed partial class PipelineYamlReader(YamlNodeReader r)
             Notify = notify,
             Retry = retry,
             Rejects = rejects,
+            Chunk = chunk,
         };
         var matchAt = matchNode ?? onNode!;
         return new LocatedPipeline(pipeline, (int)nameNode!.Start.Line, (int)nameNode.Start.Column,

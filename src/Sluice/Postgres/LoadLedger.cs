@@ -38,6 +38,26 @@ public static class LoadLedger
         return await r.ReadAsync(ct) ? new Entry(r.GetInt32(0), r.GetInt64(1)) : null;
     }
 
+    /// <summary>Removes the job's chunk rows other than chunk 0 (a replay that loads a once-split file whole).</summary>
+    public static async Task ForgetChunksAsync(NpgsqlConnection conn, Guid jobId, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("delete from sluice.load_ledger where job_id = $1 and chunk <> 0", conn)
+        {
+            Parameters = { new() { Value = jobId } },
+        };
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Rows the chunks of this job attempt loaded (into the target or a staging table).</summary>
+    public static async Task<long> ChunkRowsAsync(NpgsqlConnection conn, Guid jobId, int attempt, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("select coalesce(sum(rows), 0)::bigint from sluice.load_ledger where job_id = $1 and chunk >= 0 and attempt = $2", conn)
+        {
+            Parameters = { new() { Value = jobId }, new() { Value = attempt } },
+        };
+        return (long)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
     /// <summary>
     /// Writes this load's ledger row. A first load inserts and fails if another load of the same chunk committed first
     /// (the unique key waits for it), so two workers can never both commit rows; a replay updates the row it replaced.

@@ -1,6 +1,7 @@
 using Sluice.Stages.Conversion;
 using Sluice.Stages.Download;
 using Sluice.Stages.Load;
+using Sluice.Stages.Merge;
 using Sluice.Stages.Notify;
 using Sluice.Stages.Publish;
 using Sluice.Stages.Transform;
@@ -15,7 +16,7 @@ public sealed class StageRegistry
 
     public StageRegistry(HttpClient http)
     {
-        IStage[] all = [new DownloadStage(), new TransformStage(), new LoadStage(), new PublishStage(), new NotifyStage(http),
+        IStage[] all = [new DownloadStage(), new TransformStage(), new LoadStage(), new MergeStage(), new PublishStage(), new NotifyStage(http),
             new ConvertStage(), new ValidateStage()];
         _stages = all.ToDictionary(s => s.Name);
     }

@@ -22,6 +22,11 @@ public sealed class JobWorkspace(string path)
         return dir;
     }
 
+    /// <summary>Where a stage keeps one chunk's files: <c>{stage}/chunk-0007</c>, or the stage folder itself for a
+    /// stage that covers the whole file (<paramref name="chunk"/> null). Not created.</summary>
+    public string ChunkFolder(string stage, int? chunk) =>
+        chunk is { } c ? System.IO.Path.Combine(Path, stage, $"chunk-{c:D4}") : System.IO.Path.Combine(Path, stage);
+
     public static async Task<string> Sha256Async(string file, CancellationToken ct)
     {
         await using var fs = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);

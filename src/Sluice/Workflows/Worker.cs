@@ -105,7 +105,7 @@ public sealed class Worker(
             Buckets = new FolderBuckets(settings.BucketsRoot), ControlPlane = controlPlane, Settings = settings, Log = log, WorkerId = Id,
             RowsProgress = rowsProgress is null ? null : new Progress<long>(n => rowsProgress(job.Id, task.Stage, n)),
         };
-        log.Write(LogLevel.Debug, $"{task.Stage} started (try {task.Try}/{task.MaxTries})", job.Id, task.Stage, Id);
+        log.Write(LogLevel.Debug, $"{task.Stage}{ChunkText(task)} started (try {task.Try}/{task.MaxTries})", job.Id, task.Stage, Id);
         StageResult result;
         try
         {
@@ -129,30 +129,35 @@ public sealed class Worker(
         StageResult result, bool chain, CancellationToken ct)
     {
         var afterOutcome = workflow.IsAfterOutcome(task.Stage);
+        var chunked = task.Chunk is not null;
         StageCommit commit;
         if (result.Failure is { } failure)
         {
             commit = new StageCommit
             {
                 TaskStatus = "done", StageStatus = "failed", ErrorCode = failure.Code, ErrorMessage = failure.Message,
-                Outputs = result.Outputs, Counts = result.Counts,
+                Outputs = result.Outputs, Counts = result.Counts, AddsCounts = chunked, CancelsChunks = chunked,
                 JobStatus = afterOutcome || job.Status == "failed" ? null : "failed", JobErrorCode = failure.Code, JobErrorMessage = failure.Message,
                 NextStage = afterOutcome ? null : workflow.AfterFailureOf(task.Stage), NextMaxTries = pipeline.Retry.MaxAttempts,
             };
         }
         else
         {
-            var next = workflow.After(task.Stage);
+            var next = NextStage(workflow, task.Stage, job, pipeline);
+            // The plan made by this stage (download), else the job's.
+            var chunks = result.Chunks ?? job.Chunks;
             commit = new StageCommit
             {
-                TaskStatus = "done", StageStatus = "succeeded", Outputs = result.Outputs, Counts = result.Counts,
+                TaskStatus = "done", StageStatus = "succeeded", Outputs = result.Outputs, Counts = result.Counts, AddsCounts = chunked,
                 NextStage = next, NextMaxTries = pipeline.Retry.MaxAttempts, NextBackoff = pipeline.Retry.Backoff,
+                NextChunks = next is not null && workflow.RunsInChunks(next) && chunks > 1 ? chunks : null,
+                JoinsChunks = chunked, PlannedChunks = result.Chunks,
                 // A failed job still runs publish (its rejects and report) but stays failed.
                 JobStatus = task.Stage == workflow.DecidingStage && job.Status != "failed" ? "succeeded" : null,
             };
         }
         var chained = await CommitAsync(task, commit, ct, chain);
-        log.Write(LogLevel.Debug, $"{task.Stage} {commit.StageStatus}", job.Id, task.Stage, Id);
+        log.Write(LogLevel.Debug, $"{task.Stage}{ChunkText(task)} {commit.StageStatus}", job.Id, task.Stage, Id);
         if (commit.NextStage is not null && chained is null) signal.Pulse();
         return chained;
     }
@@ -165,7 +170,7 @@ public sealed class Worker(
         if (error.Transient && task.Try < task.MaxTries)
         {
             var wait = Backoff(task);
-            log.Warn($"{task.Stage} failed (try {task.Try}/{task.MaxTries}), retrying in {wait.TotalSeconds:0.#}s: {error.Code}: {error.Message}", job.Id, task.Stage, Id);
+            log.Warn($"{task.Stage}{ChunkText(task)} failed (try {task.Try}/{task.MaxTries}), retrying in {wait.TotalSeconds:0.#}s: {error.Code}: {error.Message}", job.Id, task.Stage, Id);
             commit = new StageCommit
             {
                 TaskStatus = "ready", StageStatus = "retrying", RetryAfter = wait, ErrorCode = error.Code, ErrorMessage = error.Message,
@@ -173,10 +178,11 @@ public sealed class Worker(
         }
         else
         {
-            log.Error($"{task.Stage} failed: {error.Code}: {error.Message}", job.Id, task.Stage, Id);
+            log.Error($"{task.Stage}{ChunkText(task)} failed: {error.Code}: {error.Message}", job.Id, task.Stage, Id);
             commit = new StageCommit
             {
                 TaskStatus = "failed", StageStatus = "failed", ErrorCode = error.Code, ErrorMessage = error.Message,
+                CancelsChunks = task.Chunk is not null,
                 JobStatus = afterOutcome || job.Status == "failed" ? null : "failed", JobErrorCode = error.Code, JobErrorMessage = error.Message,
                 NextStage = afterOutcome ? null : workflow.AfterFailureOf(task.Stage), NextMaxTries = 3,
             };
@@ -184,6 +190,17 @@ public sealed class Worker(
         await CommitAsync(task, commit, ct, chain: false);
         if (commit.NextStage is not null) signal.Pulse();
     }
+
+    /// <summary>The stage after <paramref name="stage"/>, passing over optional stages this job does not need.</summary>
+    private string? NextStage(WorkflowDefinition workflow, string stage, JobRecord job, Pipeline pipeline)
+    {
+        var next = workflow.After(stage);
+        while (next is not null && stages.Get(next) is IOptionalStage optional && !optional.IsNeeded(job, pipeline))
+            next = workflow.After(next);
+        return next;
+    }
+
+    private static string ChunkText(ClaimedTask task) => task.Chunk is { } c ? $" (chunk {c})" : "";
 
     /// <summary>Commits, retrying while the control plane is unreachable (e.g. restarting) for up to a lease period.</summary>
     private async Task<ClaimedTask?> CommitAsync(ClaimedTask task, StageCommit commit, CancellationToken ct, bool chain)

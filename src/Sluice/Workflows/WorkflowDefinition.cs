@@ -4,13 +4,20 @@ namespace Sluice.Workflows;
 /// A workflow is an ordered list of stages. The job's outcome is decided when <see cref="DecidingStage"/> ends;
 /// the stages after it (notify) report that outcome and run whether the job succeeded or failed.
 /// </summary>
-public sealed record WorkflowDefinition(string Name, IReadOnlyList<string> Stages, string DecidingStage)
+/// <remarks>
+/// <see cref="ChunkedStages"/> run as one task per chunk when the job's file was split: each chunk's task runs on its
+/// own (any worker, any process), and the stage after them is queued when the last chunk is done.
+/// </remarks>
+public sealed record WorkflowDefinition(string Name, IReadOnlyList<string> Stages, string DecidingStage, IReadOnlyList<string> ChunkedStages)
 {
-    /// <summary>receive → download → transform → load → publish → notify.</summary>
-    public static readonly WorkflowDefinition Loader = new("load", ["receive", "download", "transform", "load", "publish", "notify"], "publish");
+    /// <summary>receive → download → transform → load → merge → publish → notify (merge runs only for chunked jobs
+    /// that load through a staging table).</summary>
+    public static readonly WorkflowDefinition Loader = new("load",
+        ["receive", "download", "transform", "load", "merge", "publish", "notify"], "publish", ["transform", "load"]);
 
     /// <summary>receive → download → convert → validate → publish → notify.</summary>
-    public static readonly WorkflowDefinition Convertor = new("convert", ["receive", "download", "convert", "validate", "publish", "notify"], "publish");
+    public static readonly WorkflowDefinition Convertor = new("convert",
+        ["receive", "download", "convert", "validate", "publish", "notify"], "publish", []);
 
     public const string NotifyStage = "notify";
 
@@ -37,6 +44,8 @@ public sealed record WorkflowDefinition(string Name, IReadOnlyList<string> Stage
     /// </summary>
     public string AfterFailureOf(string stage) =>
         IndexOf(stage) > IndexOf(Stages[1]) && IndexOf(stage) < IndexOf(DecidingStage) ? DecidingStage : NotifyStage;
+
+    public bool RunsInChunks(string stage) => ChunkedStages.Contains(stage);
 
     public bool IsAfterOutcome(string stage) => IndexOf(stage) > IndexOf(DecidingStage);
 

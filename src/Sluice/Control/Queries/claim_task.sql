@@ -20,4 +20,4 @@ set status = 'running',
 from next
 where t.id = next.id
 returning t.id, t.job_id, t.attempt, t.stage, t.tries, t.max_tries, t.backoff_ms, t.lease_token,
-          next.old_status, next.old_stage_row_id
+          next.old_status, next.old_stage_row_id, t.chunk

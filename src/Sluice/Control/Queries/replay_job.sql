@@ -1,6 +1,7 @@
 -- Start a new attempt of an ended job from a given stage: the job is queued again, the attempt recorded with
 -- who, why and from where, and the first task of the attempt queued. Nothing happens if the job is still active.
--- $1 job id, $2 from stage, $3 reason, $4 requested by, $5 pipeline yaml (current definition), $6 max tries, $7 backoff ms
+-- $1 job id, $2 from stage, $3 reason, $4 requested by, $5 pipeline yaml (current definition), $6 max tries, $7 backoff ms,
+-- $8 chunks of the first stage (null: one task)
 with job as (
     update sluice.jobs j
     set attempt = j.attempt + 1, status = 'queued', error_code = null, error_message = null, finished_at = null,
@@ -16,8 +17,11 @@ with job as (
     insert into sluice.job_attempts (job_id, attempt, from_stage, reason, requested_by)
     select id, attempt, $2, $3, $4 from job
 ), task as (
-    insert into sluice.tasks (job_id, attempt, stage, max_tries, backoff_ms)
-    select id, attempt, $2, $6, $7 from job
+    insert into sluice.tasks (job_id, attempt, stage, max_tries, backoff_ms, chunk)
+    select id, attempt, $2, $6, $7, chunk
+    from job, (select null::int as chunk where $8::int is null
+               union all
+               select generate_series(0, $8::int - 1)) as chunks
 ), event as (
     insert into sluice.events (job_id, type, payload)
     select id, 'job.replayed', jsonb_build_object('job_id', id, 'pipeline', pipeline, 'attempt', attempt, 'from_stage', $2,

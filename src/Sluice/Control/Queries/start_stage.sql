@@ -1,13 +1,14 @@
 -- Record a claimed task as a running stage; a take-over marks the previous holder's stage row abandoned.
--- $1 task id, $2 job id, $3 attempt, $4 stage, $5 try, $6 worker id, $7 abandoned stage row id (or null), $8 lease token
+-- $1 task id, $2 job id, $3 attempt, $4 stage, $5 try, $6 worker id, $7 abandoned stage row id (or null), $8 lease token,
+-- $9 chunk (or null)
 with abandoned as (
     update sluice.job_stages set status = 'abandoned', finished_at = now(),
         error_code = 'lease.expired', error_message = 'the worker running this stage stopped renewing its lease; another worker took over'
     where id = $7 and status = 'running'
     returning id
 ), stage as (
-    insert into sluice.job_stages (job_id, attempt, name, try, status, worker_id)
-    values ($2, $3, $4, $5, 'running', $6)
+    insert into sluice.job_stages (job_id, attempt, name, try, status, worker_id, chunk)
+    values ($2, $3, $4, $5, 'running', $6, $9::int)
     returning id
 ), task as (
     update sluice.tasks set stage_row_id = (select id from stage) where id = $1 and lease_token = $8
@@ -17,6 +18,6 @@ with abandoned as (
     where id = $2
 )
 insert into sluice.events (job_id, type, payload)
-select $2, 'stage.started', jsonb_build_object('job_id', $2, 'stage', $4, 'attempt', $3, 'try', $5, 'worker_id', $6,
+select $2, 'stage.started', jsonb_build_object('job_id', $2, 'stage', $4, 'attempt', $3, 'try', $5, 'worker_id', $6, 'chunk', $9::int,
        'took_over', (select count(*) > 0 from abandoned))
 returning (select id from stage)

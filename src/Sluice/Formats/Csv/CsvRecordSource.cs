@@ -27,7 +27,8 @@ public sealed class CsvRecordSource : IDisposable
     private long _nextLine;
     private bool _finished;
 
-    private CsvRecordSource(CsvDataReader reader, InvalidByteMarkingFallback fallback, string encodingName, bool hasHeader, IReadOnlyList<string> header)
+    private CsvRecordSource(CsvDataReader reader, InvalidByteMarkingFallback fallback, string encodingName, bool hasHeader, IReadOnlyList<string> header,
+        long? firstLine)
     {
         _reader = reader;
         _fallback = fallback;
@@ -35,7 +36,7 @@ public sealed class CsvRecordSource : IDisposable
         HasHeader = hasHeader;
         Header = header;
         ExpectedFieldCount = header.Count;
-        _nextLine = hasHeader ? 2 + header.Sum(CountLineBreaks) : 1;
+        _nextLine = firstLine ?? (hasHeader ? 2 + header.Sum(CountLineBreaks) : 1);
     }
 
     /// <summary>Whether the first line was read as a header.</summary>
@@ -63,8 +64,12 @@ public sealed class CsvRecordSource : IDisposable
     public ReadOnlySpan<char> GetField(int ordinal) => _reader.GetFieldSpan(ordinal);
 
     /// <summary>Opens a file and reads its header (or, without header, peeks at the first record's width).</summary>
+    /// <param name="path">The CSV file.</param>
+    /// <param name="options">Its dialect.</param>
+    /// <param name="chunk">When set, only this chunk's records are read (behind the file's header); lines keep
+    /// their numbers in the whole file.</param>
     /// <exception cref="CsvFileException">The encoding is unknown or the file is empty.</exception>
-    public static CsvRecordSource Open(string path, CsvOptions options)
+    public static CsvRecordSource Open(string path, CsvOptions options, (long HeaderBytes, CsvChunk Chunk)? chunk = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var fallback = new InvalidByteMarkingFallback();
@@ -79,7 +84,9 @@ public sealed class CsvRecordSource : IDisposable
                 $"Encoding '{options.Encoding}' is not known; use utf-8, utf-16, latin1 or another .NET encoding name.");
         }
 
-        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        Stream stream = chunk is { } c
+            ? new FileSlicesStream(path, (0, c.HeaderBytes), (c.Chunk.Offset, c.Chunk.Length))
+            : new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
         var text = new StreamReader(stream, encoding, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
         CsvDataReader reader;
         try
@@ -113,7 +120,7 @@ public sealed class CsvRecordSource : IDisposable
         }
 
         var encodingName = encoding is UTF8Encoding ? "UTF-8" : encoding.WebName;
-        return new CsvRecordSource(reader, fallback, encodingName, options.Header, header);
+        return new CsvRecordSource(reader, fallback, encodingName, options.Header, header, chunk?.Chunk.FirstLine);
     }
 
     /// <summary>Moves to the next record; false at the end of the file. Blank lines of multi-column files are skipped, not counted as records.</summary>

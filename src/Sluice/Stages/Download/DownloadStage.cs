@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Sluice.Errors;
+using Sluice.Formats.Csv;
 
 namespace Sluice.Stages.Download;
 
@@ -21,6 +22,7 @@ public sealed class DownloadStage : IStage
                 $"object '{job.SourceKey}' is no longer in bucket '{job.SourceBucket}' ({source}); put it back and replay from download.");
         var target = Path.Combine(context.Workspace.StageFolder(Name), SafeFileName(job.SourceKey));
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var planner = PlannerFor(context);
         long size = 0;
         await using (var src = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true))
         await using (var dst = new FileStream(target, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
@@ -32,6 +34,7 @@ public sealed class DownloadStage : IStage
                 while ((n = await src.ReadAsync(buffer, ct)) > 0)
                 {
                     hash.AppendData(buffer, 0, n);
+                    planner?.Append(buffer.AsSpan(0, n));
                     await dst.WriteAsync(buffer.AsMemory(0, n), ct);
                     size += n;
                 }
@@ -48,10 +51,32 @@ public sealed class DownloadStage : IStage
                 $"object '{job.SourceKey}' in bucket '{job.SourceBucket}' changed after it arrived (sha256 {job.SourceSha256[..12]}… now {sha[..12]}…); " +
                 "the new content gets a job of its own, this one stops.");
         context.Info($"downloaded {size:N0} bytes from {job.SourceBucket}/{job.SourceKey}");
-        return new StageResult(new JsonObject
-        {
-            ["file"] = new JsonObject { ["path"] = target, ["size"] = size, ["sha256"] = sha },
-        });
+        var outputs = new JsonObject { ["file"] = new JsonObject { ["path"] = target, ["size"] = size, ["sha256"] = sha } };
+        if (planner is null) return new StageResult(outputs, Chunks: 1);
+
+        var plan = planner.Complete();
+        if (plan.Chunks.Count == 1) return new StageResult(outputs, Chunks: 1);
+        var planPath = Path.Combine(context.Workspace.StageFolder(Name), CsvChunkPlan.FileName);
+        await File.WriteAllTextAsync(planPath, plan.ToJson(), ct);
+        var described = await StageFiles.DescribeAsync(planPath, ct);
+        described["count"] = plan.Chunks.Count;
+        outputs["chunks"] = described;
+        context.Info($"split into {plan.Chunks.Count} chunks of up to {context.Pipeline.Chunk.Rows:N0} rows / {context.Pipeline.Chunk.Bytes:N0} bytes, " +
+                     "transformed and loaded in parallel");
+        return new StageResult(outputs, Chunks: plan.Chunks.Count);
+    }
+
+    /// <summary>
+    /// A chunk planner when this job's file may need splitting: a load job whose CSV is larger than one chunk could
+    /// be (a file of n bytes holds at most n records). Small files are not scanned at all.
+    /// </summary>
+    private static CsvChunkPlanner? PlannerFor(StageContext context)
+    {
+        var pipeline = context.Pipeline;
+        var policy = pipeline.Chunk;
+        if (context.Job.Workflow != "load" || pipeline.SourceFormat != "csv" || !policy.Enabled || !CsvChunkPlanner.CanPlan(pipeline.Csv))
+            return null;
+        return context.Job.SourceSize > policy.Bytes || context.Job.SourceSize > policy.Rows ? new CsvChunkPlanner(pipeline.Csv, policy) : null;
     }
 
     /// <summary>The last segment of the key (keys are validated on arrival, so it holds no path separators).</summary>

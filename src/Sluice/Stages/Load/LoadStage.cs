@@ -11,11 +11,11 @@ namespace Sluice.Stages.Load;
 
 /// <summary>
 /// Streams the binary COPY artifact into the target table and writes the load-ledger row in the same transaction,
-/// so the rows and the proof that they were loaded commit together or not at all.
+/// so the rows and the proof that they were loaded commit together or not at all. A chunk of a split file loads its
+/// own artifact and ledger row, into the target or a staging table (see <see cref="ChunkedLoad"/>).
 /// </summary>
 public sealed class LoadStage : IStage
 {
-    private const int Chunk = 0;
 
     /// <summary>Target databases whose ledger table this process has already made sure of.</summary>
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> LedgersEnsured = new();
@@ -26,13 +26,16 @@ public sealed class LoadStage : IStage
     {
         var job = context.Job;
         var target = context.Pipeline.Target ?? throw new SluiceException("pipeline.no_target", $"pipeline {context.Pipeline.Name} has no target.");
-        var transformDir = Path.Combine(context.Workspace.Path, "transform");
+        var chunk = context.Task.Chunk;
+        var transformDir = context.Workspace.ChunkFolder("transform", chunk);
         var dataPath = Path.Combine(transformDir, "data.pgcopy");
         var manifestPath = Path.Combine(transformDir, LoadManifest.FileName);
         if (!File.Exists(dataPath) || !File.Exists(manifestPath))
             throw new SluiceException("workspace.missing", $"the load artifact in {transformDir} is missing; replay this job from transform.");
         var manifest = LoadManifest.Read(manifestPath);
         var table = PgIdentifier.QualifiedName(target.Schema, target.Table);
+        if (chunk is not null && await RejectsOverLimitAsync(context, ct) is { } tooMany)
+            return new StageResult(new JsonObject { ["table"] = table, ["rows"] = 0 }, Failure: tooMany);
         var connectionString = target.Database is { } url ? DatabaseUrl.ToConnectionString(url) : context.ControlPlane.ConnectionString;
 
         await using var conn = new NpgsqlConnection(connectionString);
@@ -50,15 +53,32 @@ public sealed class LoadStage : IStage
                 $"table {table} does not exist and pipeline {context.Pipeline.Name} has target.create: false; create the table or set create: true.");
         else if (!hasLineage)
             await SerializedDdl.RunAsync(conn, table, $"alter table {table} add column if not exists {PgIdentifier.Quote(TableDdl.LineageColumn)} uuid", ct);
+        string? staging = null;
+        if (chunk is not null && ChunkedLoad.UsesStaging(job, context.Pipeline))
+        {
+            staging = ChunkedLoad.StagingTable(job);
+            await SerializedDdl.RunAsync(conn, staging, $"create table if not exists {staging} (like {table} including defaults)", ct);
+        }
         await using var tx = await conn.BeginTransactionAsync(ct);
 
-        var existing = await LoadLedger.FindAsync(conn, job.Id, Chunk, ct);
+        var existing = await LoadLedger.FindAsync(conn, job.Id, chunk ?? 0, ct);
         if (existing is not null && existing.Attempt >= job.Attempt)
         {
             // A previous run of this stage committed and then died before recording it: the rows are already there.
             await tx.RollbackAsync(ct);
-            context.Info($"ledger shows {existing.Rows:N0} rows of this job already loaded into {table} (attempt {existing.Attempt}); not loading again");
-            return Result(existing.Rows, table, alreadyLoaded: true);
+            context.Info($"ledger shows {existing.Rows:N0} rows of this {Part(chunk)} already loaded into {staging ?? table} (attempt {existing.Attempt}); not loading again");
+            return Result(existing.Rows, staging ?? table, alreadyLoaded: true);
+        }
+
+        var columnList = string.Join(", ", manifest.Columns.Select(PgIdentifier.Quote));
+        if (chunk is not null)
+        {
+            // A chunk only adds its rows; whatever replaces or merges happens once, in the merge stage.
+            var into = staging ?? table;
+            var chunkBefore = await InsertedInTransactionAsync(conn, into, ct);
+            await CopyAsync(conn, $"copy {into} ({columnList}) from stdin (format binary)", dataPath, ct);
+            var chunkLoaded = await InsertedInTransactionAsync(conn, into, ct) - chunkBefore;
+            return await CommitAsync(context, conn, tx, into, chunk.Value, chunkLoaded, manifest.Rows, existing is not null, ct);
         }
 
         if (existing is not null)
@@ -66,6 +86,7 @@ public sealed class LoadStage : IStage
             // A replay: the rows of the earlier attempt go in the same transaction as the new ones arrive.
             var removed = await ExecAsync(conn, $"delete from {table} where {PgIdentifier.Quote(TableDdl.LineageColumn)} = '{job.Id}'", ct);
             context.Info($"replay: removed {removed:N0} rows loaded by attempt {existing.Attempt}");
+            await LoadLedger.ForgetChunksAsync(conn, job.Id, ct);
         }
         else if (target.Mode == LoadMode.Replace)
         {
@@ -73,7 +94,6 @@ public sealed class LoadStage : IStage
             context.Info($"replace: removed {removed:N0} earlier rows from {table}");
         }
 
-        var columnList = string.Join(", ", manifest.Columns.Select(PgIdentifier.Quote));
         long loaded;
         if (target.Mode == LoadMode.Upsert)
         {
@@ -92,17 +112,41 @@ public sealed class LoadStage : IStage
             loaded = await InsertedInTransactionAsync(conn, table, ct) - before;
         }
 
-        if (loaded != manifest.Rows)
+        context.Info($"loading {loaded:N0} rows into {table} ({target.Mode.ToString().ToLowerInvariant()})");
+        return await CommitAsync(context, conn, tx, table, 0, loaded, manifest.Rows, existing is not null, ct);
+    }
+
+    /// <summary>Checks the count, writes the ledger row, proves the lease is still held, and commits.</summary>
+    private static async Task<StageResult> CommitAsync(StageContext context, NpgsqlConnection conn, NpgsqlTransaction tx, string into,
+        int ledgerChunk, long loaded, long expected, bool replacing, CancellationToken ct)
+    {
+        var job = context.Job;
+        if (loaded != expected)
             throw new SluiceException("reconcile.load_mismatch",
-                $"COPY into {table} stored {loaded:N0} rows but the artifact holds {manifest.Rows:N0}; nothing was committed.");
-        await LoadLedger.RecordAsync(conn, job.Id, Chunk, job.Attempt, table, loaded, replacing: existing is not null, ct);
+                $"COPY into {into} stored {loaded:N0} rows but the artifact holds {expected:N0}; nothing was committed.");
+        await LoadLedger.RecordAsync(conn, job.Id, ledgerChunk, job.Attempt, into, loaded, replacing, ct);
         // Fencing: if another worker took this task over while we copied, we must not commit.
         if (!await context.ControlPlane.Tasks.StillHoldsAsync(context.Task, ct))
             throw new LeaseLostException(context.Task.Id);
         await tx.CommitAsync(ct);
         FaultInjection.At("load.commit", job.SourceKey);
-        context.Info($"loaded {loaded:N0} rows into {table} ({target.Mode.ToString().ToLowerInvariant()})");
-        return Result(loaded, table, alreadyLoaded: false);
+        context.Info($"committed {loaded:N0} rows of this {Part(context.Task.Chunk)} into {into}");
+        return Result(loaded, into, alreadyLoaded: false);
+    }
+
+    private static string Part(int? chunk) => chunk is { } c ? $"chunk ({c})" : "job";
+
+    /// <summary>
+    /// With every chunk transformed, the job's reject limits are checked on its totals before any chunk loads a row;
+    /// each chunk checks, so whichever loads first fails the job and the others are stopped.
+    /// </summary>
+    private static async Task<StageFailure?> RejectsOverLimitAsync(StageContext context, CancellationToken ct)
+    {
+        var counts = await context.ControlPlane.Jobs.GetCountsAsync(context.Job.Id, ct);
+        var (read, rejected) = (counts.Read ?? 0, counts.Rejected ?? 0);
+        return context.Pipeline.Rejects.Allows(rejected, read)
+            ? null
+            : Transform.TransformStage.TooManyRejects(context.Pipeline, rejected, read, "the rejects.csv of each chunk (published as one file)", "load");
     }
 
     private static StageResult Result(long rows, string table, bool alreadyLoaded) =>
@@ -144,7 +188,8 @@ public sealed class LoadStage : IStage
 
     private static async Task<int> ExecAsync(NpgsqlConnection conn, string sql, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand(sql, conn);
+        // No client-side timeout: deleting or merging a large file's rows may take minutes; cancellation stops it.
+        await using var cmd = new NpgsqlCommand(sql, conn) { CommandTimeout = 0 };
         return await cmd.ExecuteNonQueryAsync(ct);
     }
 }

@@ -44,6 +44,17 @@ public sealed class PublishStage : IStage
         {
             await Conversion.ConvertOutputs.PublishAsync(ws, failed, Put, ct);
         }
+        else if (view.Chunks is { } chunks)
+        {
+            var folders = Enumerable.Range(0, chunks).Select(i => context.Workspace.ChunkFolder("transform", i)).ToList();
+            await Put("artifacts/create.sql", Path.Combine(folders[0], "create.sql"));
+            await Put("artifacts/chunks.json", Path.Combine(ws, "download", Formats.Csv.CsvChunkPlan.FileName));
+            for (var i = 0; i < chunks && !failed; i++)
+                await Put($"artifacts/chunk-{i:D4}/data.pgcopy", Path.Combine(folders[i], "data.pgcopy"));
+            var rejects = Path.Combine(context.Workspace.StageFolder("transform"), "rejects.csv");
+            await Transform.RejectFileWriter.CombineAsync(folders.Select(f => Path.Combine(f, "rejects.csv")), rejects, ct);
+            await Put("rejects.csv", rejects);
+        }
         else
         {
             await Put("artifacts/create.sql", Path.Combine(ws, "transform", "create.sql"));

@@ -39,7 +39,7 @@ public static class LoadArtifactBuilder
         try
         {
             var columns = request.Schema ?? CsvSchemaInference.Infer(file, request.Csv);
-            using var source = CsvRecordSource.Open(file, request.Csv);
+            using var source = CsvRecordSource.Open(file, request.Csv, request.Chunk);
             var warnings = new List<string>();
             var map = MapColumns(file, source, columns, request.Schema is not null, warnings);
             return Write(request, source, columns, map, warnings, ct);

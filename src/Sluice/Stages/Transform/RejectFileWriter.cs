@@ -7,7 +7,7 @@ namespace Sluice.Stages.Transform;
 /// spreadsheets, so a cell starting with <c>= + - @</c> (or tab/CR) gets a leading single quote
 /// to stop it from running as a formula (CSV injection).
 /// </summary>
-internal sealed class RejectFileWriter : IDisposable
+public sealed class RejectFileWriter : IDisposable
 {
     private readonly StreamWriter _writer;
 
@@ -30,6 +30,30 @@ internal sealed class RejectFileWriter : IDisposable
     }
 
     public void Flush() => _writer.Flush();
+
+    /// <summary>Joins the rejects files of a split file's chunks, in chunk order, into one with one header line.
+    /// Line numbers already count from the start of the whole file.</summary>
+    public static async Task CombineAsync(IEnumerable<string> parts, string into, CancellationToken ct)
+    {
+        await using var output = new FileStream(into, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+        var first = true;
+        foreach (var part in parts)
+        {
+            if (!File.Exists(part)) continue;
+            await using var input = new FileStream(part, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+            if (!first)
+            {
+                int b;
+                while ((b = input.ReadByte()) >= 0 && b != '\n') { }
+            }
+            await input.CopyToAsync(output, ct);
+            first = false;
+        }
+        if (first)
+        {
+            await output.WriteAsync("line,column,reason,raw\n"u8.ToArray(), ct);
+        }
+    }
 
     public void Dispose() => _writer.Dispose();
 

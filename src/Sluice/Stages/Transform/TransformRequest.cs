@@ -10,6 +10,7 @@ namespace Sluice.Stages.Transform;
 /// <param name="JobId">Written into the lineage column of every row.</param>
 /// <param name="IncludeLineageColumn">Whether each row ends with the job id (<c>_sluice_job_id</c>).</param>
 /// <param name="RowsProgress">Receives the number of records read so far, now and then.</param>
+/// <param name="Chunk">When set, only this chunk of the file is read (behind the file's header of the given length).</param>
 public sealed record TransformRequest(
     string SourcePath,
     CsvOptions Csv,
@@ -17,4 +18,5 @@ public sealed record TransformRequest(
     string OutputDirectory,
     Guid JobId,
     bool IncludeLineageColumn,
-    IProgress<long>? RowsProgress = null);
+    IProgress<long>? RowsProgress = null,
+    (long HeaderBytes, Formats.Csv.CsvChunk Chunk)? Chunk = null);

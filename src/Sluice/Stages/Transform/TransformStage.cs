@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Sluice.Control;
 using Sluice.Errors;
+using Sluice.Formats.Csv;
 using Sluice.Postgres;
 using Sluice.Stages.Download;
 
@@ -21,12 +22,14 @@ public sealed class TransformStage : IStage
         var source = Path.Combine(context.Workspace.Path, "download", DownloadStage.SafeFileName(context.Job.SourceKey));
         if (!File.Exists(source))
             throw new SluiceException("workspace.missing", $"the downloaded file {source} is missing; replay this job from download.");
-        var outDir = context.Workspace.StageFolder(Name);
+        var chunk = context.Task.Chunk;
+        var outDir = context.Workspace.ChunkFolder(Name, chunk);
+        Directory.CreateDirectory(outDir);
         TransformResult result;
         try
         {
             result = await LoadArtifactBuilder.BuildAsync(new TransformRequest(source, pipeline.Csv, pipeline.Schema, outDir,
-                context.Job.Id, IncludeLineageColumn: true, context.RowsProgress), ct);
+                context.Job.Id, IncludeLineageColumn: true, context.RowsProgress, ChunkOf(context, chunk)), ct);
         }
         catch (TransformException e)
         {
@@ -53,15 +56,38 @@ public sealed class TransformStage : IStage
         };
         await File.WriteAllTextAsync(Path.Combine(outDir, LoadManifest.FileName), new LoadManifest(
             result.Columns.Select(c => c.Name).Append(TableDdl.LineageColumn).ToList(), result.Written).ToJson(), ct);
-        context.Info($"read {result.Read:N0} rows: {result.Written:N0} to load, {result.Rejected:N0} rejected, {result.Filtered:N0} filtered");
+        var of = chunk is { } c ? $" in chunk {c}" : "";
+        context.Info($"read {result.Read:N0} rows{of}: {result.Written:N0} to load, {result.Rejected:N0} rejected, {result.Filtered:N0} filtered");
         var counts = new JobCounts(Read: result.Read, Rejected: result.Rejected, Filtered: result.Filtered);
-        if (!pipeline.Rejects.Allows(result.Rejected, result.Read))
+        // A chunk sees only its share: the whole job's limits are checked by the load once every chunk is counted;
+        // a chunk over the row limit on its own fails the job at once.
+        var allowed = chunk is null
+            ? pipeline.Rejects.Allows(result.Rejected, result.Read)
+            : result.Rejected == 0 || pipeline.Rejects.MaxRows is not { } maxRows || result.Rejected <= maxRows;
+        if (!allowed)
         {
-            return new StageResult(outputs, counts, new StageFailure("rejects.threshold",
-                $"{result.Rejected:N0} of {result.Read:N0} rows were rejected, more than pipeline {pipeline.Name} allows " +
-                $"(rejects: max_rows {pipeline.Rejects.MaxRows?.ToString() ?? "none"}, max_ratio {pipeline.Rejects.MaxRatio?.ToString() ?? "none"}); " +
-                $"see {result.RejectsPath} for each row's line and reason, fix the file or raise the threshold, then replay from transform."));
+            return new StageResult(outputs, counts, TooManyRejects(pipeline, result.Rejected, result.Read, result.RejectsPath, "transform"));
         }
         return new StageResult(outputs, counts);
+    }
+
+    /// <summary>The failure of a job with more rejected rows than its pipeline allows.</summary>
+    internal static StageFailure TooManyRejects(Pipelines.Pipeline pipeline, long rejected, long read, string rejectsFile, string replayFrom) =>
+        new("rejects.threshold",
+            $"{rejected:N0} of {read:N0} rows were rejected, more than pipeline {pipeline.Name} allows " +
+            $"(rejects: max_rows {pipeline.Rejects.MaxRows?.ToString() ?? "none"}, max_ratio {pipeline.Rejects.MaxRatio?.ToString() ?? "none"}); " +
+            $"see {rejectsFile} for each row's line and reason, fix the file or raise the threshold, then replay from {replayFrom}.");
+
+    /// <summary>The part of the downloaded file this task reads: one chunk of the download stage's plan, or all of it.</summary>
+    private static (long HeaderBytes, CsvChunk Chunk)? ChunkOf(StageContext context, int? chunk)
+    {
+        if (chunk is not { } index) return null;
+        var planPath = Path.Combine(context.Workspace.Path, "download", CsvChunkPlan.FileName);
+        if (!File.Exists(planPath))
+            throw new SluiceException("workspace.missing", $"the chunk plan {planPath} is missing; replay this job from download.");
+        var plan = CsvChunkPlan.Read(planPath);
+        if (index >= plan.Chunks.Count)
+            throw new SluiceException("chunk.unknown", $"chunk {index} is not in the plan {planPath} ({plan.Chunks.Count} chunks); replay this job from download.");
+        return (plan.HeaderBytes, plan.Chunks[index]);
     }
 }

@@ -1,0 +1,26 @@
+using Sluice.Control;
+using Sluice.Pipelines;
+using Sluice.Postgres;
+
+namespace Sluice.Stages.Load;
+
+/// <summary>
+/// How the chunks of a split file reach the target. Appends of a first attempt go straight into the target table,
+/// each chunk with its own ledger row, so a crash redoes only unfinished chunks. Replace and upsert — and any replay,
+/// which must take out the rows of the earlier attempt — stage the chunks into a job-scoped table
+/// (<c>sluice.load_{job}_{attempt}</c>); the merge stage then moves them into the target in one transaction.
+/// </summary>
+public static class ChunkedLoad
+{
+    /// <summary>The ledger row that records the merge of a job's staged chunks.</summary>
+    public const int MergeLedgerChunk = -1;
+
+    public static bool UsesStaging(JobRecord job, Pipeline pipeline) =>
+        job.Chunks > 1 && (pipeline.Target?.Mode != LoadMode.Append || job.Attempt > 1);
+
+    /// <summary>The staging table of this job attempt (schema <c>sluice</c> of the target database).</summary>
+    public static string StagingTable(JobRecord job) => PgIdentifier.QualifiedName("sluice", StagingPrefix(job.Id) + job.Attempt);
+
+    /// <summary>The name every staging table of the job starts with (for cleaning up earlier attempts).</summary>
+    public static string StagingPrefix(Guid jobId) => $"load_{jobId:N}_";
+}
