@@ -120,6 +120,15 @@ public sealed class TestEnvironment : IAsyncDisposable
         return (T)Convert.ChangeType((await cmd.ExecuteScalarAsync())!, typeof(T), System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>Runs SQL (DDL, inserts) against the test database.</summary>
+    public async Task ExecuteAsync(string sql)
+    {
+        await using var conn = new NpgsqlConnection(ConnectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var h in _hosts) await h.DisposeAsync();

@@ -1,0 +1,166 @@
+using Sluice.Control;
+using Sluice.Samples;
+using Sluice.Tests.Infrastructure;
+
+namespace Sluice.Tests.Workflows;
+
+/// <summary>Files above the chunk size are split; every chunk commits on its own and the counts cover all chunks.</summary>
+public sealed class ChunkedLoadTests
+{
+    private const string SmallChunks = "chunk: { rows: 1000 }";
+
+    private static async Task<(JobView Job, PaymentsCsv.Summary File)> LoadAsync(TestEnvironment env, int rows, string key = "payments/big.csv", int seed = 5)
+    {
+        var file = Path.Combine(env.Home, Guid.NewGuid().ToString("N"));
+        var summary = PaymentsCsv.Write(file, rows, seed);
+        env.Drop("inbox", key, File.ReadAllText(file));
+        var jobs = await env.WaitForJobsAsync(1, TimeSpan.FromMinutes(2));
+        return (jobs.Single(j => j.Source.Key == key), summary);
+    }
+
+    [Fact]
+    public async Task A_large_file_is_loaded_in_chunks_on_several_workers_with_every_row_once_and_counts_across_chunks()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml(SmallChunks));
+        env.StartHost(workers: 3);
+
+        var (job, file) = await LoadAsync(env, 4_500);
+
+        Assert.Equal("succeeded", job.Status);
+        Assert.Equal(5, job.Chunks);
+        Assert.Equal((4_500L, 4_500L, 0L), (job.Counts.Read!.Value, job.Counts.Loaded!.Value, job.Counts.Rejected!.Value));
+        Assert.True(job.Counts.Reconciled);
+        Assert.Equal(4_500L, await env.ScalarAsync<long>("select count(distinct transaction_id) from public.payments"));
+        Assert.Equal(4_500L, await env.ScalarAsync<long>("select count(*) from public.payments"));
+        Assert.Equal(PaymentsCsv.FormatCents(file.AmountCents), await env.ScalarAsync<string>("select sum(amount)::text from public.payments"));
+        // One ledger row per chunk, with the chunk's rows; no merge for an append.
+        Assert.Equal("0:1000,1:1000,2:1000,3:1000,4:500", await env.ScalarAsync<string>(
+            "select string_agg(chunk || ':' || rows, ',' order by chunk) from sluice.load_ledger where job_id = $1", job.Id));
+        foreach (var stage in new[] { "transform", "load" })
+            Assert.Equal([0, 1, 2, 3, 4], job.Stages.Where(s => s.Name == stage && s.Status == "succeeded").Select(s => s.Chunk!.Value).Order());
+        Assert.DoesNotContain(job.Stages, s => s.Name == "merge");
+        Assert.True(job.Stages.Where(s => s.Name == "load").Select(s => s.WorkerId).Distinct().Count() > 1, "chunks should spread over workers");
+        var published = Path.Combine(env.Settings.BucketsRoot, "processed", "payments", job.Id.ToString());
+        Assert.True(File.Exists(Path.Combine(published, "artifacts", "chunk-0004", "data.pgcopy")));
+        Assert.True(File.Exists(Path.Combine(published, "artifacts", "chunks.json")));
+    }
+
+    [Fact]
+    public async Task Rejected_rows_of_every_chunk_keep_their_line_in_the_whole_file_and_are_published_as_one_file()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml(SmallChunks + "\nrejects: { max_rows: 10 }"));
+        env.StartHost(workers: 2);
+        var file = Path.Combine(env.Home, "bad.csv");
+        PaymentsCsv.Write(file, 3_000, seed: 8);
+        var lines = File.ReadAllLines(file);
+        int[] badLines = [2, 1_500, 2_999, 3_001];     // physical lines (the header is line 1)
+        foreach (var line in badLines) lines[line - 1] = lines[line - 1].Replace(",EUR,", ",EURO,").Replace(",USD,", ",USDX,")
+            .Replace(",GBP,", ",GBPX,").Replace(",CHF,", ",CHFX,").Replace(",JPY,", ",JPYX,").Replace(",SEK,", ",SEKX,");
+        env.Drop("inbox", "payments/bad.csv", string.Join("\n", lines) + "\n");
+
+        var job = Assert.Single(await env.WaitForJobsAsync(1, TimeSpan.FromMinutes(2)));
+
+        Assert.Equal("succeeded", job.Status);
+        Assert.Equal(3, job.Chunks);
+        Assert.Equal((3_000L, 2_996L, 4L), (job.Counts.Read!.Value, job.Counts.Loaded!.Value, job.Counts.Rejected!.Value));
+        var rejects = File.ReadAllLines(Path.Combine(env.Settings.BucketsRoot, "processed", "payments", job.Id.ToString(), "rejects.csv"));
+        Assert.Equal("line,column,reason,raw", rejects[0]);
+        Assert.Equal(badLines.Select(l => l.ToString()), rejects.Skip(1).Select(r => r.Split(',')[0]));
+        Assert.All(rejects.Skip(1), r => Assert.Contains(",currency,", r));
+    }
+
+    [Fact]
+    public async Task A_reject_limit_crossed_only_by_the_whole_file_fails_the_job_before_any_chunk_loads()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml(SmallChunks + "\nrejects: { max_rows: 2 }"));
+        env.StartHost(workers: 2);
+        var file = Path.Combine(env.Home, "bad.csv");
+        PaymentsCsv.Write(file, 3_000, seed: 9);
+        var lines = File.ReadAllLines(file);
+        foreach (var line in new[] { 10, 1_010, 2_010 }) lines[line - 1] = "not,a,row";
+        env.Drop("inbox", "payments/bad.csv", string.Join("\n", lines) + "\n");
+
+        var job = Assert.Single(await env.WaitForJobsAsync(1, TimeSpan.FromMinutes(2)));
+
+        Assert.Equal("failed", job.Status);
+        Assert.Equal("rejects.threshold", job.Error!.Code);
+        Assert.Equal(3L, job.Counts.Rejected);
+        // No chunk got as far as creating the table; the first chunk to reach load failed the job and the others
+        // were stopped, none is left queued or running.
+        Assert.True(await env.ScalarAsync<bool>("select to_regclass('public.payments') is null"));
+        Assert.Equal(0L, await env.ScalarAsync<long>("select count(*) from sluice.tasks where status in ('ready', 'running')"));
+        Assert.Single(job.Stages, s => s.Name == "load" && s.Status == "failed");
+        Assert.DoesNotContain(job.Stages, s => s.Status == "running");
+        Assert.Contains(job.Stages, s => s.Name == "publish" && s.Status == "succeeded");
+    }
+
+    [Fact]
+    public async Task Replace_with_chunks_swaps_the_table_contents_in_one_merge_and_drops_the_staging_table()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml(SmallChunks, mode: "replace"));
+        env.StartHost(workers: 2);
+        await env.ExecuteAsync("create table public.payments (transaction_id bigint not null, account_id int, client_id int, " +
+            "amount numeric(14,2), currency char(3), booked_at timestamp, description text, status text, _sluice_job_id uuid); " +
+            "insert into public.payments (transaction_id) select g from generate_series(1000000, 1000999) g");
+
+        var (job, file) = await LoadAsync(env, 2_500);
+
+        Assert.Equal("succeeded", job.Status);
+        Assert.Equal(3, job.Chunks);
+        Assert.Equal(2_500L, await env.ScalarAsync<long>("select count(*) from public.payments"));
+        Assert.Equal(PaymentsCsv.FormatCents(file.AmountCents), await env.ScalarAsync<string>("select sum(amount)::text from public.payments"));
+        Assert.Single(job.Stages, s => s.Name == "merge" && s.Status == "succeeded");
+        Assert.Equal(2_500L, await env.ScalarAsync<long>("select rows from sluice.load_ledger where job_id = $1 and chunk = -1", job.Id));
+        Assert.Equal(0L, await env.ScalarAsync<long>("select count(*) from pg_tables where schemaname = 'sluice' and tablename ~ '^load_[0-9a-f]{32}_'"));
+        Assert.True(job.Counts.Reconciled);
+    }
+
+    [Fact]
+    public async Task Upsert_with_chunks_updates_existing_keys_and_inserts_new_ones()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml(SmallChunks, mode: "upsert").Replace(
+            "mode: upsert", "mode: upsert, key: [transaction_id]"));
+        env.StartHost(workers: 2);
+        var (first, _) = await LoadAsync(env, 2_000, "payments/a.csv", seed: 1);
+        Assert.Equal("succeeded", first.Status);
+
+        // Same ids 1..2000 with other amounts, plus 500 new ids.
+        var file = Path.Combine(env.Home, "b.csv");
+        var second = PaymentsCsv.Write(file, 2_500, seed: 2);
+        env.Drop("inbox", "payments/b.csv", File.ReadAllText(file));
+        var jobs = await env.WaitForJobsAsync(2, TimeSpan.FromMinutes(2));
+
+        Assert.All(jobs, j => Assert.Equal("succeeded", j.Status));
+        Assert.Equal(2_500L, await env.ScalarAsync<long>("select count(*) from public.payments"));
+        Assert.Equal(PaymentsCsv.FormatCents(second.AmountCents), await env.ScalarAsync<string>("select sum(amount)::text from public.payments"));
+        Assert.Equal(2_500L, jobs.Single(j => j.Source.Key == "payments/b.csv").Counts.Loaded);
+    }
+
+    [Fact]
+    public async Task Replaying_a_chunked_append_from_load_replaces_the_earlier_rows_exactly_once()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml(SmallChunks));
+        env.StartHost(workers: 2);
+        var (job, file) = await LoadAsync(env, 3_500);
+        Assert.Equal("succeeded", job.Status);
+
+        Assert.Equal(2, await new JobReplay(env.ControlPlane).ReplayAsync(job.Id, "load", "reload", "test", CancellationToken.None));
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await JobWaiter.WaitAsync(env.ControlPlane, [job.Id], TimeSpan.FromMilliseconds(50), cts.Token);
+        var replayed = (await env.ControlPlane.Jobs.GetViewAsync(job.Id, cts.Token))!;
+
+        Assert.Equal("succeeded", replayed.Status);
+        Assert.Equal(3_500L, await env.ScalarAsync<long>("select count(*) from public.payments"));
+        Assert.Equal(PaymentsCsv.FormatCents(file.AmountCents), await env.ScalarAsync<string>("select sum(amount)::text from public.payments"));
+        Assert.Equal(4, replayed.Stages.Count(s => s.Name == "load" && s.Attempt == 2 && s.Status == "succeeded"));
+        Assert.Single(replayed.Stages, s => s.Name == "merge" && s.Attempt == 2);
+        Assert.Equal(3_500L, replayed.Counts.Loaded);
+        Assert.True(replayed.Counts.Reconciled);
+    }
+}
