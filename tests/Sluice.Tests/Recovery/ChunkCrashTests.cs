@@ -1,0 +1,63 @@
+using Sluice.Samples;
+using Sluice.Tests.Infrastructure;
+using Sluice.Tests.Workflows;
+
+namespace Sluice.Tests.Recovery;
+
+/// <summary>A split file survives a worker process killed mid-way: only unfinished chunks run again.</summary>
+public sealed class ChunkCrashTests
+{
+    [Fact]
+    public async Task A_worker_killed_in_the_middle_of_a_chunked_file_leaves_every_row_once_and_only_its_unfinished_chunks_are_redone()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml("chunk: { rows: 5000 }"));
+        var file = Path.Combine(env.Home, "big.csv");
+        var summary = PaymentsCsv.Write(file, 60_000, seed: 21);
+        var host = env.StartHost(workers: 0);
+        var target = Path.Combine(env.Settings.BucketsRoot, "inbox", "payments", "big.csv");
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        File.Move(file, target);
+        using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+            while (await env.ScalarAsync<long>("select count(*) from sluice.jobs") == 0) await Task.Delay(50, cts.Token);
+        await host.StopAsync();
+
+        string doomedId;
+        using (var doomed = CliProcess.Start(env.CliEnvironment(lease: "2"), "worker", "--workers", "2"))
+        {
+            doomedId = $"{Environment.MachineName}:{doomed.Pid}/";
+            // Killed once some chunks have committed their rows and others have not.
+            var committed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            doomed.ErrorLine += line => { if (line.Contains("stage=load", StringComparison.Ordinal) && line.Contains("committed", StringComparison.Ordinal)) committed.TrySetResult(); };
+            await committed.Task.WaitAsync(TimeSpan.FromMinutes(2));
+            doomed.Signal("KILL");
+            await doomed.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        }
+        const string Ledger = "select coalesce(string_agg(chunk || '@' || loaded_at, ',' order by chunk), '') from sluice.load_ledger";
+        var beforeRescue = (await env.ScalarAsync<string>(Ledger)).Split(',', StringSplitOptions.RemoveEmptyEntries);
+        using var rescuer = CliProcess.Start(env.CliEnvironment(lease: "2"), "worker", "--workers", "2");
+        var job = Assert.Single(await env.WaitForJobsAsync(1, TimeSpan.FromMinutes(3)));
+
+        Assert.Equal("succeeded", job.Status);
+        Assert.Equal(12, job.Chunks);
+        Assert.Equal(60_000L, await env.ScalarAsync<long>("select count(*) from public.payments"));
+        Assert.Equal(60_000L, await env.ScalarAsync<long>("select count(distinct transaction_id) from public.payments"));
+        Assert.Equal(PaymentsCsv.FormatCents(summary.AmountCents), await env.ScalarAsync<string>("select sum(amount)::text from public.payments"));
+        Assert.Equal((60_000L, 60_000L, 0L), (job.Counts.Read!.Value, job.Counts.Loaded!.Value, job.Counts.Rejected!.Value));
+        Assert.Equal(12L, await env.ScalarAsync<long>("select count(*) from sluice.load_ledger where rows = 5000"));
+
+        // Each chunk loaded once; the chunks the killed worker had committed were not loaded again.
+        var loads = job.Stages.Where(s => s.Name == "load").ToList();
+        Assert.Equal(Enumerable.Range(0, 12), loads.Where(s => s.Status == "succeeded").Select(s => s.Chunk!.Value).Order());
+        Assert.InRange(beforeRescue.Length, 1, 11);
+        var afterRescue = (await env.ScalarAsync<string>(Ledger)).Split(',');
+        Assert.Empty(beforeRescue.Except(afterRescue));   // the same ledger rows, untouched: those chunks were not loaded again
+        var doneBeforeKill = beforeRescue.Select(e => int.Parse(e.Split('@')[0], System.Globalization.CultureInfo.InvariantCulture)).ToHashSet();
+        // A chunk whose rows committed just before the kill, but not its stage, is found in the ledger by the rescuer.
+        Assert.All(loads.Where(s => s.Status == "succeeded" && doneBeforeKill.Contains(s.Chunk!.Value) && !s.WorkerId!.StartsWith(doomedId, StringComparison.Ordinal)),
+            s => Assert.True(s.Outputs!["already_loaded"]!.GetValue<bool>()));
+        Assert.All(loads.Where(s => s.Status == "abandoned"), s => Assert.StartsWith(doomedId, s.WorkerId));
+        Assert.True(loads.Count(s => s.Status == "abandoned") + job.Stages.Count(s => s.Name == "transform" && s.Status == "abandoned") <= 2,
+            "only the stages the killed worker's two slots were running are redone");
+    }
+}
