@@ -125,7 +125,7 @@ public class PipelineLoaderTests
     {
         var error = Single("name: payments\non: { bucket: inbox }\ntarget: { table: t }\ntaget: { table: t }\n");
         Assert.Equal(
-            "pipelines/payments.yaml:4:1: taget: unknown key 'taget'; allowed keys: name, on, workflow, source, schema, target, output, notify, retry, rejects",
+            "pipelines/payments.yaml:4:1: taget: unknown key 'taget'; allowed keys: name, on, workflow, source, schema, target, output, notify, retry, rejects, chunk",
             error.ToString());
     }
 

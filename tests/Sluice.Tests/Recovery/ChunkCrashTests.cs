@@ -28,7 +28,7 @@ public sealed class ChunkCrashTests
             doomedId = $"{Environment.MachineName}:{doomed.Pid}/";
             // Killed once some chunks have committed their rows and others have not.
             var committed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            doomed.ErrorLine += line => { if (line.Contains("stage=load", StringComparison.Ordinal) && line.Contains("committed", StringComparison.Ordinal)) committed.TrySetResult(); };
+            doomed.ErrorLine += line => { if (line.Contains("stage=load", StringComparison.Ordinal) && line.Contains("rows of chunk", StringComparison.Ordinal)) committed.TrySetResult(); };
             await committed.Task.WaitAsync(TimeSpan.FromMinutes(2));
             doomed.Signal("KILL");
             await doomed.WaitForExitAsync(TimeSpan.FromSeconds(30));

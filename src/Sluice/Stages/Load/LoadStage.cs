@@ -66,7 +66,7 @@ public sealed class LoadStage : IStage
         {
             // A previous run of this stage committed and then died before recording it: the rows are already there.
             await tx.RollbackAsync(ct);
-            context.Info($"ledger shows {existing.Rows:N0} rows of this {Part(chunk)} already loaded into {staging ?? table} (attempt {existing.Attempt}); not loading again");
+            context.Info($"ledger shows {existing.Rows:N0} rows of {Part(chunk)} already loaded into {staging ?? table} (attempt {existing.Attempt}); not loading again");
             return Result(existing.Rows, staging ?? table, alreadyLoaded: true);
         }
 
@@ -112,7 +112,6 @@ public sealed class LoadStage : IStage
             loaded = await InsertedInTransactionAsync(conn, table, ct) - before;
         }
 
-        context.Info($"loading {loaded:N0} rows into {table} ({target.Mode.ToString().ToLowerInvariant()})");
         return await CommitAsync(context, conn, tx, table, 0, loaded, manifest.Rows, existing is not null, ct);
     }
 
@@ -130,11 +129,14 @@ public sealed class LoadStage : IStage
             throw new LeaseLostException(context.Task.Id);
         await tx.CommitAsync(ct);
         FaultInjection.At("load.commit", job.SourceKey);
-        context.Info($"committed {loaded:N0} rows of this {Part(context.Task.Chunk)} into {into}");
+        var mode = context.Pipeline.Target!.Mode.ToString().ToLowerInvariant();
+        context.Info(context.Task.Chunk is { } c
+            ? $"loaded {loaded:N0} rows of chunk {c} into {into}"
+            : $"loaded {loaded:N0} rows into {into} ({mode})");
         return Result(loaded, into, alreadyLoaded: false);
     }
 
-    private static string Part(int? chunk) => chunk is { } c ? $"chunk ({c})" : "job";
+    private static string Part(int? chunk) => chunk is { } c ? $"chunk {c}" : "this job";
 
     /// <summary>
     /// With every chunk transformed, the job's reject limits are checked on its totals before any chunk loads a row;
