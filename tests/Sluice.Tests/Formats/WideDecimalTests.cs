@@ -30,19 +30,19 @@ public sealed class WideDecimalTests : IDisposable
 
         """;
 
-    private readonly string _dir = Directory.CreateTempSubdirectory("sluice-wide-").FullName;
+    private readonly ScratchFiles _files = new(Schema);
 
     [Theory]
     [InlineData(DataFormat.Parquet)]
     [InlineData(DataFormat.JsonLines)]
     public async Task Extreme_38_digit_decimals_go_from_csv_through_another_format_and_back_byte_for_byte(DataFormat via)
     {
-        var csv = Write("in.csv", Canonical);
-        var middle = Path.Combine(_dir, "middle" + DataFormatNames.Extension(via));
-        var back = Path.Combine(_dir, "back.csv");
+        var csv = _files.Write("in.csv", Canonical);
+        var middle = _files.Path("middle" + DataFormatNames.Extension(via));
+        var back = _files.Path("back.csv");
 
-        await Convert(csv, DataFormat.Csv, middle, via);
-        await Convert(middle, via, back, DataFormat.Csv);
+        await _files.ConvertAsync(csv, DataFormat.Csv, middle, via);
+        await _files.ConvertAsync(middle, via, back, DataFormat.Csv);
 
         Assert.Equal(Canonical, await File.ReadAllTextAsync(back));
     }
@@ -50,8 +50,8 @@ public sealed class WideDecimalTests : IDisposable
     [Fact]
     public async Task DuckDB_reads_Sluice_parquet_as_DECIMAL_38_with_the_exact_values()
     {
-        var parquet = Path.Combine(_dir, "wide.parquet");
-        await Convert(Write("in.csv", Canonical), DataFormat.Csv, parquet, DataFormat.Parquet);
+        var parquet = _files.Path("wide.parquet");
+        await _files.ConvertAsync(_files.Write("in.csv", Canonical), DataFormat.Csv, parquet, DataFormat.Parquet);
 
         Assert.Equal(["id BIGINT", "huge DECIMAL(38,10)", "whole DECIMAL(38,0)", "fraction DECIMAL(38,38)", "medium DECIMAL(29,2)"],
             await DuckDb.QueryAsync($"SELECT column_name || ' ' || column_type FROM (DESCRIBE SELECT * FROM read_parquet('{parquet}'))"));
@@ -67,7 +67,7 @@ public sealed class WideDecimalTests : IDisposable
     [Fact]
     public async Task Sluice_reads_DuckDB_DECIMAL_38_parquet_exactly()
     {
-        var parquet = Path.Combine(_dir, "duck.parquet");
+        var parquet = _files.Path("duck.parquet");
         await DuckDb.QueryAsync($"""
             COPY (SELECT * FROM (VALUES
                     (1, '99999999999999999999999999999.999999999'::DECIMAL(38,9), '-1234567890123456789012345678901234567.8'::DECIMAL(38,1)),
@@ -76,7 +76,7 @@ public sealed class WideDecimalTests : IDisposable
                   t(id, big, other))
             TO '{parquet}' (FORMAT parquet)
             """);
-        var csv = Path.Combine(_dir, "duck.csv");
+        var csv = _files.Path("duck.csv");
 
         var result = await FileConverter.ConvertAsync(parquet, new FileFormatOptions { Format = DataFormat.Parquet }, csv,
             new FileFormatOptions { Format = DataFormat.Csv }, csv + ".rejects.csv", null, CancellationToken.None);
@@ -123,7 +123,7 @@ public sealed class WideDecimalTests : IDisposable
     private async Task<ColumnBatch> ReadHuge(string value, List<RejectedRow> rejects)
     {
         var schema = new[] { new ColumnDefinition("huge", Numeric(38, 10)) };
-        await using var reader = CsvBatchReader.Open(Write($"{Guid.NewGuid():N}.csv", $"huge\n{value}\n"), CsvOptions.Default, schema);
+        await using var reader = CsvBatchReader.Open(_files.Write($"{Guid.NewGuid():N}.csv", $"huge\n{value}\n"), CsvOptions.Default, schema);
         var batch = new ColumnBatch(schema, 4);
         await reader.ReadAsync(batch, rejects.Add, CancellationToken.None);
         return batch;
@@ -131,19 +131,5 @@ public sealed class WideDecimalTests : IDisposable
 
     private static ColumnType Numeric(int precision, int scale) => new(ColumnKind.Numeric, Precision: precision, Scale: scale);
 
-    private string Write(string name, string text)
-    {
-        var path = Path.Combine(_dir, name);
-        File.WriteAllText(path, text);
-        return path;
-    }
-
-    private static async Task Convert(string from, DataFormat fromFormat, string to, DataFormat toFormat)
-    {
-        var result = await FileConverter.ConvertAsync(from, new FileFormatOptions { Format = fromFormat, Schema = Schema }, to,
-            new FileFormatOptions { Format = toFormat, Schema = Schema }, to + ".rejects.csv", null, CancellationToken.None);
-        Assert.True(result.Rejected == 0, $"{result.FirstReject}");
-    }
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _files.Dispose();
 }
