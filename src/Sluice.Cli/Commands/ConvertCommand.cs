@@ -22,9 +22,10 @@ internal static class ConvertCommand
         var validate = new Option<bool>("--validate") { Description = "Read the result back, convert it back and compare it with the source row by row." };
         var schema = new Option<string?>("--schema") { Description = "A YAML file of column: type lines (as a pipeline's schema:) instead of inference." };
         var compression = new Option<string>("--compression") { Description = "Parquet compression: zstd, snappy, gzip or none.", DefaultValueFactory = _ => "zstd" };
+        var json = new Option<bool>("--json") { Description = "Print the outcome as JSON on stdout (counts, columns, first reject, validation)." };
         var command = new Command("convert", "Convert one file between CSV, JSON Lines and Parquet, exactly (decimals stay decimals).")
         {
-            input, output, from, to, validate, schema, compression,
+            input, output, from, to, validate, schema, compression, json,
         };
         command.SetAction((parse, _) => CliAction.RunAsync(async ct =>
         {
@@ -55,14 +56,20 @@ internal static class ConvertCommand
             }
             foreach (var w in result.Warnings) Terminal.Line($"warning: {w}");
             Terminal.Line($"{inPath} → {outPath}: {result.Written:N0} rows written in {clock.Elapsed.TotalSeconds:F2} s ({string.Join(", ", result.Columns.Select(c => $"{c.Name} {c.Type.ToSql()}"))})");
+            var outcome = new ConvertOutcome(inPath, outPath, sourceFormat, targetFormat, result);
             if (result.Rejected > 0)
             {
                 var r = result.FirstReject!;
-                Terminal.Line($"error: {result.Rejected:N0} record(s) could not be converted; the first at line {r.Line}{(r.Column is null ? "" : $", column '{r.Column}'")}: {r.Reason}. All are in {rejects}.");
+                Terminal.Line($"error: {inPath}: {result.Rejected:N0} record(s) could not be converted; the first at line {r.Line}{(r.Column is null ? "" : $", column '{r.Column}'")}: {r.Reason}. All are in {rejects}.");
+                if (parse.GetValue(json)) JsonOutput.Print(outcome.ToJson(rejects, null, null));
                 return CliAction.Failed;
             }
             File.Delete(rejects);
-            if (!parse.GetValue(validate)) return 0;
+            if (!parse.GetValue(validate))
+            {
+                if (parse.GetValue(json)) JsonOutput.Print(outcome.ToJson(null, null, null));
+                return 0;
+            }
             clock.Restart();
             var reconverted = outPath + ".reconverted" + DataFormatNames.Extension(sourceFormat);
             ValidationReport report;
@@ -78,6 +85,7 @@ internal static class ConvertCommand
             var reportPath = outPath + ".validation.json";
             await File.WriteAllTextAsync(reportPath, report.ToJson(), ct);
             Terminal.Line($"validation by reconversion in {clock.Elapsed.TotalSeconds:F2} s: {report.Summary()} (report: {reportPath})");
+            if (parse.GetValue(json)) JsonOutput.Print(outcome.ToJson(null, report, reportPath));
             return report.Passed ? 0 : CliAction.Failed;
         }));
         return command;

@@ -1,8 +1,8 @@
-using DuckDB.NET.Data;
 using Sluice.Formats;
 using Sluice.Pipelines;
 using Sluice.Stages.Conversion;
 using Sluice.Stages.Validate;
+using Sluice.Tests.Infrastructure;
 
 namespace Sluice.Tests.Formats;
 
@@ -14,19 +14,20 @@ public sealed class ParquetInteropTests : IDisposable
     public async Task Parquet_written_by_Sluice_opens_in_DuckDB_with_the_right_logical_types_and_exact_values()
     {
         var csv = Path.Combine(_dir, "t.csv");
-        await File.WriteAllTextAsync(csv, RandomTable.Csv(5, 500) + "1001,1,1,18071.13,,,,,,,,\n");
+        await File.WriteAllTextAsync(csv, RandomTable.Csv(5, 500) + "1001,1,1,18071.13" + new string(',', RandomTable.Columns.Length - 4) + "\n");
         var parquet = Path.Combine(_dir, "t.parquet");
         var options = new FileFormatOptions { Format = DataFormat.Csv, Schema = RandomTable.Columns };
         await FileConverter.ConvertAsync(csv, options, parquet, options with { Format = DataFormat.Parquet }, parquet + ".rej", null, CancellationToken.None);
 
-        var types = await Query($"SELECT column_name || ' ' || column_type FROM (DESCRIBE SELECT * FROM read_parquet('{parquet}'))");
+        var types = await DuckDb.QueryAsync($"SELECT column_name || ' ' || column_type FROM (DESCRIBE SELECT * FROM read_parquet('{parquet}'))");
         Assert.Equal(
         [
-            "id BIGINT", "small SMALLINT", "count INTEGER", "amount DECIMAL(14,2)", "wide DECIMAL(28,10)", "ratio DOUBLE", "flag BOOLEAN",
-            "day DATE", "at TIMESTAMP", "at_tz TIMESTAMP WITH TIME ZONE", "key UUID", "note VARCHAR",
+            "id BIGINT", "small SMALLINT", "count INTEGER", "amount DECIMAL(14,2)", "wide DECIMAL(28,10)", "huge DECIMAL(38,10)",
+            "whole DECIMAL(38,0)", "tiny DECIMAL(29,29)", "ratio DOUBLE", "flag BOOLEAN", "day DATE", "at TIMESTAMP",
+            "at_tz TIMESTAMP WITH TIME ZONE", "key UUID", "note VARCHAR", "doc VARCHAR",
         ], types);
-        Assert.Equal(["18071.13"], await Query($"SELECT amount::VARCHAR FROM read_parquet('{parquet}') WHERE id = 1001"));
-        Assert.Equal(["501"], await Query($"SELECT count(*)::VARCHAR FROM read_parquet('{parquet}')"));
+        Assert.Equal(["18071.13"], await DuckDb.QueryAsync($"SELECT amount::VARCHAR FROM read_parquet('{parquet}') WHERE id = 1001"));
+        Assert.Equal(["501"], await DuckDb.QueryAsync($"SELECT count(*)::VARCHAR FROM read_parquet('{parquet}')"));
     }
 
     [Theory]
@@ -36,7 +37,7 @@ public sealed class ParquetInteropTests : IDisposable
     public async Task Parquet_written_by_DuckDB_with_dictionaries_nulls_and_many_row_groups_is_read_exactly(string codec)
     {
         var parquet = Path.Combine(_dir, $"duck-{codec}.parquet");
-        await Query($"""
+        await DuckDb.QueryAsync($"""
             COPY (SELECT i::BIGINT AS id, ((i * 7 % 100000)::DECIMAL(14,2) / 100)::DECIMAL(12,2) AS amount,
                          CASE WHEN i % 5 = 0 THEN NULL ELSE ['EUR','USD','GBP'][i % 3 + 1] END AS currency,
                          CASE WHEN i % 7 = 0 THEN '' ELSE 'note ' || i END AS note,
@@ -46,7 +47,7 @@ public sealed class ParquetInteropTests : IDisposable
             TO '{parquet}' (FORMAT parquet, COMPRESSION {codec}, ROW_GROUP_SIZE 2048)
             """);
         var csv = Path.Combine(_dir, $"duck-{codec}.csv");
-        await Query($"COPY (SELECT * FROM read_parquet('{parquet}')) TO '{csv}' (HEADER, FORCE_QUOTE (note))");
+        await DuckDb.QueryAsync($"COPY (SELECT * FROM read_parquet('{parquet}')) TO '{csv}' (HEADER, FORCE_QUOTE (note))");
 
         var parquetOptions = new FileFormatOptions { Format = DataFormat.Parquet, BatchRows = 5000 };
         var result = await FileConverter.ConvertAsync(parquet, parquetOptions, Path.Combine(_dir, "s.csv"), new FileFormatOptions { Format = DataFormat.Csv },
@@ -65,25 +66,13 @@ public sealed class ParquetInteropTests : IDisposable
     public async Task A_nested_Parquet_column_is_refused_with_an_error_naming_it()
     {
         var parquet = Path.Combine(_dir, "nested.parquet");
-        await Query($"COPY (SELECT 1 AS id, {{'street': 'Main', 'no': 5}} AS address, [1, 2] AS tags) TO '{parquet}' (FORMAT parquet)");
+        await DuckDb.QueryAsync($"COPY (SELECT 1 AS id, {{'street': 'Main', 'no': 5}} AS address, [1, 2] AS tags) TO '{parquet}' (FORMAT parquet)");
 
         var error = await Assert.ThrowsAsync<DataFileException>(() =>
             DataFiles.OpenReaderAsync(parquet, new FileFormatOptions { Format = DataFormat.Parquet }, CancellationToken.None));
 
         Assert.Equal("parquet.nested_column", error.Code);
         Assert.Contains("column 'address' is a struct", error.Message, StringComparison.Ordinal);
-    }
-
-    private static async Task<List<string>> Query(string sql)
-    {
-        await using var connection = new DuckDBConnection("Data Source=:memory:");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await using var reader = await command.ExecuteReaderAsync();
-        var rows = new List<string>();
-        while (await reader.ReadAsync()) rows.Add(reader.IsDBNull(0) ? "NULL" : reader.GetValue(0).ToString()!);
-        return rows;
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);

@@ -14,6 +14,9 @@ internal static class RandomTable
         new("count", new ColumnType(ColumnKind.Int)),
         new("amount", new ColumnType(ColumnKind.Numeric, Precision: 14, Scale: 2)),
         new("wide", new ColumnType(ColumnKind.Numeric, Precision: 28, Scale: 10)),
+        new("huge", new ColumnType(ColumnKind.Numeric, Precision: 38, Scale: 10)),
+        new("whole", new ColumnType(ColumnKind.Numeric, Precision: 38, Scale: 0)),
+        new("tiny", new ColumnType(ColumnKind.Numeric, Precision: 29, Scale: 29)),
         new("ratio", new ColumnType(ColumnKind.Double)),
         new("flag", new ColumnType(ColumnKind.Boolean)),
         new("day", new ColumnType(ColumnKind.Date)),
@@ -21,10 +24,19 @@ internal static class RandomTable
         new("at_tz", new ColumnType(ColumnKind.TimestampTz)),
         new("key", new ColumnType(ColumnKind.Uuid)),
         new("note", ColumnType.Text),
+        new("doc", new ColumnType(ColumnKind.Json)),
     ];
 
     private static readonly string[] Texts =
         ["plain", "", "comma, inside", "quote \" inside", "\"quoted\"", "line\nbreak", "crlf\r\nbreak", "ünïcødé €", "emoji 🎉 ok", " padded ", "tab\there", "NULL", "日本語"];
+
+    private static readonly string[] Documents =
+    [
+        "{\"a\": 1}", "[1, 2.50, \"x\", null]", "\"just a string\"", "null", "12.50", "-0", "true", "{}", "[]",
+        "{\"nested\": {\"deep\": [true, false, null, {\"k\": \"ünï €\"}]}}", "  { \"spaced\" : [ 1 , 2 ] }  ",
+        "\"escaped \\\" quote and \\n newline \\u00e9\"", "{\"big\": 123456789012345678901234567890.123456789}",
+        "{\n  \"multi\": \"line\"\n}",
+    ];
 
     /// <summary>The CSV text of <paramref name="rows"/> random rows (header first).</summary>
     public static string Csv(int seed, int rows)
@@ -38,6 +50,9 @@ internal static class RandomTable
             fields.Add(Maybe(rng, () => (rng.Next(4) == 0 ? int.MaxValue - rng.Next(3) : rng.Next()).ToString(CultureInfo.InvariantCulture)));
             fields.Add(Maybe(rng, () => Decimal(rng, 12, 2)));
             fields.Add(Maybe(rng, () => Decimal(rng, 18, 10)));
+            fields.Add(Maybe(rng, () => WideDecimal(rng, 28, 10)));
+            fields.Add(Maybe(rng, () => WideDecimal(rng, 38, 0)));
+            fields.Add(Maybe(rng, () => WideDecimal(rng, 0, 29)));
             fields.Add(Maybe(rng, () => (rng.NextDouble() * Math.Pow(10, rng.Next(-20, 20))).ToString("R", CultureInfo.InvariantCulture)));
             fields.Add(Maybe(rng, () => rng.Next(2) == 0 ? "true" : "false"));
             fields.Add(Maybe(rng, () => Day(rng).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)));
@@ -45,10 +60,38 @@ internal static class RandomTable
             fields.Add(Maybe(rng, () => Stamp(rng).ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff", CultureInfo.InvariantCulture) + (rng.Next(2) == 0 ? "Z" : "+05:30")));
             fields.Add(Maybe(rng, () => new Guid(Enumerable.Range(0, 16).Select(_ => (byte)rng.Next(256)).ToArray()).ToString()));
             var text = rng.Next(8) == 0 ? null : Texts[rng.Next(Texts.Length)] + (rng.Next(3) == 0 ? rng.Next().ToString(CultureInfo.InvariantCulture) : "");
-            fields.Add(text is null ? "" : "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"");
+            fields.Add(text is null ? "" : Quoted(text));
+            fields.Add(Maybe(rng, () => Quoted(Documents[rng.Next(Documents.Length)])));
             sb.Append(string.Join(",", fields)).Append('\n');
         }
         return sb.ToString();
+    }
+
+    private static string Quoted(string text) => "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    /// <summary>
+    /// A numeric wider than <see cref="decimal"/>: random digits of any length, or an extreme (all nines, the smallest
+    /// step, a one followed by zeros), always written with the full scale, as Sluice writes it.
+    /// </summary>
+    internal static string WideDecimal(Random rng, int integerDigits, int scale)
+    {
+        var (intPart, fraction) = rng.Next(8) switch
+        {
+            0 => (new string('9', Math.Max(integerDigits, 1)), new string('9', scale)),
+            1 => ("0", new string('0', Math.Max(scale - 1, 0)) + (scale > 0 ? "1" : "")),
+            2 => (integerDigits > 0 ? "1" + new string('0', integerDigits - 1) : "0", new string('0', scale)),
+            _ => (Digits(rng, rng.Next(0, integerDigits + 1)), Digits(rng, scale, trimLeading: false)),
+        };
+        if (integerDigits == 0) intPart = "0";
+        return (rng.Next(3) == 0 ? "-" : "") + intPart + (scale > 0 ? "." + fraction : "");
+    }
+
+    private static string Digits(Random rng, int count, bool trimLeading = true)
+    {
+        var digits = string.Concat(Enumerable.Range(0, count).Select(_ => (char)('0' + rng.Next(10))));
+        if (!trimLeading) return digits;
+        digits = digits.TrimStart('0');
+        return digits.Length == 0 ? "0" : digits;
     }
 
     private static string Maybe(Random rng, Func<string> value) => rng.Next(10) == 0 ? "" : value();

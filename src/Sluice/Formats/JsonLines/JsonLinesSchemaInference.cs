@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Sluice.Formats.Vectors;
 using Sluice.Pipelines;
 using Sluice.Postgres.Copy;
 
@@ -109,9 +110,9 @@ public static class JsonLinesSchemaInference
             if (_decimal)
             {
                 var precision = Math.Max(18, _integerDigits + _scale);
-                return precision <= 28 ? new ColumnType(ColumnKind.Numeric, Precision: precision, Scale: _scale) : ColumnType.Text; // never a double: text keeps the digits
+                return precision <= WideDecimalVector.MaxPrecision ? new ColumnType(ColumnKind.Numeric, Precision: precision, Scale: _scale) : ColumnType.Text; // never a double: text keeps the digits
             }
-            if (_integer) return _integerDigits <= 18 ? ColumnType.BigInt : new ColumnType(ColumnKind.Numeric, Precision: 28, Scale: 0);
+            if (_integer) return _integerDigits <= 18 ? ColumnType.BigInt : new ColumnType(ColumnKind.Numeric, Precision: WideDecimalVector.MaxPrecision, Scale: 0);
             if (_date) return new ColumnType(ColumnKind.Date);
             if (_timestamp) return new ColumnType(_anyZone ? ColumnKind.TimestampTz : ColumnKind.Timestamp);
             return _uuid ? new ColumnType(ColumnKind.Uuid) : ColumnType.Text;

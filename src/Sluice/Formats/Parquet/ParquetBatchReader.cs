@@ -1,4 +1,6 @@
 using Parquet;
+using Parquet.Data;
+using Parquet.File.Values.Primitives;
 using Parquet.Schema;
 using Sluice.Formats.Vectors;
 using Sluice.Pipelines;
@@ -14,6 +16,7 @@ public sealed class ParquetBatchReader : IBatchReader
 {
     private readonly ParquetReader _reader;
     private readonly DataField[] _fields;
+    private readonly DataField[] _readAs;
     private int _nextGroup;
     private Array[]? _group;
     private int _groupRows;
@@ -24,7 +27,28 @@ public sealed class ParquetBatchReader : IBatchReader
     {
         _reader = reader;
         _fields = fields;
+        _readAs = fields.Select(RawField).ToArray();
         Columns = columns;
+    }
+
+    /// <summary>
+    /// The field a column is read through. Parquet.Net reads DECIMAL wider than 28 digits into <see cref="decimal"/>
+    /// (which overflows) unless asked for <see cref="BigDecimal"/>, and nanosecond timestamps into 100 ns ticks; for
+    /// those columns the same column is read as its exact values instead, through a field of the same name and levels.
+    /// </summary>
+    private static DataField RawField(DataField field)
+    {
+        DataField? raw = field switch
+        {
+            DecimalDataField d when d.Precision > DecimalVector.MaxPrecision && d.ClrType == typeof(decimal) =>
+                new DecimalDataField(d.Name, d.Precision, d.Scale, isNullable: d.IsNullable, clrType: typeof(BigDecimal)),
+            DateTimeDataField { DateTimeFormat: DateTimeFormat.Timestamp, Unit: DateTimeTimeUnit.Nanos } t => new DataField(t.Name, typeof(long), t.IsNullable),
+            DateTimeDataField { DateTimeFormat: DateTimeFormat.Impala } t => new DataField(t.Name, typeof(Interval), t.IsNullable),
+            _ => null,
+        };
+        if (raw is null) return field;
+        _ = new ParquetSchema(raw); // gives the field its path and definition level, as in the file's flat schema
+        return raw;
     }
 
     /// <inheritdoc />
@@ -99,9 +123,13 @@ public sealed class ParquetBatchReader : IBatchReader
         var arrays = new Array[_fields.Length];
         for (var c = 0; c < _fields.Length; c++)
         {
-            var f = _fields[c];
+            var f = _readAs[c];
             arrays[c] = f.ClrType switch
             {
+                var t when t == typeof(BigDecimal) => await Read<BigDecimal>(group, f, rows, ct),
+                var t when t == typeof(Interval) => ParquetTimestamps.FromInt96(await Read<Interval>(group, f, rows, ct), f.Name, _rowNumber + 1),
+                var t when t == typeof(long) && _fields[c] is DateTimeDataField source =>
+                    ParquetTimestamps.FromNanos(await Read<long>(group, f, rows, ct), source.IsAdjustedToUTC, f.Name, _rowNumber + 1),
                 var t when t == typeof(string) || t == typeof(ReadOnlyMemory<char>) => await ReadStrings(group, f, rows, ct),
                 var t when t == typeof(Guid) => await Read<Guid>(group, f, rows, ct),
                 var t when t == typeof(bool) => await Read<bool>(group, f, rows, ct),
@@ -151,7 +179,6 @@ public sealed class ParquetBatchReader : IBatchReader
     {
         switch (target, source)
         {
-            case (StringVector v, string?[] s): Array.Copy(s, from, v.Data, to, count); return;
             case (TimestampVector v, DateTime?[] s):
                 for (var i = 0; i < count; i++)
                 {
@@ -159,7 +186,15 @@ public sealed class ParquetBatchReader : IBatchReader
                     else v.SetNull(to + i);
                 }
                 return;
+            case (StringVector { ChecksJson: false } v, string?[] s): Array.Copy(s, from, v.Data, to, count); return;
             case (StructVector<decimal> v, decimal?[] s): Array.Copy(s, from, v.Data, to, count); return;
+            case (WideDecimalVector v, BigDecimal?[] s):
+                for (var i = 0; i < count; i++)
+                {
+                    if (s[from + i] is not { } d) v.SetNull(to + i);
+                    else if (v.Set(d.UnscaledValue, d.Scale, to + i) is { } reason) throw Mismatch(i, v, reason);
+                }
+                return;
             case (StructVector<short> v, short?[] s): Array.Copy(s, from, v.Data, to, count); return;
             case (StructVector<int> v, int?[] s): Array.Copy(s, from, v.Data, to, count); return;
             case (StructVector<long> v, long?[] s): Array.Copy(s, from, v.Data, to, count); return;
@@ -187,12 +222,15 @@ public sealed class ParquetBatchReader : IBatchReader
                         _ => value.ToString() ?? "",
                     };
                     // Refused, not rejected: a Parquet column has one type, so one bad value means the schema is wrong.
-                    if (target.Parse(text, to + i) is { } reason)
-                        throw new DataFileException("parquet.schema_mismatch", _rowNumber + i + 1, $"row {_rowNumber + i + 1}, column '{target.Column.Name}': {reason}.");
+                    if (target.Parse(text, to + i) is { } reason) throw Mismatch(i, target, reason);
                 }
                 return;
         }
     }
+
+    /// <summary>The value <paramref name="offset"/> rows into the rows being copied does not fit its column.</summary>
+    private DataFileException Mismatch(int offset, ColumnVector target, string reason) =>
+        new("parquet.schema_mismatch", _rowNumber + offset + 1, $"row {_rowNumber + offset + 1}, column '{target.Column.Name}': {reason}.");
 
     private static void Widen<TFrom, TTo>(TFrom?[] source, int from, TTo?[] target, int to, int count, Func<TFrom, TTo> widen)
         where TFrom : struct where TTo : struct

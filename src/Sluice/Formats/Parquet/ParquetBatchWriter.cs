@@ -1,4 +1,5 @@
 using Parquet;
+using Parquet.Data;
 using Parquet.Schema;
 using Sluice.Formats.Vectors;
 using Sluice.Pipelines;
@@ -14,6 +15,7 @@ public sealed class ParquetBatchWriter : IBatchWriter
     private readonly FileStream _stream;
     private readonly ParquetWriter _writer;
     private readonly DataField[] _fields;
+    private BigDecimal?[] _wide = [];
 
     private ParquetBatchWriter(FileStream stream, ParquetWriter writer, DataField[] fields)
     {
@@ -61,6 +63,7 @@ public sealed class ParquetBatchWriter : IBatchWriter
                 case StructVector<int> v: await group.WriteAsync<int>(field, v.Data.AsMemory(0, n), null, null, ct); break;
                 case StructVector<long> v: await group.WriteAsync<long>(field, v.Data.AsMemory(0, n), null, null, ct); break;
                 case StructVector<decimal> v: await group.WriteAsync<decimal>(field, v.Data.AsMemory(0, n), null, null, ct); break;
+                case WideDecimalVector v: await group.WriteAsync<BigDecimal>(field, Wide(v, n).AsMemory(0, n), null, null, ct); break;
                 case StructVector<float> v: await group.WriteAsync<float>(field, v.Data.AsMemory(0, n), null, null, ct); break;
                 case StructVector<double> v: await group.WriteAsync<double>(field, v.Data.AsMemory(0, n), null, null, ct); break;
                 case StructVector<DateOnly> v: await group.WriteAsync<DateOnly>(field, v.Data.AsMemory(0, n), null, null, ct); break;
@@ -68,6 +71,15 @@ public sealed class ParquetBatchWriter : IBatchWriter
                 default: throw new InvalidOperationException($"no Parquet writer for column '{field.Name}'");
             }
         }
+    }
+
+    // Parquet.Net writes the unscaled value as it is, in as many bytes as the field's precision needs.
+    private BigDecimal?[] Wide(WideDecimalVector vector, int count)
+    {
+        if (_wide.Length < count) _wide = new BigDecimal?[count];
+        for (var row = 0; row < count; row++)
+            _wide[row] = vector.IsNull(row) ? null : new BigDecimal(vector.Unscaled(row), vector.Precision, vector.Scale);
+        return _wide;
     }
 
     /// <inheritdoc />

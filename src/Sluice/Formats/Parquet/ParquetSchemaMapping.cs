@@ -6,7 +6,7 @@ namespace Sluice.Formats.Parquet;
 
 /// <summary>
 /// Maps Sluice column types to Parquet fields and back. Written: numeric(p,s) → DECIMAL(p,s) (INT32/INT64/fixed bytes by
-/// precision), timestamp → TIMESTAMP(MICROS, isAdjustedToUTC=false), timestamptz → TIMESTAMP(MICROS, true), date → DATE,
+/// precision, up to 38 digits), timestamp → TIMESTAMP(MICROS, isAdjustedToUTC=false), timestamptz → TIMESTAMP(MICROS, true), date → DATE,
 /// uuid → UUID, text/json → STRING, integers → INT(16/32/64). Read: the same, plus the types other writers use
 /// (unsigned integers, INT96 and millisecond or nanosecond timestamps). Nested fields are refused by name.
 /// </summary>
@@ -34,8 +34,11 @@ public static class ParquetSchemaMapping
             ColumnKind.BigInt => new DataField<long?>(name),
             ColumnKind.Numeric when type.Precision is { } p && p <= DecimalVector.MaxPrecision =>
                 new DecimalDataField(name, p, type.Scale ?? 0, forceByteArrayEncoding: false, isNullable: true),
+            // Wider than System.Decimal: FIXED_LEN_BYTE_ARRAY (13 to 16 bytes), the unscaled value in two's complement, big-endian.
+            ColumnKind.Numeric when type.Precision is { } p && p <= WideDecimalVector.MaxPrecision =>
+                new BigDecimalDataField(name, p, type.Scale ?? 0, isNullable: true),
             ColumnKind.Numeric => throw new DataFileException("parquet.numeric_unbounded", null,
-                $"column '{name}' is {type.ToSql()}; Parquet DECIMAL needs a precision and scale of at most {DecimalVector.MaxPrecision} digits — declare it as numeric(p,s) in the schema."),
+                $"column '{name}' is {type.ToSql()}; Parquet DECIMAL needs a precision and scale of at most {WideDecimalVector.MaxPrecision} digits — declare it as numeric(p,s) in the schema."),
             ColumnKind.Real => new DataField<float?>(name),
             ColumnKind.Double => new DataField<double?>(name),
             ColumnKind.Date => new DataField<DateOnly?>(name),
@@ -68,12 +71,10 @@ public static class ParquetSchemaMapping
     {
         switch (field)
         {
-            case BigDecimalDataField:
-                throw Unsupported(field, $"a DECIMAL wider than the {DecimalVector.MaxPrecision} digits Sluice converts exactly");
             case DecimalDataField d:
-                return d.Precision <= DecimalVector.MaxPrecision
+                return d.Precision <= WideDecimalVector.MaxPrecision
                     ? new ColumnType(ColumnKind.Numeric, Precision: d.Precision, Scale: d.Scale)
-                    : throw Unsupported(field, $"DECIMAL({d.Precision},{d.Scale}), wider than the {DecimalVector.MaxPrecision} digits Sluice converts exactly");
+                    : throw Unsupported(field, $"DECIMAL({d.Precision},{d.Scale}), wider than the {WideDecimalVector.MaxPrecision} digits Sluice converts exactly");
             case DateTimeDataField t:
                 return t.DateTimeFormat == DateTimeFormat.Date
                     ? new ColumnType(ColumnKind.Date)

@@ -5,8 +5,9 @@ namespace Sluice.Formats.Vectors;
 
 /// <summary>
 /// The values of one column of a <see cref="ColumnBatch"/>, in the CLR type its Parquet form uses (<see cref="decimal"/>
-/// for numeric, <see cref="DateTime"/> for timestamps, ...). A vector parses text into its type exactly, formats its
-/// values back to canonical text and JSON, and compares values, so every format shares one notion of a value.
+/// for numeric of up to 28 digits, an unscaled <see cref="Int128"/> up to 38, <see cref="DateTime"/> for timestamps, ...).
+/// A vector parses text into its type exactly, formats its values back to canonical text and JSON, and compares values,
+/// so every format shares one notion of a value.
 /// </summary>
 public abstract class ColumnVector
 {
@@ -51,6 +52,7 @@ public abstract class ColumnVector
             ColumnKind.SmallInt => new Int16Vector(column, capacity),
             ColumnKind.Int => new Int32Vector(column, capacity),
             ColumnKind.BigInt => new Int64Vector(column, capacity),
+            ColumnKind.Numeric when column.Type.Precision > DecimalVector.MaxPrecision => new WideDecimalVector(column, capacity),
             ColumnKind.Numeric => new DecimalVector(column, capacity),
             ColumnKind.Real => new SingleVector(column, capacity),
             ColumnKind.Double => new DoubleVector(column, capacity),

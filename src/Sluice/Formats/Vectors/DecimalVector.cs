@@ -10,8 +10,8 @@ namespace Sluice.Formats.Vectors;
 /// extra fractional digits only when they are zeros (never rounded); at most p−s integer digits.
 /// </summary>
 /// <remarks>
-/// <see cref="decimal"/> holds 28 significant digits; a numeric column wider than that is refused when the batch is
-/// built (<see cref="MaxPrecision"/>), so no value is ever rounded to fit. The fast path builds the 64-bit unscaled
+/// <see cref="decimal"/> holds 28 significant digits; a numeric(29..38) column is a <see cref="WideDecimalVector"/>
+/// instead (<see cref="MaxPrecision"/>), so no value is ever rounded to fit. The fast path builds the 64-bit unscaled
 /// integer digit by digit; only values of more than 18 digits or with an exponent go through <see cref="decimal.TryParse(ReadOnlySpan{char}, NumberStyles, IFormatProvider?, out decimal)"/>,
 /// which is exact for the 28 digits checked before it is called.
 /// </remarks>

@@ -3,10 +3,16 @@ using Sluice.Pipelines;
 
 namespace Sluice.Formats.Vectors;
 
-/// <summary>text, varchar(n), char(n), json and jsonb: the string as it was read, every character kept.</summary>
+/// <summary>
+/// text, varchar(n), char(n), json and jsonb: the string as it was read, every character kept. A json or jsonb value
+/// must be valid JSON (<see cref="JsonText"/>); it is kept as written, not re-serialised, so it round-trips exactly.
+/// </summary>
 internal sealed class StringVector(ColumnDefinition column, int capacity) : ColumnVector(column)
 {
     private readonly int? _maxLength = column.Type.Kind is ColumnKind.Varchar or ColumnKind.Char ? column.Type.Length ?? (column.Type.Kind == ColumnKind.Char ? 1 : null) : null;
+
+    /// <summary>Whether values are checked to be JSON (json and jsonb columns).</summary>
+    public bool ChecksJson { get; } = column.Type.Kind is ColumnKind.Json or ColumnKind.Jsonb;
 
     public string?[] Data { get; } = new string?[capacity];
 
@@ -20,6 +26,7 @@ internal sealed class StringVector(ColumnDefinition column, int capacity) : Colu
     {
         if (_maxLength is { } max && text.Length > max)
             return $"{Quote(text)} has {text.Length} characters; {Column.Type.ToSql()} allows {max}";
+        if (ChecksJson && JsonText.Check(text) is { } invalid) return invalid;
         Data[row] = text.ToString();
         return null;
     }
@@ -29,6 +36,7 @@ internal sealed class StringVector(ColumnDefinition column, int capacity) : Colu
     {
         if (_maxLength is { } max && text.Length > max)
             return $"{Quote(text)} has {text.Length} characters; {Column.Type.ToSql()} allows {max}";
+        if (ChecksJson && JsonText.Check(text) is { } invalid) return invalid;
         Data[row] = text;
         return null;
     }

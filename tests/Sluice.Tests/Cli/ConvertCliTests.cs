@@ -1,0 +1,164 @@
+using System.Text.Json;
+using Sluice.Tests.Infrastructure;
+
+namespace Sluice.Tests.Cli;
+
+/// <summary>The real <c>sluice convert</c> and <c>sluice inspect</c> commands, run as processes on real files.</summary>
+public sealed class ConvertCliTests : IDisposable
+{
+    private const string Schema = """
+        schema:
+          id: bigint not null
+          amount: numeric(38,10)
+          booked_at: timestamptz
+          payload: json
+          note: text
+        """;
+
+    // Canonical text: what Sluice writes for these values, so a round trip must give the same bytes.
+    private const string Payments = """"
+        id,amount,booked_at,payload,note
+        1,9999999999999999999999999999.9999999999,2026-01-31 12:00:00.123456Z,"{""card"": ""visa"", ""tags"": [1, 2]}",plain
+        2,-0.0000000001,1999-12-31 23:59:59Z,[],"comma, and ""quotes"""
+        3,18071.1300000000,,null,""
+        4,,2026-06-01 00:00:00.5Z,,
+
+        """";
+
+    private readonly string _dir = Directory.CreateTempSubdirectory("sluice-cli-convert-").FullName;
+
+    private Dictionary<string, string> Env => new() { ["SLUICE_HOME"] = Path.Combine(_dir, "home") };
+
+    [Fact]
+    public async Task Csv_to_parquet_and_back_with_validate_exits_zero_and_gives_back_the_same_bytes()
+    {
+        var csv = Write("payments.csv", Payments);
+        var schema = Write("schema.yaml", Schema);
+        var parquet = Path.Combine(_dir, "payments.parquet");
+        var back = Path.Combine(_dir, "back.csv");
+
+        var there = await CliProcess.RunAsync(Env, "convert", csv, parquet, "--schema", schema, "--validate");
+        var home = await CliProcess.RunAsync(Env, "convert", parquet, back, "--validate");
+
+        Assert.True(there.ExitCode == 0, there.StdErr);
+        Assert.Contains("4 rows match", there.StdErr, StringComparison.Ordinal);
+        Assert.Equal("passed", JsonDocument.Parse(File.ReadAllText(parquet + ".validation.json")).RootElement.GetProperty("status").GetString());
+        Assert.True(home.ExitCode == 0, home.StdErr);
+        Assert.Equal(Payments, await File.ReadAllTextAsync(back));
+        Assert.False(File.Exists(parquet + ".rejects.csv"));
+    }
+
+    [Fact]
+    public async Task Convert_with_json_prints_only_the_outcome_on_stdout()
+    {
+        var csv = Write("payments.csv", Payments);
+        var jsonl = Path.Combine(_dir, "payments.jsonl");
+
+        var (code, stdout, _) = await CliProcess.RunAsync(Env, "convert", csv, jsonl, "--schema", Write("schema.yaml", Schema), "--validate", "--json");
+
+        Assert.Equal(0, code);
+        var outcome = JsonDocument.Parse(stdout).RootElement;
+        Assert.Equal(("succeeded", "csv", "jsonl"), (outcome.GetProperty("status").GetString(), outcome.GetProperty("from").GetString(), outcome.GetProperty("to").GetString()));
+        Assert.Equal((4, 4, 0), (outcome.GetProperty("read").GetInt32(), outcome.GetProperty("written").GetInt32(), outcome.GetProperty("rejected").GetInt32()));
+        Assert.Equal("numeric(38,10)", outcome.GetProperty("columns")[1].GetProperty("type").GetString());
+        Assert.Equal("passed", outcome.GetProperty("validation").GetProperty("status").GetString());
+        Assert.Contains("{\"id\":1,\"amount\":9999999999999999999999999999.9999999999,", await File.ReadAllTextAsync(jsonl), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_bad_value_fails_naming_the_file_line_and_column_without_a_stack_trace()
+    {
+        var csv = Write("bad.csv", Payments.Replace("18071.1300000000", "18071.13000000001", StringComparison.Ordinal)
+            .Replace("[]", "\"[1,\"", StringComparison.Ordinal));
+
+        var (code, stdout, stderr) = await CliProcess.RunAsync(Env, "convert", csv, Path.Combine(_dir, "bad.parquet"), "--schema", Write("schema.yaml", Schema), "--json");
+
+        Assert.Equal(1, code);
+        Assert.Contains($"error: {csv}: 2 record(s) could not be converted; the first at line 3, column 'payload': '[1,' is not valid JSON", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+        var outcome = JsonDocument.Parse(stdout).RootElement;
+        Assert.Equal("failed", outcome.GetProperty("status").GetString());
+        Assert.Equal(3, outcome.GetProperty("first_reject").GetProperty("line").GetInt32());
+        var rejects = File.ReadAllLines(outcome.GetProperty("rejects_file").GetString()!);
+        Assert.StartsWith("4,amount,", rejects[2], StringComparison.Ordinal);
+        Assert.Contains("'18071.13000000001' has 11 decimal places; numeric(38,10) allows 10", rejects[2], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_file_that_cannot_be_read_fails_with_one_sentence_naming_it()
+    {
+        var garbage = Write("garbage.parquet", "this is not parquet\n");
+        var nanos = Path.Combine(_dir, "nanos.parquet");
+        await DuckDb.QueryAsync($"""
+            COPY (SELECT * FROM (VALUES (1, TIMESTAMP_NS '2026-01-31 12:00:00'), (2, TIMESTAMP_NS '2026-01-31 12:00:00.000000001')) t(id, "at"))
+            TO '{nanos}' (FORMAT parquet)
+            """);
+
+        var unreadable = await CliProcess.RunAsync(Env, "convert", garbage, Path.Combine(_dir, "out.csv"));
+        var precise = await CliProcess.RunAsync(Env, "convert", nanos, Path.Combine(_dir, "out.jsonl"));
+
+        Assert.Equal(1, unreadable.ExitCode);
+        Assert.StartsWith($"error: {garbage}: the file is not a readable Parquet file", unreadable.StdErr, StringComparison.Ordinal);
+        Assert.Equal(1, precise.ExitCode);
+        Assert.StartsWith($"error: {nanos}: row 2, column 'at': 2026-01-31 12:00:00.000000001 has nanoseconds", precise.StdErr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", unreadable.StdErr + precise.StdErr, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_dir, "out.jsonl")));
+    }
+
+    [Theory]
+    [InlineData("missing.csv", "out.parquet", "does not exist")]
+    [InlineData("payments.csv", "out.xlsx", "cannot tell the format of")]
+    public async Task A_usage_mistake_exits_non_zero_with_a_message(string input, string output, string message)
+    {
+        Write("payments.csv", Payments);
+
+        var (code, _, stderr) = await CliProcess.RunAsync(Env, "convert", Path.Combine(_dir, input), Path.Combine(_dir, output));
+
+        Assert.Equal(1, code);
+        Assert.Contains(message, stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Inspect_prints_the_dialect_the_inferred_schema_and_the_first_rows()
+    {
+        var csv = Write("semicolons.csv", "id;amount;booked_on\n1;18071.5;2026-01-31\n2;99999999999999999999999999999.25;2026-02-01\n3;1.00;2026-02-02\n");
+
+        var (code, stdout, _) = await CliProcess.RunAsync(Env, "inspect", csv, "--rows", "2");
+
+        Assert.Equal(0, code);
+        Assert.Contains($"{csv}: csv, delimiter ;, quote \", header True, encoding utf-8", stdout, StringComparison.Ordinal);
+        Assert.Matches(@"amount\s+numeric\(31,2\)", stdout);
+        Assert.Matches(@"booked_on\s+date", stdout);
+        Assert.Contains("99999999999999999999999999999.25", stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("2026-02-02", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Inspect_json_describes_a_parquet_file_with_its_row_groups_columns_and_rows()
+    {
+        var parquet = Path.Combine(_dir, "payments.parquet");
+        Assert.Equal(0, (await CliProcess.RunAsync(Env, "convert", Write("payments.csv", Payments), parquet, "--schema", Write("schema.yaml", Schema))).ExitCode);
+
+        var (code, stdout, _) = await CliProcess.RunAsync(Env, "inspect", parquet, "--json");
+
+        Assert.Equal(0, code);
+        var file = JsonDocument.Parse(stdout).RootElement;
+        Assert.Equal(("parquet", 4, 1), (file.GetProperty("format").GetString(), file.GetProperty("rows").GetInt32(), file.GetProperty("row_groups").GetInt32()));
+        Assert.Equal(JsonValueKind.Null, file.GetProperty("dialect").ValueKind);
+        Assert.Equal(["id bigint", "amount numeric(38,10)", "booked_at timestamptz", "payload text", "note text"],
+            file.GetProperty("columns").EnumerateArray().Select(c => $"{c.GetProperty("name").GetString()} {c.GetProperty("type").GetString()}"));
+        var first = file.GetProperty("first_rows")[0].EnumerateArray().Select(v => v.GetString()!).ToArray();
+        Assert.Equal(["1", "9999999999999999999999999999.9999999999", "2026-01-31 12:00:00.123456Z", "{\"card\": \"visa\", \"tags\": [1, 2]}", "plain"], first);
+        Assert.Equal(JsonValueKind.Null, file.GetProperty("first_rows")[3][1].ValueKind);
+    }
+
+    private string Write(string name, string text)
+    {
+        var path = Path.Combine(_dir, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}
