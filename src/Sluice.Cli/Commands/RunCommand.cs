@@ -46,7 +46,8 @@ internal static class RunCommand
                 Terminal.Line($"this content already arrived as {pipeline.Bucket}/{key}: job {jobId}; to load it again: ./sluice replay {jobId} --from load");
 
             long rows = 0;
-            host.Start(new WorkerOptions { Workers = 1, OnlyJobs = [jobId], Lease = settings.Lease }, watch: false,
+            // One worker per core: a large file's chunks are transformed and loaded side by side.
+            host.Start(new WorkerOptions { Workers = Environment.ProcessorCount, OnlyJobs = [jobId], Lease = settings.Lease }, watch: false,
                 rowsProgress: (_, _, n) => Interlocked.Exchange(ref rows, n));
             await WaitWithProgressAsync(cp, jobId, () => Interlocked.Read(ref rows), ct);
             await host.StopAsync();

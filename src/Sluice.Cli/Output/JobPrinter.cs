@@ -28,10 +28,11 @@ internal static class JobPrinter
         o.MarkupLine($"  counts    read {N(c.Read)} = loaded {N(c.Loaded)} + rejected {N(c.Rejected)} + filtered {N(c.Filtered)}  " +
                      (c.Reconciled ? "[green]reconciled[/]" : "[yellow]not reconciled[/]"));
         o.MarkupLine($"  workspace {Markup.Escape(j.Workspace)}");
+        if (j.Chunks is { } chunks) o.MarkupLine($"  chunks    {chunks} (transformed and loaded in parallel)");
         if (j.Error is { } e) o.MarkupLine($"  [red]error[/]     {Markup.Escape(e.Code)}: {Markup.Escape(e.Message)}");
         var table = new Table().Border(TableBorder.Simple).AddColumns("stage", "attempt", "try", "status", "duration", "worker", "error");
         foreach (var s in j.Stages)
-            table.AddRow(Markup.Escape(s.Name), s.Attempt.ToString(), s.Try.ToString(), Status(s.Status),
+            table.AddRow(Markup.Escape(s.Chunk is { } chunk ? $"{s.Name} #{chunk}" : s.Name), s.Attempt.ToString(), s.Try.ToString(), Status(s.Status),
                 s.DurationMs is { } ms ? $"{ms:N0} ms" : "…", Markup.Escape(s.WorkerId ?? ""), Markup.Escape(s.Error is { } se ? $"{se.Code}: {se.Message}" : ""));
         o.Write(table);
     }

@@ -135,10 +135,10 @@
     for (const s of rows) {
       if (s.attempt !== attempt) { attempt = s.attempt; grid.append(h("div", { class: "attempt" }, "attempt " + attempt)); }
       const start = new Date(s.started_at).getTime(), end = new Date(s.finished_at || Date.now()).getTime();
-      const bar = h("div", { class: "bar " + s.status, title: `${s.name} ${s.status}` });
+      const bar = h("div", { class: "bar " + s.status, title: `${s.name}${s.chunk != null ? " #" + s.chunk : ""} ${s.status}` });
       bar.style.left = ((start - t0) / (t1 - t0) * 100).toFixed(2) + "%";
       bar.style.width = Math.max(0.3, (end - start) / (t1 - t0) * 100).toFixed(2) + "%";
-      grid.append(h("div", {}, s.name, s.try > 1 ? ` (try ${s.try})` : ""), h("div", { class: "track" }, bar),
+      grid.append(h("div", {}, s.name, s.chunk != null ? ` #${s.chunk}` : "", s.try > 1 ? ` (try ${s.try})` : ""), h("div", { class: "track" }, bar),
         h("div", { class: "num" }, badge(s.status), " ", duration(s.duration_ms)));
       if (s.error) grid.append(h("div", {}), h("div", { class: "error" }, s.error.code + ": " + s.error.message), h("div", {}));
     }
