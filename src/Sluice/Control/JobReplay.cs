@@ -60,7 +60,9 @@ public sealed class JobReplay(ControlPlane controlPlane)
     public async Task<IReadOnlyList<(Guid Id, string FailedStage)>> FailedJobsAsync(string? pipeline, DateTime? since, CancellationToken ct)
     {
         await using var cmd = controlPlane.DataSource.CreateCommand("""
-            select j.id, coalesce((select s.name from sluice.job_stages s where s.job_id = j.id and s.attempt = j.attempt
+            -- A failed merge replays from load: the staged chunks belong to the attempt that made them.
+            select j.id, coalesce((select case s.name when 'merge' then 'load' else s.name end
+                                   from sluice.job_stages s where s.job_id = j.id and s.attempt = j.attempt
                                    and s.status = 'failed' and s.name <> 'notify' order by s.id desc limit 1), 'download')
             from sluice.jobs j
             where j.status = 'failed' and ($1::text is null or j.pipeline = $1) and ($2::timestamptz is null or j.created_at >= $2)
