@@ -39,17 +39,18 @@ public sealed class ChunkCrashTests
         var job = Assert.Single(await env.WaitForJobsAsync(1, TimeSpan.FromMinutes(3)));
 
         Assert.Equal("succeeded", job.Status);
-        Assert.Equal(12, job.Chunks);
+        var chunks = job.Chunks!.Value;
+        Assert.InRange(chunks, 12, 13);   // 60,000 rows at most 5,000 a chunk, cut on even pieces
         Assert.Equal(60_000L, await env.ScalarAsync<long>("select count(*) from public.payments"));
         Assert.Equal(60_000L, await env.ScalarAsync<long>("select count(distinct transaction_id) from public.payments"));
         Assert.Equal(PaymentsCsv.FormatCents(summary.AmountCents), await env.ScalarAsync<string>("select sum(amount)::text from public.payments"));
         Assert.Equal((60_000L, 60_000L, 0L), (job.Counts.Read!.Value, job.Counts.Loaded!.Value, job.Counts.Rejected!.Value));
-        Assert.Equal(12L, await env.ScalarAsync<long>("select count(*) from sluice.load_ledger where rows = 5000"));
+        Assert.Equal($"{chunks} 60000", await env.ScalarAsync<string>("select count(*) || ' ' || sum(rows) from sluice.load_ledger where rows <= 5000"));
 
         // Each chunk loaded once; the chunks the killed worker had committed were not loaded again.
         var loads = job.Stages.Where(s => s.Name == "load").ToList();
-        Assert.Equal(Enumerable.Range(0, 12), loads.Where(s => s.Status == "succeeded").Select(s => s.Chunk!.Value).Order());
-        Assert.InRange(beforeRescue.Length, 1, 11);
+        Assert.Equal(Enumerable.Range(0, chunks), loads.Where(s => s.Status == "succeeded").Select(s => s.Chunk!.Value).Order());
+        Assert.InRange(beforeRescue.Length, 1, chunks - 1);
         var afterRescue = (await env.ScalarAsync<string>(Ledger)).Split(',');
         Assert.Empty(beforeRescue.Except(afterRescue));   // the same ledger rows, untouched: those chunks were not loaded again
         var doneBeforeKill = beforeRescue.Select(e => int.Parse(e.Split('@')[0], System.Globalization.CultureInfo.InvariantCulture)).ToHashSet();

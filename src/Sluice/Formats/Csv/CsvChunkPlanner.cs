@@ -9,6 +9,11 @@ namespace Sluice.Formats.Csv;
 /// bytes, always between records.
 /// </summary>
 /// <remarks>
+/// Chunks come out even: while scanning, the file is cut into pieces of a sixteenth of the limits; at the end the
+/// pieces are grouped into as few chunks as the limits allow, each about the same size (1,200,000 rows with a
+/// 1,000,000-row limit give two chunks of about 600,000, which two workers finish together).
+/// </remarks>
+/// <remarks>
 /// Quoting follows the reader's rules (Sylvan, standard style): a quote opens a quoted field only at the start of a
 /// field; inside one, a doubled quote (or the escape character) is part of the value and any other quote closes it;
 /// a quote in the middle of an unquoted field is literal. Line breaks inside quoted fields are therefore never cut.
@@ -21,7 +26,9 @@ public sealed class CsvChunkPlanner
     private readonly ChunkPolicy _policy;
     private readonly byte _quote, _escape, _delimiter;
     private readonly bool _header;
-    private readonly List<CsvChunk> _chunks = [];
+    private const int PiecesPerChunk = 16;
+    private readonly List<CsvChunk> _pieces = [];
+    private readonly long _pieceRows, _pieceBytes;
 
     private long _position;          // bytes consumed so far
     private long _lineBreaks;        // physical line breaks before _countedTo
@@ -43,6 +50,8 @@ public sealed class CsvChunkPlanner
         _delimiter = (byte)csv.Delimiter;
         _header = csv.Header;
         if (!_header) _headerBytes = 0;
+        _pieceRows = Math.Max(1, policy.Rows / PiecesPerChunk);
+        _pieceBytes = Math.Max(1, policy.Bytes / PiecesPerChunk);
     }
 
     /// <summary>Whether files of this dialect can be split by scanning bytes.</summary>
@@ -144,14 +153,52 @@ public sealed class CsvChunkPlanner
         if (_position > _chunkStart)
         {
             var unterminated = _lastByte != '\n' ? 1 : 0;
-            _chunks.Add(new CsvChunk(_chunks.Count, _chunkStart, _position - _chunkStart, _chunkFirstLine, _chunkRecords + unterminated));
+            _pieces.Add(new CsvChunk(_pieces.Count, _chunkStart, _position - _chunkStart, _chunkFirstLine, _chunkRecords + unterminated));
         }
-        if (_chunks.Count == 0)
+        if (_pieces.Count == 0)
         {
-            _chunks.Add(new CsvChunk(0, _headerBytes, 0, _chunkFirstLine, 0));
+            _pieces.Add(new CsvChunk(0, _headerBytes, 0, _chunkFirstLine, 0));
         }
-        return new CsvChunkPlan(_position, _headerBytes, _chunks);
+        return new CsvChunkPlan(_position, _headerBytes, Group());
     }
+
+    /// <summary>Groups the pieces into the fewest chunks within the limits, cutting where each chunk is closest to an
+    /// equal share (measured in records, or in bytes when bytes are what forces the split).</summary>
+    private List<CsvChunk> Group()
+    {
+        var records = _pieces.Sum(p => p.Records);
+        var bytes = _pieces.Sum(p => p.Length);
+        var byRecords = CeilingDivide(records, _policy.Rows);
+        var byBytes = CeilingDivide(bytes, _policy.Bytes);
+        var count = Math.Max(1, Math.Max(byRecords, byBytes));
+        Func<CsvChunk, long> size = byRecords >= byBytes ? p => p.Records : p => p.Length;
+        var total = byRecords >= byBytes ? records : bytes;
+        var chunks = new List<CsvChunk>();
+        CsvChunk? current = null;
+        long done = 0;
+        foreach (var piece in _pieces)
+        {
+            if (current is not null)
+            {
+                var target = (double)total * (chunks.Count + 1) / count;
+                var atShare = chunks.Count + 1 < count && Math.Abs(done - target) <= Math.Abs(done + size(piece) - target);
+                var passesLimit = current.Records + piece.Records > _policy.Rows || current.Length + piece.Length > _policy.Bytes;
+                if (!atShare && !passesLimit)
+                {
+                    current = current with { Length = current.Length + piece.Length, Records = current.Records + piece.Records };
+                    done += size(piece);
+                    continue;
+                }
+                chunks.Add(current);
+            }
+            current = piece with { Index = chunks.Count };
+            done += size(piece);
+        }
+        chunks.Add(current!);
+        return chunks;
+    }
+
+    private static long CeilingDivide(long a, long b) => b >= long.MaxValue / 2 ? (a > 0 ? 1 : 0) : (a + b - 1) / b;
 
     /// <summary>A record ended just before absolute offset <paramref name="end"/> (after its line feed).</summary>
     private void RecordEnded(long end, ReadOnlySpan<byte> blockUpToEnd, long blockStart)
@@ -165,9 +212,9 @@ public sealed class CsvChunkPlanner
             return;
         }
         _chunkRecords++;
-        if (_chunkRecords < _policy.Rows && end - _chunkStart < _policy.Bytes) return;
+        if (_chunkRecords < _pieceRows && end - _chunkStart < _pieceBytes) return;
         CountLines(blockUpToEnd, blockStart, end);
-        _chunks.Add(new CsvChunk(_chunks.Count, _chunkStart, end - _chunkStart, _chunkFirstLine, _chunkRecords));
+        _pieces.Add(new CsvChunk(_pieces.Count, _chunkStart, end - _chunkStart, _chunkFirstLine, _chunkRecords));
         _chunkStart = end;
         _chunkFirstLine = _lineBreaks + 1;
         _chunkRecords = 0;
