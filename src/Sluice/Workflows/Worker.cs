@@ -70,7 +70,7 @@ public sealed class Worker(
                     $"stage {task.Stage} did not finish in {task.MaxTries} tries (its workers crashed or stalled); see the job's logs."), abort);
                 return null;
             }
-            var pipeline = PipelineLoader.Parse(job.PipelineYaml, job.PipelineFile);
+            var pipeline = PipelineLoader.ParseCached(job.PipelineYaml, job.PipelineFile);
             return await RunStageAsync(task, job, workflow, pipeline, stopClaiming, abort);
         }
         catch (LeaseLostException)
