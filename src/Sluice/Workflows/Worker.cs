@@ -219,8 +219,9 @@ public sealed class Worker(
         var lastRenewed = DateTime.UtcNow;
         while (!stop.IsCancellationRequested)
         {
-            try { await Task.Delay(every, stop); }
-            catch (OperationCanceledException) { return; }
+            // Stopped at the end of every stage: wait without throwing (an exception per stage is measurable in storms).
+            await Task.Delay(every, stop).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (stop.IsCancellationRequested) return;
             try
             {
                 if (await controlPlane.Tasks.RenewAsync(task, options.Lease, stop)) { lastRenewed = DateTime.UtcNow; continue; }
