@@ -10,7 +10,7 @@ namespace Sluice.Cli.Bench;
 /// measures jobs per second and the latency of each job from its arrival to `succeeded`, with full durability
 /// (synchronous commit on; every stage recorded; ledger written).
 /// </summary>
-internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dllPath, int workers)
+internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dllPath, int workers, int warmup = 1)
 {
     private readonly DateTime _started = DateTime.UtcNow;
     // Keys unique to this run: the same content under the same key would (rightly) be the same job as last time.
@@ -54,10 +54,13 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
     private async Task<string> MeasureAsync(BenchServe serve, int files, string staging, string inbox, string home, CancellationToken ct)
     {
 
-        // Warm-up: one job, so start-up compilation is not counted as latency.
-        File.Copy(Path.Combine(staging, $"{_run}-s00000.csv"), Path.Combine(staging, "warm.csv"));
-        File.Move(Path.Combine(staging, "warm.csv"), Path.Combine(inbox, $"{_run}-warm.csv"));
-        await WaitForAsync(1, ct);
+        // Warm-up: jobs (by default one) before the burst, so start-up compilation is not counted as latency.
+        for (var w = 1; w <= warmup; w++)
+        {
+            File.Copy(Path.Combine(staging, $"{_run}-s00000.csv"), Path.Combine(staging, "warm.csv"));
+            File.Move(Path.Combine(staging, "warm.csv"), Path.Combine(inbox, $"{_run}-warm{w:D4}.csv"));
+        }
+        await WaitForAsync(warmup, ct);
 
         Terminal.Line($"  dropping {files:N0} files…");
         var arrived = new Dictionary<string, DateTime>(files);
@@ -69,7 +72,7 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
             arrived[name] = DateTime.UtcNow;
         }
         var dropSeconds = burst.Elapsed.TotalSeconds;
-        await WaitForAsync(files + 1, ct);
+        await WaitForAsync(files + warmup, ct);
         var peakRss = serve.PeakRssMiB();
 
         var latencies = new List<double>(files);
@@ -77,7 +80,7 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
         await using (var conn = new Npgsql.NpgsqlConnection(db.ConnectionString))
         {
             await conn.OpenAsync(ct);
-            await using var cmd = new Npgsql.NpgsqlCommand("select source_key, finished_at, status from sluice.jobs where source_bucket = 'storm' and source_key not like '%-warm.csv' and created_at >= $1", conn);
+            await using var cmd = new Npgsql.NpgsqlCommand("select source_key, finished_at, status from sluice.jobs where source_bucket = 'storm' and source_key not like '%-warm____.csv' and created_at >= $1", conn);
             cmd.Parameters.Add(new Npgsql.NpgsqlParameter { Value = _started });
             await using var r = await cmd.ExecuteReaderAsync(ct);
             while (await r.ReadAsync(ct))
@@ -89,7 +92,7 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
             }
         }
         var loaded = await db.ScalarAsync<long>("select count(*) from public.bench_storm", ct);
-        if (loaded != (files + 1) * 10L) throw new InvalidOperationException($"bench_storm holds {loaded} rows, expected {(files + 1) * 10}");
+        if (loaded != (files + warmup) * 10L) throw new InvalidOperationException($"bench_storm holds {loaded} rows, expected {(files + warmup) * 10}");
         var first = arrived.Values.Min();
         var jobsPerSecond = files / (last - first).TotalSeconds;
         latencies.Sort();
@@ -101,7 +104,7 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
 
         var sb = new StringBuilder();
         sb.AppendLine($"# Storm benchmark: {files:N0} small files at once").AppendLine();
-        sb.AppendLine($"Command: `./sluice bench storm --files {files} --workers {workers}`. {files:N0} payments CSVs of 10 rows " +
+        sb.AppendLine($"Command: `./sluice bench storm --files {files} --workers {workers}{(warmup > 1 ? $" --warmup {warmup}" : "")}`. {files:N0} payments CSVs of 10 rows " +
                       $"(about 1 KB) are renamed into the inbox of a running `sluice serve --workers {workers}` in one burst " +
                       $"({dropSeconds:0.00} s to drop them all); latency is from each file's rename to its job's `succeeded` " +
                       $"(every stage recorded, rows and ledger committed, published). synchronous_commit = {sync}; settle interval 100 ms.").AppendLine();

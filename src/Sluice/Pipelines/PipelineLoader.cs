@@ -56,6 +56,24 @@ public static class PipelineLoader
         return Finish(Read(yamlText, reader), reader);
     }
 
+    private const int MaxCached = 256;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string File, string Yaml), Pipeline> Parsed = new();
+
+    /// <summary>
+    /// <see cref="Parse"/>, remembering the result: every stage of every job parses the pipeline text recorded with the
+    /// job, nearly always the same few texts, and parsing (YAML, glob compilation) costs more than the stage itself for
+    /// small files. A <see cref="Pipeline"/> is immutable and parsing is a pure function of the text and the file name,
+    /// so a remembered result is the result. Texts that fail to parse are not remembered.
+    /// </summary>
+    public static Pipeline ParseCached(string yamlText, string fileName)
+    {
+        if (Parsed.TryGetValue((fileName, yamlText), out var cached)) return cached;
+        var pipeline = Parse(yamlText, fileName);
+        if (Parsed.Count >= MaxCached) Parsed.Clear();
+        Parsed[(fileName, yamlText)] = pipeline;
+        return pipeline;
+    }
+
     private static Pipeline Finish(LocatedPipeline? pipeline, YamlNodeReader reader) =>
         reader.Errors.Count == 0 && pipeline is not null
             ? pipeline.Pipeline
