@@ -197,7 +197,8 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
         sb.AppendLine("Command: `./sluice bench load --rows " + rows + (pgloader ? "" : " --no-pgloader") + "`. Each contender loads the same file into a fresh identical table " +
                       $"on the same PostgreSQL; {rounds} rounds, order alternating. Sluice serve: from the file appearing (atomic rename) " +
                       "in the inbox of a running `sluice serve --workers 2` (settle 100 ms) to the job `succeeded` (download, transform, load " +
-                      "with ledger, publish). `sluice run`: the whole process, start-up included.").AppendLine();
+                      "with ledger, publish). `sluice run`: the whole process, start-up included. The pipelines use the default `chunk` " +
+                      $"policy (1,000,000 rows or 128 MiB): this file loads as {Math.Max(1, (rows + 999_999) / 1_000_000)} chunk(s), side by side on the two workers.").AppendLine();
         sb.AppendLine(BenchMachine.Describe(pgVersion)).AppendLine();
         foreach (var c in Cases)
         {
