@@ -10,7 +10,9 @@ namespace Sluice.Cli.Bench;
 /// measures jobs per second and the latency of each job from its arrival to `succeeded`, with full durability
 /// (synchronous commit on; every stage recorded; ledger written).
 /// </summary>
-internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dllPath, int workers, int warmup = 1)
+/// <remarks>With a rate, files arrive evenly spaced instead: the latency a steady arrival rate sees. Pacing waits on the
+/// clock, which is what a benchmark of arrival rates is about (tests never do).</remarks>
+internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dllPath, int workers, int warmup = 1, double rate = 0)
 {
     private readonly DateTime _started = DateTime.UtcNow;
     // Keys unique to this run: the same content under the same key would (rightly) be the same job as last time.
@@ -62,11 +64,12 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
         }
         await WaitForAsync(warmup, ct);
 
-        Terminal.Line($"  dropping {files:N0} files…");
+        Terminal.Line(rate > 0 ? $"  dropping {files:N0} files at {rate:0.#} a second…" : $"  dropping {files:N0} files…");
         var arrived = new Dictionary<string, DateTime>(files);
         var burst = Stopwatch.StartNew();
         for (var i = 0; i < files; i++)
         {
+            if (rate > 0 && TimeSpan.FromSeconds(i / rate) - burst.Elapsed is { Ticks: > 0 } wait) await Task.Delay(wait, ct);
             var name = $"{_run}-s{i:D5}.csv";
             File.Move(Path.Combine(staging, name), Path.Combine(inbox, name));
             arrived[name] = DateTime.UtcNow;
@@ -103,9 +106,11 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
         Directory.Delete(home, recursive: true);
 
         var sb = new StringBuilder();
-        sb.AppendLine($"# Storm benchmark: {files:N0} small files at once").AppendLine();
-        sb.AppendLine($"Command: `./sluice bench storm --files {files} --workers {workers}{(warmup > 1 ? $" --warmup {warmup}" : "")}`. {files:N0} payments CSVs of 10 rows " +
-                      $"(about 1 KB) are renamed into the inbox of a running `sluice serve --workers {workers}` in one burst " +
+        var arrival = rate > 0 ? $"at {rate:0.#} files a second, evenly spaced" : "in one burst";
+        sb.AppendLine(rate > 0 ? $"# Storm benchmark: {files:N0} small files at {rate:0.#} a second" : $"# Storm benchmark: {files:N0} small files at once").AppendLine();
+        sb.AppendLine($"Command: `./sluice bench storm --files {files} --workers {workers}{(warmup > 1 ? $" --warmup {warmup}" : "")}{(rate > 0 ? $" --rate {rate:0.#}" : "")}`. " +
+                      $"{files:N0} payments CSVs of 10 rows " +
+                      $"(about 1 KB) are renamed into the inbox of a running `sluice serve --workers {workers}` {arrival} " +
                       $"({dropSeconds:0.00} s to drop them all); latency is from each file's rename to its job's `succeeded` " +
                       $"(every stage recorded, rows and ledger committed, published). synchronous_commit = {sync}; settle interval 100 ms.").AppendLine();
         sb.AppendLine(BenchMachine.Describe(version)).AppendLine();

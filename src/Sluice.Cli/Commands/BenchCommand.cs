@@ -43,17 +43,22 @@ internal static class BenchCommand
             Description = "Jobs run before the burst, so that code first run by the burst is already compiled (default 1).",
             DefaultValueFactory = _ => 1,
         };
+        var rate = new Option<double>("--rate")
+        {
+            Description = "Files per second, evenly spaced, instead of one burst: the latency a steady arrival rate sees (0 = all at once).",
+            DefaultValueFactory = _ => 0,
+        };
         var stormOutput = new Option<string?>("--output") { Description = "Write the markdown report here (default bench/results/storm.md)." };
         var storm = new Command("storm", """
             Drop many ~1 KB files at once into a running serve and report jobs/s and p50/p95/p99 latency from arrival to
             succeeded, with full durability.
-            """) { files, workers, warmup, stormOutput };
+            """) { files, workers, warmup, rate, stormOutput };
         storm.SetAction((parse, _) => CliAction.RunAsync(async ct =>
         {
             var cs = await ConnectionStringAsync(ct);
             var repo = FindRepoRoot();
             var bench = new StormBenchmark(new BenchDatabase(cs), Path.Combine(repo, "bench", "work"), typeof(BenchCommand).Assembly.Location, parse.GetValue(workers),
-                Math.Max(1, parse.GetValue(warmup)));
+                Math.Max(1, parse.GetValue(warmup)), Math.Max(0, parse.GetValue(rate)));
             var report = await bench.RunAsync(parse.GetValue(files), ct);
             var path = parse.GetValue(stormOutput) ?? Path.Combine(repo, "bench", "results", "storm.md");
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
