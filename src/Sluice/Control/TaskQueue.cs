@@ -66,17 +66,19 @@ public sealed class TaskQueue(NpgsqlDataSource db)
     public async Task<ClaimedTask?> CommitAsync(ClaimedTask task, StageCommit commit, CancellationToken ct,
         (string WorkerId, TimeSpan Lease)? chainTo = null)
     {
-        // One batch, one round trip: PostgreSQL runs a batch sent without BEGIN as one implicit transaction, and the
-        // fence raises when the lease is lost, so either every statement below commits or none does.
         await using var conn = await db.OpenConnectionAsync(ct);
-        await using var batch = new NpgsqlBatch(conn);
+        await using var tx = await conn.BeginTransactionAsync(ct);
         if (task.Chunk is not null)
         {
             // Chunks of one job commit one at a time, so exactly one sees itself as the last (lock order: job row,
-            // then task rows; the fence locks this task's row).
-            batch.BatchCommands.Add(Command("select 1 from sluice.jobs where id = $1 for update", task.JobId));
+            // then task rows; the fence below locks this task's row).
+            await using var lockJob = new NpgsqlCommand("select 1 from sluice.jobs where id = $1 for update", conn, tx);
+            lockJob.Parameters.Add(new() { Value = task.JobId });
+            await lockJob.ExecuteScalarAsync(ct);
         }
-        batch.BatchCommands.Add(FenceCommand(task, commit.TaskStatus, commit.RetryAfter, commit.ErrorMessage));
+        await FenceAsync(conn, tx, task, commit.TaskStatus, commit.RetryAfter, commit.ErrorMessage, ct);
+
+        var batch = new NpgsqlBatch(conn, tx);
         var eventType = commit.StageStatus switch { "succeeded" => "stage.succeeded", "retrying" => "stage.retrying", _ => "stage.failed" };
         batch.BatchCommands.Add(Command(SqlQueries.Get("finish_stage"), task.StageRowId, commit.StageStatus,
             Text(commit.ErrorCode), Text(commit.ErrorMessage),
@@ -92,22 +94,22 @@ public sealed class TaskQueue(NpgsqlDataSource db)
         if (commit.JobStatus is { } jobStatus)
             batch.BatchCommands.Add(Command(SqlQueries.Get("finish_job"), task.JobId, jobStatus,
                 Text(commit.JobErrorCode), Text(commit.JobErrorMessage)));
-        try
+        ClaimedTask? chained = null;
+        if (commit.NextStage is { } next && chainTo is { } owner && commit.NextChunks is null && !commit.JoinsChunks)
         {
-            if (commit.NextStage is { } next && chainTo is { } owner && commit.NextChunks is null && !commit.JoinsChunks)
+            var chain = Command(SqlQueries.Get("chain_task"), task.JobId, task.Attempt, next, commit.NextMaxTries,
+                (int)commit.NextBackoff.TotalMilliseconds, owner.WorkerId, (long)owner.Lease.TotalMilliseconds);
+            batch.BatchCommands.Add(chain);
+            await using var r = await batch.ExecuteReaderAsync(ct);
+            do
             {
-                batch.BatchCommands.Add(Command(SqlQueries.Get("chain_task"), task.JobId, task.Attempt, next, commit.NextMaxTries,
-                    (int)commit.NextBackoff.TotalMilliseconds, owner.WorkerId, (long)owner.Lease.TotalMilliseconds));
-                ClaimedTask? chained = null;
-                await using var r = await batch.ExecuteReaderAsync(ct);
-                do
-                {
-                    if (r.FieldCount == 3 && r.GetName(1) == "lease_token" && await r.ReadAsync(ct))
-                        chained = new ClaimedTask(r.GetInt64(0), task.JobId, task.Attempt, next, 1, commit.NextMaxTries, commit.NextBackoff,
-                            r.GetInt64(1), r.GetInt64(2), TookOver: false);
-                } while (await r.NextResultAsync(ct));
-                return chained;
-            }
+                if (r.FieldCount == 3 && r.GetName(1) == "lease_token" && await r.ReadAsync(ct))
+                    chained = new ClaimedTask(r.GetInt64(0), task.JobId, task.Attempt, next, 1, commit.NextMaxTries, commit.NextBackoff,
+                        r.GetInt64(1), r.GetInt64(2), TookOver: false);
+            } while (await r.NextResultAsync(ct));
+        }
+        else
+        {
             if (commit.NextStage is { } queued)
                 batch.BatchCommands.Add(commit.JoinsChunks
                     ? Command(SqlQueries.Get("join_chunks"), task.JobId, task.Attempt, task.Stage, queued,
@@ -115,12 +117,9 @@ public sealed class TaskQueue(NpgsqlDataSource db)
                     : Command(SqlQueries.Get("enqueue_task"), task.JobId, task.Attempt, queued,
                         commit.NextMaxTries, (int)commit.NextBackoff.TotalMilliseconds, Int(commit.NextChunks)));
             await batch.ExecuteNonQueryAsync(ct);
-            return null;
         }
-        catch (PostgresException e) when (e.SqlState == LeaseLostState)
-        {
-            throw new LeaseLostException(task.Id);
-        }
+        await tx.CommitAsync(ct);
+        return chained;
     }
 
     /// <summary>Hands a task back untouched (graceful shutdown) so the next worker can claim it at once.</summary>
@@ -149,24 +148,17 @@ public sealed class TaskQueue(NpgsqlDataSource db)
         return await cmd.ExecuteScalarAsync(ct) is not null;
     }
 
-    /// <summary>The SQLSTATE <c>sluice.require_lease</c> raises when the fence finds the lease gone.</summary>
-    private const string LeaseLostState = "SL001";
-
-    private static NpgsqlBatchCommand FenceCommand(ClaimedTask task, string status, TimeSpan runAfter, string? error) =>
-        Command(SqlQueries.Get("fence_task"), task.Id, task.LeaseToken, status, (long)runAfter.TotalMilliseconds, Text(error));
-
     private static async Task FenceAsync(NpgsqlConnection conn, NpgsqlTransaction tx, ClaimedTask task, string status,
         TimeSpan runAfter, string? error, CancellationToken ct)
     {
-        await using var batch = new NpgsqlBatch(conn, tx) { BatchCommands = { FenceCommand(task, status, runAfter, error) } };
-        try
-        {
-            await batch.ExecuteNonQueryAsync(ct);
-        }
-        catch (PostgresException e) when (e.SqlState == LeaseLostState)
-        {
+        await using var fence = new NpgsqlCommand(SqlQueries.Get("fence_task"), conn, tx);
+        fence.Parameters.Add(new() { Value = task.Id });
+        fence.Parameters.Add(new() { Value = task.LeaseToken });
+        fence.Parameters.Add(new() { Value = status });
+        fence.Parameters.Add(new() { Value = (long)runAfter.TotalMilliseconds });
+        fence.Parameters.Add(new() { Value = (object?)error ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        if (await fence.ExecuteScalarAsync(ct) is null)
             throw new LeaseLostException(task.Id);
-        }
     }
 
     private static NpgsqlBatchCommand Command(string sql, params object[] values)
