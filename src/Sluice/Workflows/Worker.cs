@@ -86,7 +86,15 @@ public sealed class Worker(
         {
             // Failures while preparing the stage (bad pipeline text, missing job) are the stage's failures too.
             if (job is null) { log.Error($"task {task.Id}: {e.Message}", task.JobId, task.Stage, Id); return null; }
-            await CommitFailureAsync(task, job, WorkflowDefinition.For(job.Workflow), ErrorClassifier.Classify(e), abort);
+            try
+            {
+                await CommitFailureAsync(task, job, WorkflowDefinition.For(job.Workflow), ErrorClassifier.Classify(e), abort);
+            }
+            catch (LeaseLostException)
+            {
+                log.Warn($"lost the lease on task {task.Id} ({task.Stage}) while recording its failure; another worker owns it now, nothing was committed",
+                    job.Id, task.Stage, Id);
+            }
         }
         return null;
     }
@@ -112,8 +120,10 @@ public sealed class Worker(
             FaultInjection.At(task.Stage + ".start", job.SourceKey);
             result = await stage.RunAsync(context, running.Token);
         }
-        catch (OperationCanceledException) when (leaseLost.IsCancellationRequested)
+        catch (Exception e) when (leaseLost.IsCancellationRequested && e is not LeaseLostException)
         {
+            // Cancelling a stage mid-COPY can surface as a driver error rather than a cancellation; once the lease
+            // is gone, whatever the stage threw is a lost lease, not a failure of the job.
             throw new LeaseLostException(task.Id);
         }
         finally
