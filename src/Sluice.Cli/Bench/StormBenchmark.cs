@@ -94,6 +94,24 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
                 if (finished > last) last = finished;
             }
         }
+        // Where a job's time goes: each stage's run time (claim to commit) over the burst's jobs.
+        var stages = new List<string>();
+        await using (var conn = new Npgsql.NpgsqlConnection(db.ConnectionString))
+        {
+            await conn.OpenAsync(ct);
+            await using var cmd = new Npgsql.NpgsqlCommand("""
+                select s.name, count(*), avg(extract(epoch from s.finished_at - s.started_at)) * 1000,
+                       percentile_cont(0.5) within group (order by extract(epoch from s.finished_at - s.started_at)) * 1000
+                from sluice.job_stages s join sluice.jobs j on j.id = s.job_id
+                where j.source_bucket = 'storm' and j.source_key not like '%-warm____.csv' and j.created_at >= $1
+                  and s.name <> 'receive' and s.finished_at is not null
+                group by s.name order by min(s.id)
+                """, conn);
+            cmd.Parameters.Add(new Npgsql.NpgsqlParameter { Value = _started });
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct))
+                stages.Add($"| {r.GetString(0)} | {r.GetInt64(1):N0} | {r.GetDouble(2):0.0} | {r.GetDouble(3):0.0} |");
+        }
         var loaded = await db.ScalarAsync<long>("select count(*) from public.bench_storm", ct);
         if (loaded != (files + warmup) * 10L) throw new InvalidOperationException($"bench_storm holds {loaded} rows, expected {(files + warmup) * 10}");
         var first = arrived.Values.Min();
@@ -117,6 +135,9 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
         sb.AppendLine("| jobs | jobs/s | p50 ms | p95 ms | p99 ms | max ms | peak RSS (serve) |");
         sb.AppendLine("|---|---|---|---|---|---|---|");
         sb.AppendLine($"| {files:N0} | {jobsPerSecond:0.0} | {P(0.50):0} | {P(0.95):0} | {P(0.99):0} | {latencies[^1]:0} | {BenchStats.F(peakRss ?? double.NaN, "0")} MiB |");
+        sb.AppendLine().AppendLine("Stage run times (from claim to commit, while the burst ran; the rest of a job's latency is waiting in the queue):").AppendLine();
+        sb.AppendLine("| stage | runs | mean ms | p50 ms |").AppendLine("|---|---|---|---|");
+        foreach (var line in stages) sb.AppendLine(line);
         return sb.ToString();
     }
 

@@ -177,9 +177,12 @@ public sealed class LoadStage : IStage
     /// <summary>Whether the target table exists and has the lineage column, in one round trip.</summary>
     private static async Task<(bool Exists, bool HasLineage)> TableStateAsync(NpgsqlConnection conn, TargetDefinition target, CancellationToken ct)
     {
+        // The catalogs, not information_schema: its views check privileges row by row and cost milliseconds per call,
+        // which a burst of small files pays on every load.
         await using var cmd = new NpgsqlCommand(
-            "select exists (select 1 from information_schema.tables where table_schema = $1 and table_name = $2), " +
-            "exists (select 1 from information_schema.columns where table_schema = $1 and table_name = $2 and column_name = $3)", conn)
+            "select c.oid is not null, exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = $3 and not a.attisdropped) " +
+            "from (select (select c.oid from pg_class c join pg_namespace n on n.oid = c.relnamespace " +
+            "where n.nspname = $1 and c.relname = $2 and c.relkind in ('r', 'p')) as oid) c", conn)
         {
             Parameters = { new() { Value = target.Schema }, new() { Value = target.Table }, new() { Value = TableDdl.LineageColumn } },
         };
