@@ -14,6 +14,18 @@ internal sealed class BenchServe : IDisposable
 
     public int Pid => _process.Id;
 
+    /// <summary>What a benchmark's serve (and `sluice run`) processes run with: their own home and pipelines, the
+    /// benchmark database, a 100 ms settle interval, warnings only, no terminal progress.</summary>
+    public static Dictionary<string, string> Environment(string home, string pipelines, string databaseUrl) => new()
+    {
+        ["SLUICE_HOME"] = home,
+        ["SLUICE_PIPELINES"] = pipelines,
+        ["SLUICE_DATABASE_URL"] = databaseUrl,
+        ["SLUICE_SETTLE_MS"] = "100",
+        ["SLUICE_LOG_LEVEL"] = "warn",
+        ["CI"] = "true",
+    };
+
     public static async Task<BenchServe> StartAsync(string dllPath, int workers, IReadOnlyDictionary<string, string> env, CancellationToken ct)
     {
         var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };

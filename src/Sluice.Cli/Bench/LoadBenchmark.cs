@@ -27,15 +27,7 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
         var pipelines = Path.Combine(home, "pipelines");
         Directory.CreateDirectory(pipelines);
         foreach (var c in Cases) await File.WriteAllTextAsync(Path.Combine(pipelines, $"bench-{c}.yaml"), Pipeline(c), ct);
-        var env = new Dictionary<string, string>
-        {
-            ["SLUICE_HOME"] = home,
-            ["SLUICE_PIPELINES"] = pipelines,
-            ["SLUICE_DATABASE_URL"] = db.ConnectionString,
-            ["SLUICE_SETTLE_MS"] = "100",
-            ["SLUICE_LOG_LEVEL"] = "warn",
-            ["CI"] = "true",
-        };
+        var env = BenchServe.Environment(home, pipelines, db.ConnectionString);
         var pgloader = usePgloader && File.Exists("/usr/bin/pgloader") ? "/usr/bin/pgloader" : null;
 
         var stats = new Dictionary<(string Case, string Who), BenchStats>();

@@ -40,15 +40,7 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
         Directory.CreateDirectory(inbox);
         for (var i = 0; i < files; i++)
             PaymentsCsv.Write(Path.Combine(staging, $"{_run}-s{i:D5}.csv"), 10, seed: i, firstId: i * 100L + 1);
-        var env = new Dictionary<string, string>
-        {
-            ["SLUICE_HOME"] = home,
-            ["SLUICE_PIPELINES"] = pipelines,
-            ["SLUICE_DATABASE_URL"] = db.ConnectionString,
-            ["SLUICE_SETTLE_MS"] = "100",
-            ["SLUICE_LOG_LEVEL"] = "warn",
-            ["CI"] = "true",
-        };
+        var env = BenchServe.Environment(home, pipelines, db.ConnectionString);
         using var serve = await BenchServe.StartAsync(dllPath, workers, env, ct);
         return await MeasureAsync(serve, files, staging, inbox, home, ct);
     }
