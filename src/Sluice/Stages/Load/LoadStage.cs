@@ -36,7 +36,7 @@ public sealed class LoadStage : IStage
         var table = PgIdentifier.QualifiedName(target.Schema, target.Table);
         if (chunk is not null && await RejectsOverLimitAsync(context, ct) is { } tooMany)
             return new StageResult(new JsonObject { ["table"] = table, ["rows"] = 0 }, Failure: tooMany);
-        var connectionString = target.Database is { } url ? DatabaseUrl.ToConnectionString(url) : context.ControlPlane.ConnectionString;
+        var connectionString = TargetStatements.ConnectionString(context, target);
 
         await using var conn = new NpgsqlConnection(connectionString);
         await conn.OpenAsync(ct);
@@ -84,7 +84,7 @@ public sealed class LoadStage : IStage
         if (existing is not null)
         {
             // A replay: the rows of the earlier attempt go in the same transaction as the new ones arrive.
-            var removed = await ExecAsync(conn, $"delete from {table} where {PgIdentifier.Quote(TableDdl.LineageColumn)} = '{job.Id}'", ct);
+            var removed = await TargetStatements.DeleteJobRowsAsync(conn, table, job.Id, ct);
             context.Info($"replay: removed {removed:N0} rows loaded by attempt {existing.Attempt}");
             await LoadLedger.ForgetChunksAsync(conn, job.Id, ct);
         }
@@ -99,11 +99,7 @@ public sealed class LoadStage : IStage
         {
             await ExecAsync(conn, $"create temp table sluice_stage (like {table} including defaults) on commit drop", ct);
             await CopyAsync(conn, $"copy sluice_stage ({columnList}) from stdin (format binary)", dataPath, ct);
-            var keys = string.Join(", ", target.KeyColumns.Select(PgIdentifier.Quote));
-            var updates = string.Join(", ", manifest.Columns.Where(c => !target.KeyColumns.Contains(c))
-                .Select(c => $"{PgIdentifier.Quote(c)} = excluded.{PgIdentifier.Quote(c)}"));
-            loaded = await ExecAsync(conn,
-                $"insert into {table} ({columnList}) select {columnList} from sluice_stage on conflict ({keys}) do update set {updates}", ct);
+            loaded = await ExecAsync(conn, TargetStatements.InsertSelect(table, "sluice_stage", manifest.Columns, target), ct);
         }
         else
         {
@@ -193,10 +189,5 @@ public sealed class LoadStage : IStage
         return (r.GetBoolean(0), r.GetBoolean(1));
     }
 
-    private static async Task<int> ExecAsync(NpgsqlConnection conn, string sql, CancellationToken ct)
-    {
-        // No client-side timeout: deleting or merging a large file's rows may take minutes; cancellation stops it.
-        await using var cmd = new NpgsqlCommand(sql, conn) { CommandTimeout = 0 };
-        return await cmd.ExecuteNonQueryAsync(ct);
-    }
+    private static Task<int> ExecAsync(NpgsqlConnection conn, string sql, CancellationToken ct) => TargetStatements.ExecAsync(conn, sql, ct);
 }

@@ -36,8 +36,8 @@ public sealed class MergeStage : IOptionalStage
         var manifestPath = Path.Combine(context.Workspace.ChunkFolder("transform", 0), LoadManifest.FileName);
         if (!File.Exists(manifestPath))
             throw new SluiceException("workspace.missing", $"the load manifest {manifestPath} is missing; replay this job from transform.");
-        var columns = string.Join(", ", LoadManifest.Read(manifestPath).Columns.Select(PgIdentifier.Quote));
-        var connectionString = target.Database is { } url ? DatabaseUrl.ToConnectionString(url) : context.ControlPlane.ConnectionString;
+        var columns = LoadManifest.Read(manifestPath).Columns;
+        var connectionString = TargetStatements.ConnectionString(context, target);
 
         await using var conn = new NpgsqlConnection(connectionString);
         await conn.OpenAsync(ct);
@@ -54,7 +54,7 @@ public sealed class MergeStage : IOptionalStage
         var staged = await LoadLedger.ChunkRowsAsync(conn, job.Id, job.Attempt, ct);
         if (job.Attempt > 1)
         {
-            var removed = await ExecAsync(conn, $"delete from {table} where {PgIdentifier.Quote(TableDdl.LineageColumn)} = '{job.Id}'", ct);
+            var removed = await TargetStatements.DeleteJobRowsAsync(conn, table, job.Id, ct);
             context.Info($"replay: removed {removed:N0} rows loaded by earlier attempts");
         }
         if (target.Mode == LoadMode.Replace)
@@ -62,15 +62,7 @@ public sealed class MergeStage : IOptionalStage
             var removed = await ExecAsync(conn, $"delete from {table}", ct);
             context.Info($"replace: removed {removed:N0} earlier rows from {table}");
         }
-        var insert = $"insert into {table} ({columns}) select {columns} from {staging}";
-        if (target.Mode == LoadMode.Upsert)
-        {
-            var keys = string.Join(", ", target.KeyColumns.Select(PgIdentifier.Quote));
-            var updates = string.Join(", ", LoadManifest.Read(manifestPath).Columns.Where(c => !target.KeyColumns.Contains(c))
-                .Select(c => $"{PgIdentifier.Quote(c)} = excluded.{PgIdentifier.Quote(c)}"));
-            insert += $" on conflict ({keys}) do update set {updates}";
-        }
-        var merged = await ExecAsync(conn, insert, ct);
+        var merged = await ExecAsync(conn, TargetStatements.InsertSelect(table, staging, columns, target), ct);
         if (merged != staged)
             throw new SluiceException("reconcile.merge_mismatch",
                 $"the chunks staged {staged:N0} rows in {staging} but {merged:N0} reached {table}; nothing was committed. Replay from load.");
@@ -101,9 +93,5 @@ public sealed class MergeStage : IOptionalStage
             await ExecAsync(conn, $"drop table if exists {PgIdentifier.QualifiedName("sluice", name)}", ct);
     }
 
-    private static async Task<int> ExecAsync(NpgsqlConnection conn, string sql, CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand(sql, conn) { CommandTimeout = 0 };
-        return await cmd.ExecuteNonQueryAsync(ct);
-    }
+    private static Task<int> ExecAsync(NpgsqlConnection conn, string sql, CancellationToken ct) => TargetStatements.ExecAsync(conn, sql, ct);
 }
