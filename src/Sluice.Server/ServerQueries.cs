@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Reflection;
 using System.Text.RegularExpressions;
 using Npgsql;
 
@@ -8,15 +6,9 @@ namespace Sluice.Server;
 /// <summary>The server's named read queries, one <c>Queries/name.sql</c> file each, embedded in the assembly.</summary>
 internal static partial class ServerQueries
 {
-    private static readonly ConcurrentDictionary<string, string> Cache = new();
+    private static readonly Control.EmbeddedSql Files = new(typeof(ServerQueries).Assembly, "Sluice.Server.Queries.");
 
-    public static string Get(string name) => Cache.GetOrAdd(name, static n =>
-    {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream($"Sluice.Server.Queries.{n}.sql")
-            ?? throw new InvalidOperationException($"no query named {n}");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    });
+    public static string Get(string name) => Files.Get(name);
 
     /// <summary>
     /// A file of several statements as one batch (one round trip, one result set each). Positional parameters cannot

@@ -111,6 +111,14 @@ public sealed class TestEnvironment : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits (with a deadline) until the job has no task queued or running, then returns it as users see it.</summary>
+    public async Task<JobView> WaitForJobAsync(Guid id, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(90));
+        await JobWaiter.WaitAsync(ControlPlane, [id], TimeSpan.FromMilliseconds(50), cts.Token);
+        return (await ControlPlane.Jobs.GetViewAsync(id, cts.Token))!;
+    }
+
     public async Task<T> ScalarAsync<T>(string sql, params object[] args)
     {
         await using var conn = new NpgsqlConnection(ConnectionString);

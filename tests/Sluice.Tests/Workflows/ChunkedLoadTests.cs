@@ -154,9 +154,7 @@ public sealed class ChunkedLoadTests
         Assert.Equal("succeeded", job.Status);
 
         Assert.Equal(2, await new JobReplay(env.ControlPlane).ReplayAsync(job.Id, "load", "reload", "test", CancellationToken.None));
-        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await JobWaiter.WaitAsync(env.ControlPlane, [job.Id], TimeSpan.FromMilliseconds(50), cts.Token);
-        var replayed = (await env.ControlPlane.Jobs.GetViewAsync(job.Id, cts.Token))!;
+        var replayed = await env.WaitForJobAsync(job.Id, TimeSpan.FromMinutes(2));
 
         Assert.Equal("succeeded", replayed.Status);
         Assert.Equal(3_500L, await env.ScalarAsync<long>("select count(*) from public.payments"));

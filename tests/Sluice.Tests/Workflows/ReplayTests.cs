@@ -15,13 +15,6 @@ public sealed class ReplayTests
         return Assert.Single(await env.WaitForJobsAsync(1));
     }
 
-    private static async Task<JobView> WaitForAttemptAsync(TestEnvironment env, Guid id)
-    {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        await JobWaiter.WaitAsync(env.ControlPlane, [id], TimeSpan.FromMilliseconds(50), cts.Token);
-        return (await env.ControlPlane.Jobs.GetViewAsync(id, cts.Token))!;
-    }
-
     [Fact]
     public async Task Replaying_from_load_twice_leaves_every_row_exactly_once()
     {
@@ -33,9 +26,9 @@ public sealed class ReplayTests
         var replay = new JobReplay(env.ControlPlane);
 
         Assert.Equal(2, await replay.ReplayAsync(job.Id, "load", "first replay", "test", CancellationToken.None));
-        var second = await WaitForAttemptAsync(env, job.Id);
+        var second = await env.WaitForJobAsync(job.Id);
         Assert.Equal(3, await replay.ReplayAsync(job.Id, "load", "second replay", "test", CancellationToken.None));
-        var third = await WaitForAttemptAsync(env, job.Id);
+        var third = await env.WaitForJobAsync(job.Id);
 
         Assert.Equal(("succeeded", "succeeded"), (second.Status, third.Status));
         Assert.Equal(500L, await env.ScalarAsync<long>("select count(*) from public.payments"));
@@ -60,7 +53,7 @@ public sealed class ReplayTests
         // The corrected pipeline writes to a new table where status is varchar(10).
         env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml(table: "public.p2", schema: PaymentsCsv.PipelineSchema.Replace("status: text", "status: varchar(10)")));
         await new JobReplay(env.ControlPlane).ReplayAsync(job.Id, "transform", "schema fix", "test", CancellationToken.None);
-        var replayed = await WaitForAttemptAsync(env, job.Id);
+        var replayed = await env.WaitForJobAsync(job.Id);
 
         Assert.Equal("succeeded", replayed.Status);
         Assert.Equal("character varying", await env.ScalarAsync<string>("select data_type from information_schema.columns where table_name = 'p2' and column_name = 'status'"));
