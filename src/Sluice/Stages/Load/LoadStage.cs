@@ -40,8 +40,13 @@ public sealed class LoadStage : IStage
 
         await using var conn = new NpgsqlConnection(connectionString);
         await conn.OpenAsync(ct);
-        if (LedgersEnsured.TryAdd(connectionString, true))
+        // Marked only once the ledger exists: a second load starting meanwhile (another chunk of the same file) runs the
+        // idempotent, serialized DDL too, instead of reading a table that is not there yet.
+        if (!LedgersEnsured.ContainsKey(connectionString))
+        {
             await LoadLedger.EnsureAsync(conn, ct);
+            LedgersEnsured[connectionString] = true;
+        }
         // The table is created (and committed) before the load transaction: a stalled load must never hold an
         // uncommitted CREATE TABLE that would block the worker taking its task over. The DDL runs only when needed
         // (ALTER TABLE takes an exclusive lock even when the column exists).
