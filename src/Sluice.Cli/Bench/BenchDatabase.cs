@@ -7,7 +7,31 @@ namespace Sluice.Cli.Bench;
 /// <summary>The PostgreSQL the benchmark loads into, with the arguments psql and pgloader need to reach it.</summary>
 internal sealed class BenchDatabase(string connectionString)
 {
+    /// <summary>The database every benchmark run gets to itself, on the same server as Sluice's own.</summary>
+    public const string Name = "sluice_bench";
+
     private readonly NpgsqlConnectionStringBuilder _b = new(connectionString);
+
+    /// <summary>
+    /// Drops and creates <see cref="Name"/> on the server of <paramref name="serverConnectionString"/>: each run starts
+    /// with an empty control plane, so its figures do not depend on earlier runs (a control plane holding the jobs of
+    /// past runs made the benchmark's own progress queries slower with every run) and no benchmark job lands in the
+    /// user's own control plane.
+    /// </summary>
+    public static async Task<BenchDatabase> FreshAsync(string serverConnectionString, CancellationToken ct)
+    {
+        var admin = new NpgsqlConnectionStringBuilder(serverConnectionString) { Database = "postgres", Pooling = false };
+        await using (var conn = new NpgsqlConnection(admin.ConnectionString))
+        {
+            await conn.OpenAsync(ct);
+            foreach (var sql in new[] { $"drop database if exists {Name} with (force)", $"create database {Name}" })
+            {
+                await using var cmd = new NpgsqlCommand(sql, conn);
+                await cmd.ExecuteNonQueryAsync(ct);
+            }
+        }
+        return new BenchDatabase(new NpgsqlConnectionStringBuilder(serverConnectionString) { Database = Name }.ConnectionString);
+    }
 
     public string ConnectionString { get; } = connectionString;
 

@@ -136,7 +136,8 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
     private async Task WaitForAsync(int jobs, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow.AddMinutes(10);
-        while (await db.ScalarAsync<long>("select count(*) from sluice.jobs where source_bucket = 'storm' and status in ('succeeded', 'failed') and created_at >= $1", ct, _started) < jobs)
+        // The run has its database to itself: an index-only count of the ended jobs, cheap enough to ask every 50 ms.
+        while (await db.ScalarAsync<long>("select count(*) from sluice.jobs where status in ('succeeded', 'failed')", ct) < jobs)
         {
             if (DateTime.UtcNow > deadline) throw new TimeoutException("the storm did not finish within 10 minutes");
             await Task.Delay(50, ct);

@@ -22,12 +22,12 @@ internal static class BenchCommand
             """) { rows, file, rounds, keep, output, noPgloader };
         load.SetAction((parse, _) => CliAction.RunAsync(async ct =>
         {
-            var cs = await ConnectionStringAsync(ct);
+            var db = await BenchDatabase.FreshAsync(await ConnectionStringAsync(ct), ct);
             var repo = FindRepoRoot();
             var work = Path.Combine(repo, "bench", "work");
             var dll = typeof(BenchCommand).Assembly.Location;
             var n = parse.GetValue(rows);
-            var bench = new LoadBenchmark(new BenchDatabase(cs), work, dll, parse.GetValue(rounds), parse.GetValue(keep), usePgloader: !parse.GetValue(noPgloader));
+            var bench = new LoadBenchmark(db, work, dll, parse.GetValue(rounds), parse.GetValue(keep), usePgloader: !parse.GetValue(noPgloader));
             var report = await bench.RunAsync(n, parse.GetValue(file)?.FullName, ct);
             var path = parse.GetValue(output) ?? Path.Combine(repo, "bench", "results", $"load-{n}.md");
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -55,9 +55,9 @@ internal static class BenchCommand
             """) { files, workers, warmup, rate, stormOutput };
         storm.SetAction((parse, _) => CliAction.RunAsync(async ct =>
         {
-            var cs = await ConnectionStringAsync(ct);
+            var db = await BenchDatabase.FreshAsync(await ConnectionStringAsync(ct), ct);
             var repo = FindRepoRoot();
-            var bench = new StormBenchmark(new BenchDatabase(cs), Path.Combine(repo, "bench", "work"), typeof(BenchCommand).Assembly.Location, parse.GetValue(workers),
+            var bench = new StormBenchmark(db, Path.Combine(repo, "bench", "work"), typeof(BenchCommand).Assembly.Location, parse.GetValue(workers),
                 Math.Max(1, parse.GetValue(warmup)), Math.Max(0, parse.GetValue(rate)));
             var report = await bench.RunAsync(parse.GetValue(files), ct);
             var path = parse.GetValue(stormOutput) ?? Path.Combine(repo, "bench", "results", "storm.md");

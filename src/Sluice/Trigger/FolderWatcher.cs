@@ -10,18 +10,29 @@ namespace Sluice.Trigger;
 /// for writing. Hidden files
 /// (a leading '.'), *.tmp, *.part and *.partial are ignored, since writers use them for files still being written;
 /// symbolic links are ignored, since they could point outside the bucket.
-/// A file system watcher makes pick-up prompt; a periodic scan makes it certain.
+/// File system events say which paths changed, and only those (and files still settling) are looked at again; a full
+/// scan of every bucket runs at start, every <see cref="FullScanInterval"/>, and whenever the events overflowed, so a
+/// missed event delays a file but never loses it. Where events cannot be had, every pass is a full scan.
 /// </summary>
 public sealed class FolderWatcher : IAsyncDisposable
 {
+    /// <summary>How often every file of every bucket is looked at even without events (the safety net).</summary>
+    public static readonly TimeSpan FullScanInterval = TimeSpan.FromSeconds(5);
+
     private readonly FolderBuckets _buckets;
     private readonly IReadOnlyList<string> _bucketNames;
     private readonly TimeSpan _settle;
     private readonly Func<Arrival, CancellationToken, Task> _onArrival;
     private readonly JobLog _log;
     private readonly ConcurrentDictionary<string, Observation> _seen = new();
+    /// <summary>Files seen but not handed on yet (settling, still open, or refused for now), with their bucket.</summary>
+    private readonly ConcurrentDictionary<string, string> _pending = new();
+    /// <summary>Paths events named since the last pass, with their bucket.</summary>
+    private readonly ConcurrentQueue<(string Bucket, string Path)> _changed = new();
     private readonly List<FileSystemWatcher> _watchers = [];
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
+    private volatile bool _rescan = true;
+    private bool _eventsWork;
 
     private sealed record Observation(long Size, DateTime Modified, DateTime FirstSeenStable, bool Handled);
 
@@ -37,38 +48,72 @@ public sealed class FolderWatcher : IAsyncDisposable
 
     public async Task RunAsync(CancellationToken ct)
     {
-        foreach (var bucket in _bucketNames)
-        {
-            var dir = _buckets.BucketPath(bucket);
-            Directory.CreateDirectory(dir);
-            var w = new FileSystemWatcher(dir) { IncludeSubdirectories = true, EnableRaisingEvents = true };
-            w.Created += (_, _) => Wake();
-            w.Changed += (_, _) => Wake();
-            w.Renamed += (_, _) => Wake();
-            _watchers.Add(w);
-        }
-        var interval = TimeSpan.FromMilliseconds(Math.Clamp(_settle.TotalMilliseconds / 2, 50, 1000));
+        _eventsWork = StartWatchers();
+        var settling = TimeSpan.FromMilliseconds(Math.Clamp(_settle.TotalMilliseconds / 2, 50, 1000));
+        var nextFullScan = DateTime.UtcNow;
         while (!ct.IsCancellationRequested)
         {
             try
             {
-                await ScanOnceAsync(ct);
+                if (!_eventsWork || _rescan || DateTime.UtcNow >= nextFullScan)
+                {
+                    _rescan = false;
+                    _changed.Clear();
+                    await ScanOnceAsync(ct);
+                    nextFullScan = DateTime.UtcNow + FullScanInterval;
+                }
+                else
+                    await CheckChangedAsync(ct);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                // A trigger that stops watching loses every later file: report, and scan again.
+                // A trigger that stops watching loses every later file: report, and scan everything again.
                 _log.Error($"scanning the buckets failed ({e.GetType().Name}: {e.Message}); scanning again");
+                _rescan = true;
             }
-            try { await _wake.WaitAsync(interval, ct); }
+            // Files still settling are looked at again soon; otherwise only an event or the next full scan wakes us.
+            var wait = !_eventsWork || !_pending.IsEmpty ? settling : nextFullScan - DateTime.UtcNow;
+            try { await _wake.WaitAsync(wait < TimeSpan.Zero ? TimeSpan.Zero : wait, ct); }
             catch (OperationCanceledException) { break; }
-            // Let a burst of events settle into one scan.
+            // Let a burst of events settle into one pass.
             while (_wake.CurrentCount > 0) await _wake.WaitAsync(ct);
         }
     }
 
+    private bool StartWatchers()
+    {
+        try
+        {
+            foreach (var bucket in _bucketNames)
+            {
+                var dir = _buckets.BucketPath(bucket);
+                Directory.CreateDirectory(dir);
+                var w = new FileSystemWatcher(dir) { IncludeSubdirectories = true, InternalBufferSize = 64 * 1024 };
+                w.Created += (_, e) => Changed(bucket, e.FullPath);
+                w.Changed += (_, e) => Changed(bucket, e.FullPath);
+                w.Renamed += (_, e) => Changed(bucket, e.FullPath);
+                w.Error += (_, _) => { _rescan = true; Wake(); };
+                w.EnableRaisingEvents = true;
+                _watchers.Add(w);
+            }
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or PlatformNotSupportedException or ArgumentException)
+        {
+            _log.Warn($"file system events are not available ({e.Message}); scanning the buckets every {_settle.TotalMilliseconds / 2:0} ms instead");
+            return false;
+        }
+    }
+
+    private void Changed(string bucket, string path)
+    {
+        _changed.Enqueue((bucket, path));
+        Wake();
+    }
+
     private void Wake() => _wake.Release();
 
-    /// <summary>One pass over every bucket; returns how many files were handed on.</summary>
+    /// <summary>One pass over every file of every bucket; returns how many files were handed on.</summary>
     public async Task<int> ScanOnceAsync(CancellationToken ct)
     {
         var handed = 0;
@@ -77,34 +122,66 @@ public sealed class FolderWatcher : IAsyncDisposable
         {
             var root = _buckets.BucketPath(bucket);
             if (!Directory.Exists(root)) continue;
-            foreach (var file in Enumerate(root))
-            {
-                ct.ThrowIfCancellationRequested();
-                var key = Path.GetRelativePath(root, file).Replace(Path.DirectorySeparatorChar, '/');
-                if (!ObjectKey.IsValid(key))
-                {
-                    if (_seen.TryAdd(file, new Observation(-1, default, default, Handled: true)))
-                        _log.Warn($"ignoring {bucket}/{ObjectKey.Printable(key)}: not a valid object key (empty, '.' or '..' segments, or control characters)");
-                    continue;
-                }
-                FileInfo info;
-                try { info = new FileInfo(file); if (!info.Exists) continue; }
-                catch (IOException) { continue; }
-                var size = info.Length;
-                var modified = info.LastWriteTimeUtc;
-                var previous = _seen.GetValueOrDefault(file);
-                if (previous is null || previous.Size != size || previous.Modified != modified)
-                {
-                    _seen[file] = new Observation(size, modified, now, Handled: false);
-                    continue;
-                }
-                if (previous.Handled || now - previous.FirstSeenStable < _settle) continue;
-                if (!await TryHandAsync(bucket, key, file, size, ct)) continue;
-                _seen[file] = previous with { Handled = true };
-                handed++;
-            }
+            foreach (var file in Enumerate(root, root))
+                if (await ObserveAsync(bucket, root, file, now, ct)) handed++;
         }
         return handed;
+    }
+
+    /// <summary>Looks only at the paths events named (a folder: everything in it) and at files still settling.</summary>
+    private async Task CheckChangedAsync(CancellationToken ct)
+    {
+        var now = DateTime.UtcNow;
+        var paths = new Dictionary<string, string>(StringComparer.Ordinal);
+        while (_changed.TryDequeue(out var changed))
+        {
+            var root = _buckets.BucketPath(changed.Bucket);
+            if (Directory.Exists(changed.Path))
+            {
+                if (IsCandidate(root, changed.Path, folder: true) && !IsLink(changed.Path) && !UnderLink(root, changed.Path))
+                    foreach (var file in Enumerate(root, changed.Path)) paths[file] = changed.Bucket;
+            }
+            else if (IsCandidate(root, changed.Path, folder: false) && !UnderLink(root, changed.Path)) paths[changed.Path] = changed.Bucket;
+        }
+        foreach (var (file, bucket) in _pending) paths[file] = bucket;
+        foreach (var (file, bucket) in paths)
+            await ObserveAsync(bucket, _buckets.BucketPath(bucket), file, now, ct);
+    }
+
+    /// <summary>Notes a file's size and time; hands it on once it has been stable for the settle interval.</summary>
+    private async Task<bool> ObserveAsync(string bucket, string root, string file, DateTime now, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        var key = Path.GetRelativePath(root, file).Replace(Path.DirectorySeparatorChar, '/');
+        if (!ObjectKey.IsValid(key))
+        {
+            if (_seen.TryAdd(file, new Observation(-1, default, default, Handled: true)))
+                _log.Warn($"ignoring {bucket}/{ObjectKey.Printable(key)}: not a valid object key (empty, '.' or '..' segments, or control characters)");
+            return false;
+        }
+        FileInfo info;
+        try
+        {
+            info = new FileInfo(file);
+            // A symbolic link is never followed: it could point outside the bucket.
+            if (!info.Exists || info.LinkTarget is not null) { _pending.TryRemove(file, out _); return false; }
+        }
+        catch (IOException) { return false; }
+        var size = info.Length;
+        var modified = info.LastWriteTimeUtc;
+        var previous = _seen.GetValueOrDefault(file);
+        if (previous is null || previous.Size != size || previous.Modified != modified)
+        {
+            _seen[file] = new Observation(size, modified, now, Handled: false);
+            _pending[file] = bucket;
+            return false;
+        }
+        if (previous.Handled) { _pending.TryRemove(file, out _); return false; }
+        if (now - previous.FirstSeenStable < _settle) { _pending[file] = bucket; return false; }
+        if (!await TryHandAsync(bucket, key, file, size, ct)) { _pending[file] = bucket; return false; }
+        _seen[file] = previous with { Handled = true };
+        _pending.TryRemove(file, out _);
+        return true;
     }
 
     private async Task<bool> TryHandAsync(string bucket, string key, string file, long size, CancellationToken ct)
@@ -141,18 +218,41 @@ public sealed class FolderWatcher : IAsyncDisposable
         return true;
     }
 
-    private static IEnumerable<string> Enumerate(string root)
+    /// <summary>The candidate files under <paramref name="folder"/> (the bucket root or one of its folders).</summary>
+    private static IEnumerable<string> Enumerate(string root, string folder)
     {
         var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint | FileAttributes.Hidden };
-        foreach (var file in Directory.EnumerateFiles(root, "*", options))
-        {
-            var name = Path.GetFileName(file);
-            if (name.StartsWith('.') || name.EndsWith(".tmp", StringComparison.OrdinalIgnoreCase) ||
-                name.EndsWith(".part", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".partial", StringComparison.OrdinalIgnoreCase))
-                continue;
-            if (Path.GetRelativePath(root, file).Split(Path.DirectorySeparatorChar).Any(s => s.StartsWith('.'))) continue;
-            yield return file;
-        }
+        IEnumerable<string> files;
+        try { files = Directory.EnumerateFiles(folder, "*", options); }
+        catch (DirectoryNotFoundException) { yield break; }
+        foreach (var file in files)
+            if (IsCandidate(root, file, folder: false)) yield return file;
+    }
+
+    /// <summary>False for names writers use while a file is incomplete, and for anything under a hidden folder.</summary>
+    private static bool IsCandidate(string root, string path, bool folder)
+    {
+        var relative = Path.GetRelativePath(root, path);
+        if (relative == "." || relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative)) return folder && relative == ".";
+        if (relative.Split(Path.DirectorySeparatorChar).Any(s => s.StartsWith('.'))) return false;
+        if (folder) return true;
+        var name = Path.GetFileName(path);
+        return !(name.EndsWith(".tmp", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".part", StringComparison.OrdinalIgnoreCase) ||
+                 name.EndsWith(".partial", StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>Whether a folder between the bucket root and <paramref name="path"/> is a symbolic link (never followed).</summary>
+    private static bool UnderLink(string root, string path)
+    {
+        for (var dir = Path.GetDirectoryName(path); dir is not null && dir.Length > root.Length; dir = Path.GetDirectoryName(dir))
+            if (IsLink(dir)) return true;
+        return false;
+    }
+
+    private static bool IsLink(string path)
+    {
+        try { return new DirectoryInfo(path).LinkTarget is not null; }
+        catch (IOException) { return true; }
     }
 
     public ValueTask DisposeAsync()

@@ -9,9 +9,10 @@ public sealed class FolderWatcherTests : IDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "sluice-watch-" + Guid.NewGuid().ToString("N")[..8]);
     private readonly ConcurrentQueue<Arrival> _arrivals = new();
+    private readonly SemaphoreSlim _arrived = new(0);
 
     private FolderWatcher Watcher(TimeSpan settle) => new(new FolderBuckets(_root), ["inbox"], settle,
-        (a, _) => { _arrivals.Enqueue(a); return Task.CompletedTask; }, new JobLog(null, LogLevel.Error, false, TextWriter.Null));
+        (a, _) => { _arrivals.Enqueue(a); _arrived.Release(); return Task.CompletedTask; }, new JobLog(null, LogLevel.Error, false, TextWriter.Null));
 
     [Fact]
     public async Task A_file_still_open_for_writing_is_not_picked_up_until_it_is_closed()
@@ -65,6 +66,42 @@ public sealed class FolderWatcherTests : IDisposable
         for (var i = 0; i < 3; i++) await watcher.ScanOnceAsync(CancellationToken.None);
 
         Assert.Equal(["a/b/real.csv"], _arrivals.Select(a => a.Key));
+    }
+
+    [Fact]
+    public async Task A_running_watcher_picks_up_a_folder_moved_in_and_never_a_symbolic_link()
+    {
+        var inbox = Path.Combine(_root, "inbox");
+        Directory.CreateDirectory(inbox);
+        await File.WriteAllTextAsync(Path.Combine(inbox, "first.csv"), "a\n1\n");
+        var outside = Path.Combine(_root, "outside");
+        Directory.CreateDirectory(Path.Combine(outside, "batch"));
+        for (var i = 0; i < 3; i++) await File.WriteAllTextAsync(Path.Combine(outside, "batch", $"f{i}.csv"), $"a\n{i}\n");
+        await File.WriteAllTextAsync(Path.Combine(outside, "secret.csv"), "a\nsecret\n");
+
+        await using var watcher = Watcher(TimeSpan.Zero);
+        using var stop = new CancellationTokenSource();
+        var running = watcher.RunAsync(stop.Token);
+        await WaitForArrivalsAsync(1);
+
+        // A link to a file outside the bucket, then a folder of files moved in whole (one event for the folder).
+        File.CreateSymbolicLink(Path.Combine(inbox, "link.csv"), Path.Combine(outside, "secret.csv"));
+        Directory.CreateSymbolicLink(Path.Combine(inbox, "linked-folder"), outside);
+        Directory.Move(Path.Combine(outside, "batch"), Path.Combine(inbox, "batch"));
+        await WaitForArrivalsAsync(4);
+        await File.WriteAllTextAsync(Path.Combine(inbox, "last.csv"), "a\n9\n");
+        await WaitForArrivalsAsync(5);
+        await stop.CancelAsync();
+        await running;
+
+        Assert.Equal(["batch/f0.csv", "batch/f1.csv", "batch/f2.csv", "first.csv", "last.csv"], _arrivals.Select(a => a.Key).Order());
+    }
+
+    /// <summary>Waits on the arrivals themselves until <paramref name="count"/> files in all were handed on.</summary>
+    private async Task WaitForArrivalsAsync(int count)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (_arrivals.Count < count) await _arrived.WaitAsync(timeout.Token);
     }
 
     public void Dispose()
