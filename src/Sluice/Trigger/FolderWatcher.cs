@@ -164,7 +164,7 @@ public sealed class FolderWatcher : IAsyncDisposable
         {
             info = new FileInfo(file);
             // A symbolic link is never followed: it could point outside the bucket.
-            if (!info.Exists || info.LinkTarget is not null) { _pending.TryRemove(file, out _); return false; }
+            if (!info.Exists || info.Attributes.HasFlag(FileAttributes.ReparsePoint)) { _pending.TryRemove(file, out _); return false; }
         }
         catch (IOException) { return false; }
         var size = info.Length;
