@@ -39,6 +39,35 @@ internal static class BenchMachine
         return line is not null && long.TryParse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0], out var kb) ? kb / 1024.0 : null;
     }
 
+    /// <summary>CPU seconds (user + system) a process has used so far; with <paramref name="children"/>, also those of
+    /// its children that have ended and been waited for (a PostgreSQL server's exited backends).</summary>
+    public static double CpuSeconds(int pid, bool children = false)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            // Fields after the command name (which may hold spaces) in parentheses: utime is the 14th field overall.
+            var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var ticks = long.Parse(f[11]) + long.Parse(f[12]) + (children ? long.Parse(f[13]) + long.Parse(f[14]) : 0);
+            return ticks / 100.0; // USER_HZ is 100 on Linux
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException) { return 0; }
+    }
+
+    /// <summary>CPU seconds used so far by every PostgreSQL process of the machine, including backends that ended.</summary>
+    public static double PostgresCpuSeconds()
+    {
+        double total = 0;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            try { if (File.ReadAllText(Path.Combine(dir, "comm")).Trim() != "postgres") continue; }
+            catch (IOException) { continue; }
+            total += CpuSeconds(pid, children: true);
+        }
+        return total;
+    }
+
     public static async Task<(int Code, string Out, string Err, double Seconds)> RunAsync(string program, IEnumerable<string> args,
         IReadOnlyDictionary<string, string>? env, CancellationToken ct)
     {

@@ -54,6 +54,9 @@ internal sealed class BenchServe : IDisposable
     /// <summary>Peak resident set size so far (VmHWM), in MiB.</summary>
     public double? PeakRssMiB() => BenchMachine.PeakRssMiB(_process.Id);
 
+    /// <summary>CPU seconds the serve process has used so far.</summary>
+    public double CpuSeconds() => BenchMachine.CpuSeconds(_process.Id);
+
     public void Dispose()
     {
         if (!_process.HasExited)

@@ -58,6 +58,7 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
 
         Terminal.Line(rate > 0 ? $"  dropping {files:N0} files at {rate:0.#} a second…" : $"  dropping {files:N0} files…");
         var arrived = new Dictionary<string, DateTime>(files);
+        var (serveCpu, postgresCpu) = (serve.CpuSeconds(), BenchMachine.PostgresCpuSeconds());
         var burst = Stopwatch.StartNew();
         for (var i = 0; i < files; i++)
         {
@@ -68,6 +69,8 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
         }
         var dropSeconds = burst.Elapsed.TotalSeconds;
         await WaitForAsync(files + warmup, ct);
+        var burstSeconds = burst.Elapsed.TotalSeconds;
+        (serveCpu, postgresCpu) = (serve.CpuSeconds() - serveCpu, BenchMachine.PostgresCpuSeconds() - postgresCpu);
         var peakRss = serve.PeakRssMiB();
 
         var latencies = new List<double>(files);
@@ -127,6 +130,11 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
         sb.AppendLine("| jobs | jobs/s | p50 ms | p95 ms | p99 ms | max ms | peak RSS (serve) |");
         sb.AppendLine("|---|---|---|---|---|---|---|");
         sb.AppendLine($"| {files:N0} | {jobsPerSecond:0.0} | {P(0.50):0} | {P(0.95):0} | {P(0.99):0} | {latencies[^1]:0} | {BenchStats.F(peakRss ?? double.NaN, "0")} MiB |");
+        var perJob = (serveCpu + postgresCpu) * 1000 / files;
+        sb.AppendLine().AppendLine(
+            $"CPU per job over the burst ({burstSeconds:0.0} s, {Environment.ProcessorCount} cores): serve {serveCpu * 1000 / files:0.0} ms, " +
+            $"PostgreSQL {postgresCpu * 1000 / files:0.0} ms, together {perJob:0.0} ms — all cores busy would allow " +
+            $"{Environment.ProcessorCount * 1000 / perJob:0} jobs/s; the cores were {(serveCpu + postgresCpu) / burstSeconds / Environment.ProcessorCount:P0} busy with these two.");
         sb.AppendLine().AppendLine("Stage run times (from claim to commit, while the burst ran; the rest of a job's latency is waiting in the queue):").AppendLine();
         sb.AppendLine("| stage | runs | mean ms | p50 ms |").AppendLine("|---|---|---|---|");
         foreach (var line in stages) sb.AppendLine(line);
