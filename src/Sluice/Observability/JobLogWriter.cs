@@ -12,6 +12,9 @@ namespace Sluice.Observability;
 public sealed class JobLogWriter : IAsyncDisposable
 {
     private const int MaxQueued = 100_000;
+    /// <summary>How long the first line of a batch waits for others: in a burst of small jobs, one statement and one
+    /// commit then carry the lines of many jobs instead of one or two each.</summary>
+    private static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(100);
     private readonly NpgsqlDataSource _db;
     private readonly Channel<Entry> _queue = Channel.CreateBounded<Entry>(new BoundedChannelOptions(MaxQueued)
     {
@@ -50,6 +53,7 @@ public sealed class JobLogWriter : IAsyncDisposable
         var batch = new List<Entry>(512);
         while (await _queue.Reader.WaitToReadAsync())
         {
+            await Task.Delay(Linger);
             while (batch.Count < 5000 && _queue.Reader.TryRead(out var e)) batch.Add(e);
             for (var attempt = 1; ; attempt++)
             {

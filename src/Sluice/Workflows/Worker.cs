@@ -48,19 +48,25 @@ public sealed class Worker(
                 catch (OperationCanceledException) { break; }
                 continue;
             }
-            // A stage that queues the next stage of the same job hands it straight to this worker (chaining).
-            for (var next = task; next is not null;)
-                next = await RunTaskAsync(next, stopClaiming, abort);
+            // A stage that queues the next stage of the same job hands it straight to this worker (chaining), with
+            // the job as this worker's own commits left it: no other writer changes a job between its stages.
+            JobRecord? job = null;
+            for (ClaimedTask? next = task; next is not null;)
+            {
+                var run = await RunTaskAsync(next, job, stopClaiming, abort);
+                (next, job) = (run.Next, run.Job);
+            }
         }
     }
 
-    /// <returns>The job's next stage when it was chained to this worker; null otherwise.</returns>
-    private async Task<ClaimedTask?> RunTaskAsync(ClaimedTask task, CancellationToken stopClaiming, CancellationToken abort)
+    /// <param name="known">The job as the commit of its previous stage left it, when this task was chained to this worker.</param>
+    /// <returns>The job's next stage when it was chained to this worker (null otherwise), and the job as this run left it.</returns>
+    private async Task<(ClaimedTask? Next, JobRecord? Job)> RunTaskAsync(ClaimedTask task, JobRecord? known, CancellationToken stopClaiming, CancellationToken abort)
     {
-        JobRecord? job = null;
+        JobRecord? job = known?.Id == task.JobId ? known : null;
         try
         {
-            job = await controlPlane.Jobs.GetAsync(task.JobId, abort) ?? throw new SluiceException("job.missing", $"job {task.JobId} not found");
+            job ??= await controlPlane.Jobs.GetAsync(task.JobId, abort) ?? throw new SluiceException("job.missing", $"job {task.JobId} not found");
             var workflow = WorkflowDefinition.For(job.Workflow);
             if (task.TookOver)
                 log.Warn($"took over {task.Stage} (try {task.Try}) from a worker whose lease expired", job.Id, task.Stage, Id);
@@ -68,7 +74,7 @@ public sealed class Worker(
             {
                 await CommitFailureAsync(task, job, workflow, new SluiceException("stage.exhausted",
                     $"stage {task.Stage} did not finish in {task.MaxTries} tries (its workers crashed or stalled); see the job's logs."), abort);
-                return null;
+                return (null, null);
             }
             var pipeline = PipelineLoader.ParseCached(job.PipelineYaml, job.PipelineFile);
             return await RunStageAsync(task, job, workflow, pipeline, stopClaiming, abort);
@@ -85,7 +91,7 @@ public sealed class Worker(
         catch (Exception e)
         {
             // Failures while preparing the stage (bad pipeline text, missing job) are the stage's failures too.
-            if (job is null) { log.Error($"task {task.Id}: {e.Message}", task.JobId, task.Stage, Id); return null; }
+            if (job is null) { log.Error($"task {task.Id}: {e.Message}", task.JobId, task.Stage, Id); return (null, null); }
             try
             {
                 await CommitFailureAsync(task, job, WorkflowDefinition.For(job.Workflow), ErrorClassifier.Classify(e), abort);
@@ -96,10 +102,10 @@ public sealed class Worker(
                     job.Id, task.Stage, Id);
             }
         }
-        return null;
+        return (null, null);
     }
 
-    private async Task<ClaimedTask?> RunStageAsync(ClaimedTask task, JobRecord job, WorkflowDefinition workflow, Pipeline pipeline,
+    private async Task<(ClaimedTask? Next, JobRecord Job)> RunStageAsync(ClaimedTask task, JobRecord job, WorkflowDefinition workflow, Pipeline pipeline,
         CancellationToken stopClaiming, CancellationToken abort)
     {
         var stage = stages.Get(task.Stage);
@@ -135,7 +141,7 @@ public sealed class Worker(
         return await CommitSuccessAsync(task, job, workflow, pipeline, result, chain: !stopClaiming.IsCancellationRequested, abort);
     }
 
-    private async Task<ClaimedTask?> CommitSuccessAsync(ClaimedTask task, JobRecord job, WorkflowDefinition workflow, Pipeline pipeline,
+    private async Task<(ClaimedTask? Next, JobRecord Job)> CommitSuccessAsync(ClaimedTask task, JobRecord job, WorkflowDefinition workflow, Pipeline pipeline,
         StageResult result, bool chain, CancellationToken ct)
     {
         var afterOutcome = workflow.IsAfterOutcome(task.Stage);
@@ -169,7 +175,11 @@ public sealed class Worker(
         var chained = await CommitAsync(task, commit, ct, chain);
         log.Write(LogLevel.Debug, $"{task.Stage}{ChunkText(task)} {commit.StageStatus}", job.Id, task.Stage, Id);
         if (commit.NextStage is not null && chained is null) signal.Pulse();
-        return chained;
+        return (chained, job with
+        {
+            Status = commit.JobStatus ?? job.Status,
+            Chunks = commit.PlannedChunks is { } planned ? (planned > 1 ? planned : null) : job.Chunks,
+        });
     }
 
     private async Task CommitFailureAsync(ClaimedTask task, JobRecord job, WorkflowDefinition workflow, SluiceException error, CancellationToken ct)

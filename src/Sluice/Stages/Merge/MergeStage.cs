@@ -39,8 +39,7 @@ public sealed class MergeStage : IOptionalStage
         var columns = LoadManifest.Read(manifestPath).Columns;
         var connectionString = TargetStatements.ConnectionString(context, target);
 
-        await using var conn = new NpgsqlConnection(connectionString);
-        await conn.OpenAsync(ct);
+        await using var conn = await TargetStatements.OpenAsync(connectionString, ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var existing = await LoadLedger.FindAsync(conn, job.Id, ChunkedLoad.MergeLedgerChunk, ct);
         if (existing is not null && existing.Attempt >= job.Attempt)
