@@ -154,12 +154,12 @@ public sealed class Worker(
                 TaskStatus = "done", StageStatus = "failed", ErrorCode = failure.Code, ErrorMessage = failure.Message,
                 Outputs = result.Outputs, Counts = result.Counts, AddsCounts = chunked, CancelsChunks = chunked,
                 JobStatus = afterOutcome || job.Status == "failed" ? null : "failed", JobErrorCode = failure.Code, JobErrorMessage = failure.Message,
-                NextStage = afterOutcome ? null : workflow.AfterFailureOf(task.Stage), NextMaxTries = pipeline.Retry.MaxAttempts,
+                NextStage = afterOutcome ? null : Needed(workflow, workflow.AfterFailureOf(task.Stage), job, pipeline), NextMaxTries = pipeline.Retry.MaxAttempts,
             };
         }
         else
         {
-            var next = NextStage(workflow, task.Stage, job, pipeline);
+            var next = Needed(workflow, workflow.After(task.Stage), job, pipeline);
             // The plan made by this stage (download), else the job's.
             var chunks = result.Chunks ?? job.Chunks;
             commit = new StageCommit
@@ -204,20 +204,26 @@ public sealed class Worker(
                 TaskStatus = "failed", StageStatus = "failed", ErrorCode = error.Code, ErrorMessage = error.Message,
                 CancelsChunks = task.Chunk is not null,
                 JobStatus = afterOutcome || job.Status == "failed" ? null : "failed", JobErrorCode = error.Code, JobErrorMessage = error.Message,
-                NextStage = afterOutcome ? null : workflow.AfterFailureOf(task.Stage), NextMaxTries = 3,
+                NextStage = afterOutcome ? null : Needed(workflow, workflow.AfterFailureOf(task.Stage), job, PipelineOrNull(job)), NextMaxTries = 3,
             };
         }
         await CommitAsync(task, commit, ct, chain: false);
         if (commit.NextStage is not null) signal.Pulse();
     }
 
-    /// <summary>The stage after <paramref name="stage"/>, passing over optional stages this job does not need.</summary>
-    private string? NextStage(WorkflowDefinition workflow, string stage, JobRecord job, Pipeline pipeline)
+    /// <summary><paramref name="next"/>, or the first stage from it on that this job needs (optional stages it does
+    /// not need are passed over). Without a readable pipeline every stage is needed.</summary>
+    private string? Needed(WorkflowDefinition workflow, string? next, JobRecord job, Pipeline? pipeline)
     {
-        var next = workflow.After(stage);
-        while (next is not null && stages.Get(next) is IOptionalStage optional && !optional.IsNeeded(job, pipeline))
+        while (next is not null && pipeline is not null && stages.Get(next) is IOptionalStage optional && !optional.IsNeeded(job, pipeline))
             next = workflow.After(next);
         return next;
+    }
+
+    private static Pipeline? PipelineOrNull(JobRecord job)
+    {
+        try { return PipelineLoader.ParseCached(job.PipelineYaml, job.PipelineFile); }
+        catch (Exception e) when (e is not OperationCanceledException) { return null; }
     }
 
     private static string ChunkText(ClaimedTask task) => task.Chunk is { } c ? $" (chunk {c})" : "";

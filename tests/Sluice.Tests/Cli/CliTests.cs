@@ -32,7 +32,7 @@ public sealed class CliTests
         Assert.Equal(2_000, job.GetProperty("counts").GetProperty("read").GetInt64());
         Assert.Equal(2_000, job.GetProperty("counts").GetProperty("loaded").GetInt64());
         var stages = job.GetProperty("stages").EnumerateArray().ToList();
-        Assert.Equal(6, stages.Count);
+        Assert.Equal(5, stages.Count);
         Assert.All(stages, s =>
         {
             Assert.Equal("succeeded", s.GetProperty("status").GetString());

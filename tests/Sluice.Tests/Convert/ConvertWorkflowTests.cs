@@ -27,7 +27,7 @@ public sealed class ConvertWorkflowTests
         var job = Assert.Single(await env.WaitForJobsAsync(1));
 
         Assert.Equal("succeeded", job.Status);
-        Assert.Equal(["receive", "download", "convert", "validate", "publish", "notify"], job.Stages.Select(s => s.Name));
+        Assert.Equal(["receive", "download", "convert", "validate", "publish"], job.Stages.Select(s => s.Name));
         Assert.Equal((3_000L, 3_000L, 0L), (job.Counts.Read, job.Counts.Loaded, job.Counts.Rejected));
         var published = Path.Combine(env.Settings.BucketsRoot, "processed", "payments-to-parquet", job.Id.ToString());
         Assert.True(File.Exists(Path.Combine(published, "p.parquet")));

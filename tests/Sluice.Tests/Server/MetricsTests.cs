@@ -27,7 +27,7 @@ public sealed partial class MetricsTests
         Assert.Equal(0, samples[("sluice_rows_rejected", "pipeline=payments")]);
         Assert.Equal(1, samples[("sluice_lease_takeovers_total", "stage=load")]);
         Assert.DoesNotContain(samples.Keys, k => k.Name == "sluice_queue_depth");
-        foreach (var stage in new[] { "download", "transform", "load", "publish", "notify" })
+        foreach (var stage in new[] { "download", "transform", "load", "publish" })
         {
             var buckets = samples.Where(s => s.Key.Name == "sluice_stage_duration_seconds_bucket" && s.Key.Labels.EndsWith($",stage={stage}", StringComparison.Ordinal)).ToList();
             Assert.Equal(18, buckets.Count);

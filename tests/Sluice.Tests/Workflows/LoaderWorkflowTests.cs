@@ -40,7 +40,7 @@ public sealed class LoaderWorkflowTests
 
         var job = Assert.Single(await env.WaitForJobsAsync(1));
 
-        Assert.Equal(["receive", "download", "transform", "load", "publish", "notify"], job.Stages.Select(s => s.Name));
+        Assert.Equal(["receive", "download", "transform", "load", "publish"], job.Stages.Select(s => s.Name));
         Assert.All(job.Stages, s => Assert.Equal("succeeded", s.Status));
         Assert.All(job.Stages, s => Assert.NotNull(s.FinishedAt));
         Assert.True(job.Counts.Reconciled);
@@ -98,7 +98,7 @@ public sealed class LoaderWorkflowTests
     }
 
     [Fact]
-    public async Task Too_many_bad_rows_fail_the_job_with_a_reason_and_still_notify()
+    public async Task Too_many_bad_rows_fail_the_job_with_a_reason_and_still_publish()
     {
         await using var env = await TestEnvironment.CreateAsync();
         env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml());
@@ -112,7 +112,7 @@ public sealed class LoaderWorkflowTests
         Assert.Equal("failed", job.Status);
         Assert.Equal("rejects.threshold", job.Error!.Code);
         Assert.Contains("1 of 2 rows were rejected", job.Error.Message);
-        Assert.Equal(["receive", "download", "transform", "publish", "notify"], job.Stages.Select(s => s.Name));
+        Assert.Equal(["receive", "download", "transform", "publish"], job.Stages.Select(s => s.Name));
         Assert.Equal(0L, await env.ScalarAsync<long>("select count(*) from information_schema.tables where table_name = 'payments'"));
         var rejects = await File.ReadAllTextAsync(Path.Combine(job.Workspace, "transform", "rejects.csv"));
         Assert.Contains("3,amount,", rejects);

@@ -6,18 +6,21 @@ using Sluice.Notify;
 namespace Sluice.Stages.Notify;
 
 /// <summary>
-/// Tells the world how the job ended: a log line always, and a webhook POST per configured notifier. Runs after the
-/// job's outcome is committed, so a failed notification is recorded on this stage but never fails or undoes the job.
+/// Tells the world how the job ended: a webhook POST per configured notifier. Runs after the job's outcome is
+/// committed, so a failed notification is recorded on this stage but never fails or undoes the job. A pipeline without
+/// webhooks has nothing to deliver (the outcome is already in the events outbox), so its jobs end at publish.
 /// </summary>
-public sealed class NotifyStage(HttpClient http) : IStage
+public sealed class NotifyStage(HttpClient http) : IOptionalStage
 {
     public string Name => "notify";
+
+    public bool IsNeeded(Control.JobRecord job, Pipelines.Pipeline pipeline) => pipeline.Notify.Count > 0;
 
     public async Task<StageResult> RunAsync(StageContext context, CancellationToken ct)
     {
         if (context.Pipeline.Notify.Count == 0)
         {
-            // Nothing to deliver: the outcome is already committed and in the events outbox.
+            // Run only when asked for (a replay from notify): nothing to deliver, the outcome is already in the outbox.
             context.Info($"job {context.Job.Status}; no webhooks configured");
             return new StageResult(new JsonObject { ["event"] = "job." + context.Job.Status, ["deliveries"] = new JsonArray() });
         }
