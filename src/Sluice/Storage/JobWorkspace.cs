@@ -27,9 +27,14 @@ public sealed class JobWorkspace(string path)
     public string ChunkFolder(string stage, int? chunk) =>
         chunk is { } c ? System.IO.Path.Combine(Path, stage, $"chunk-{c:D4}") : System.IO.Path.Combine(Path, stage);
 
+    /// <summary>Files up to this size are read and written with plain synchronous calls: for a file of a few kilobytes
+    /// the hand-offs of asynchronous file I/O to the thread pool cost more than the bytes.</summary>
+    public const long SmallFileBytes = 1 << 20;
+
     public static async Task<string> Sha256Async(string file, CancellationToken ct)
     {
-        await using var fs = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+        await using var fs = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        if (fs.Length <= SmallFileBytes) return Convert.ToHexStringLower(SHA256.HashData(fs));
         return Convert.ToHexStringLower(await SHA256.HashDataAsync(fs, ct));
     }
 }

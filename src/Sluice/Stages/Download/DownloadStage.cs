@@ -24,21 +24,24 @@ public sealed class DownloadStage : IStage
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var planner = PlannerFor(context);
         long size = 0;
-        await using (var src = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true))
-        await using (var dst = new FileStream(target, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+        var small = job.SourceSize <= Storage.JobWorkspace.SmallFileBytes;
+        await using (var src = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: !small))
+        await using (var dst = new FileStream(target, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: !small))
         {
             var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
             try
             {
                 int n;
-                while ((n = await src.ReadAsync(buffer, ct)) > 0)
+                while ((n = small ? src.Read(buffer) : await src.ReadAsync(buffer, ct)) > 0)
                 {
                     hash.AppendData(buffer, 0, n);
                     planner?.Append(buffer.AsSpan(0, n));
-                    await dst.WriteAsync(buffer.AsMemory(0, n), ct);
+                    if (small) dst.Write(buffer, 0, n);
+                    else await dst.WriteAsync(buffer.AsMemory(0, n), ct);
                     size += n;
                 }
-                await dst.FlushAsync(ct);
+                if (small) dst.Flush();
+                else await dst.FlushAsync(ct);
             }
             finally
             {
