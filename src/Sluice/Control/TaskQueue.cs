@@ -79,6 +79,13 @@ public sealed class TaskQueue(NpgsqlDataSource db)
         await FenceAsync(conn, tx, task, commit.TaskStatus, commit.RetryAfter, commit.ErrorMessage, ct);
 
         var batch = new NpgsqlBatch(conn, tx);
+        // A stage that succeeded without deciding the job does not wait for its commit to reach the disk: if a database
+        // crash loses it, the task is still the earlier stage's, whose lease runs out, and the stage runs again (stages
+        // are idempotent; the rows a load commits, with their ledger row, are committed synchronously on their own, and
+        // so is the commit that decides the job). A burst of small files spends most of its commits here, and a large
+        // file's commits would otherwise wait behind the writeback of the workspace files its stage just wrote.
+        if (commit.StageStatus == "succeeded" && commit.JobStatus is null)
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("set local synchronous_commit = off"));
         var eventType = commit.StageStatus switch { "succeeded" => "stage.succeeded", "retrying" => "stage.retrying", _ => "stage.failed" };
         batch.BatchCommands.Add(Command(SqlQueries.Get("finish_stage"), task.StageRowId, commit.StageStatus,
             Text(commit.ErrorCode), Text(commit.ErrorMessage),

@@ -8,7 +8,7 @@ with stage as (
 ), task as (
     insert into sluice.tasks (job_id, attempt, stage, max_tries, backoff_ms, status, tries, lease_owner, lease_token,
                               lease_expires_at, stage_row_id)
-    select $1, $2, $3, $4, $5, 'running', 1, $6, nextval('sluice.lease_tokens'),
+    select $1, $2, $3, $4, $5, 'running', 1, $6, (floor(random() * 9e18))::bigint + 1,
            now() + make_interval(secs => $7 / 1000.0), id
     from stage
     returning id, lease_token, stage_row_id
