@@ -48,7 +48,8 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
     private async Task<string> MeasureAsync(BenchServe serve, int files, string staging, string inbox, string home, CancellationToken ct)
     {
 
-        // Warm-up: jobs (by default one) before the burst, so start-up compilation is not counted as latency.
+        // Warm-up: jobs before the burst (by default 300, as a serve that has been running has done), so start-up
+        // compilation is not counted as latency; --warmup 1 measures a serve started just before.
         for (var w = 1; w <= warmup; w++)
         {
             File.Copy(Path.Combine(staging, $"{_run}-s00000.csv"), Path.Combine(staging, "warm.csv"));
@@ -121,11 +122,14 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
         var sb = new StringBuilder();
         var arrival = rate > 0 ? $"at {rate:0.#} files a second, evenly spaced" : "in one burst";
         sb.AppendLine(rate > 0 ? $"# Storm benchmark: {files:N0} small files at {rate:0.#} a second" : $"# Storm benchmark: {files:N0} small files at once").AppendLine();
-        sb.AppendLine($"Command: `./sluice bench storm --files {files} --workers {workers}{(warmup > 1 ? $" --warmup {warmup}" : "")}{(rate > 0 ? $" --rate {rate:0.#}" : "")}`. " +
+        sb.AppendLine($"Command: `./sluice bench storm --files {files} --workers {workers} --warmup {warmup}{(rate > 0 ? $" --rate {rate:0.#}" : "")}`. " +
                       $"{files:N0} payments CSVs of 10 rows " +
                       $"(about 1 KB) are renamed into the inbox of a running `sluice serve --workers {workers}` {arrival} " +
-                      $"({dropSeconds:0.00} s to drop them all); latency is from each file's rename to its job's `succeeded` " +
-                      $"(every stage recorded, rows and ledger committed, published). synchronous_commit = {sync}; settle interval 100 ms.").AppendLine();
+                      $"({dropSeconds:0.00} s to drop them all), after {warmup:N0} warm-up job(s) " +
+                      (warmup > 1 ? "(a serve that has been running)" : "(a serve started just before)") +
+                      "; latency is from each file's rename to its job's `succeeded` " +
+                      $"(every stage recorded, rows and ledger committed, published). Server synchronous_commit = {sync}: rows, ledger and " +
+                      "job outcomes wait for the disk, other stage commits do not (docs/state-machines.md); settle interval 100 ms.").AppendLine();
         sb.AppendLine(BenchMachine.Describe(version)).AppendLine();
         sb.AppendLine("| jobs | jobs/s | p50 ms | p95 ms | p99 ms | max ms | peak RSS (serve) |");
         sb.AppendLine("|---|---|---|---|---|---|---|");

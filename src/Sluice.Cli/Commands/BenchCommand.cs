@@ -40,8 +40,8 @@ internal static class BenchCommand
         var workers = new Option<int>("--workers") { Description = "Workers of the serve process.", DefaultValueFactory = _ => 4 };
         var warmup = new Option<int>("--warmup")
         {
-            Description = "Jobs run before the burst, so that code first run by the burst is already compiled (default 1).",
-            DefaultValueFactory = _ => 1,
+            Description = "Jobs run before the burst, as by a serve that has been running: code first run by the burst is then compiled and optimized. 1 measures a serve started just before.",
+            DefaultValueFactory = _ => 300,
         };
         var rate = new Option<double>("--rate")
         {
