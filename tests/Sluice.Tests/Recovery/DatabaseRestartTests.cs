@@ -8,8 +8,12 @@ namespace Sluice.Tests.Recovery;
 
 public sealed class DatabaseRestartTests
 {
-    [Fact]
-    public async Task Jobs_running_while_PostgreSQL_restarts_all_end_and_the_workers_reconnect_by_themselves()
+    /// <param name="crash">Stop PostgreSQL as a crash would (immediate: the stage commits that do not wait for the
+    /// disk and were not yet written are lost, and their stages run again), instead of a clean restart.</param>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Jobs_running_while_PostgreSQL_restarts_or_crashes_all_end_and_the_workers_reconnect_by_themselves(bool crash)
     {
         // A server of this test's own: restarting the shared one would disturb every other test.
         var home = Path.Combine(Path.GetTempPath(), "sluice-restart-" + Guid.NewGuid().ToString("N")[..8]);
@@ -34,11 +38,11 @@ public sealed class DatabaseRestartTests
             using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
             while (await CountAsync(pg, "select count(*) from sluice.job_stages where name = 'load'") == 0)
                 await Task.Delay(20, cts.Token);
-            await pg.StopAsync(CancellationToken.None);
+            await pg.StopAsync(CancellationToken.None, immediate: crash);
             await pg.EnsureRunningAsync(CancellationToken.None, ["fsync=off"]);
             while (await CountAsync(pg, "select count(*) from sluice.jobs where status in ('succeeded', 'failed')") < files / 2)
                 await Task.Delay(20, cts.Token);
-            await pg.StopAsync(CancellationToken.None);
+            await pg.StopAsync(CancellationToken.None, immediate: crash);
             await pg.EnsureRunningAsync(CancellationToken.None, ["fsync=off"]);
 
             var jobs = await env.WaitForJobsAsync(files, TimeSpan.FromMinutes(4));

@@ -84,11 +84,13 @@ public sealed class EmbeddedPostgres
         return status.ExitCode == 0;
     }
 
-    /// <summary>Stops the server if it runs (fast shutdown: open transactions roll back).</summary>
-    public async Task<bool> StopAsync(CancellationToken ct)
+    /// <summary>Stops the server if it runs: a fast shutdown (open transactions roll back), or with
+    /// <paramref name="immediate"/> an immediate one, as a crash would (no checkpoint; commits not yet flushed to the
+    /// log are lost, and the next start recovers from the log).</summary>
+    public async Task<bool> StopAsync(CancellationToken ct, bool immediate = false)
     {
         if (!await IsRunningAsync(ct)) return false;
-        var r = await PgCtlAsync(["stop", "-D", DataDirectory, "-m", "fast", "-w", "-s"], ct);
+        var r = await PgCtlAsync(["stop", "-D", DataDirectory, "-m", immediate ? "immediate" : "fast", "-w", "-s"], ct);
         if (r.ExitCode != 0) throw new SluiceException("postgres.stop", $"pg_ctl stop failed: {r.Output}");
         return true;
     }
