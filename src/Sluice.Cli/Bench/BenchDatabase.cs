@@ -61,6 +61,17 @@ internal sealed class BenchDatabase(string connectionString)
         await ExecAsync(TableDdl.CreateTableScript("public", table, PaymentsColumns, primaryKey ? ["transaction_id"] : [], lineage), ct);
     }
 
+    /// <summary>
+    /// Leaves nothing to write from earlier work before a timed run: PostgreSQL checkpoints (so no checkpoint of an
+    /// earlier run's writes falls inside this one) and the kernel writes back its dirty pages.
+    /// </summary>
+    public async Task QuietAsync(CancellationToken ct)
+    {
+        try { await ExecAsync("checkpoint", ct); }
+        catch (PostgresException) { /* the user may not checkpoint (no pg_checkpoint role): the sync still helps */ }
+        await BenchMachine.RunAsync("sync", [], null, ct);
+    }
+
     public async Task DropAsync(string table, CancellationToken ct) => await ExecAsync($"drop table if exists public.{PgIdentifier.Quote(table)}", ct);
 
     public async Task<T> ScalarAsync<T>(string sql, CancellationToken ct, params object[] args)

@@ -51,7 +51,9 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
                     foreach (var who in contenders.Skip(round % contenders.Count).Concat(contenders.Take(round % contenders.Count)))
                     {
                         Terminal.Line($"  round {round + 1}/{rounds} {c,-7} {who}…");
-                        await QuietAsync(ct);
+                        // Nothing left to write from the run before: whichever contender followed a large load
+                        // (pgloader's minute of inserts above all) otherwise measured up to a quarter slower.
+                        await db.QuietAsync(ct);
                         switch (who)
                         {
                             case "psql": S(c, who).Add(await PsqlAsync(csv, c, rows, ct)); break;
@@ -94,18 +96,6 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
             File.Move(path + ".tmp", path);
         }
         return path;
-    }
-
-    /// <summary>
-    /// Starts every run with nothing left to write from the one before: PostgreSQL checkpoints and the kernel writes
-    /// back its dirty pages. Without it, whichever contender followed a large load (pgloader's minute of inserts above
-    /// all) competed with that load's writeback and measured up to a quarter slower.
-    /// </summary>
-    private async Task QuietAsync(CancellationToken ct)
-    {
-        try { await db.ExecAsync("checkpoint", ct); }
-        catch (Npgsql.PostgresException) { /* the user may not checkpoint (no pg_checkpoint role): the sync still helps */ }
-        await BenchMachine.RunAsync("sync", [], null, ct);
     }
 
     private async Task<double> PsqlAsync(string csv, string c, long rows, CancellationToken ct)

@@ -56,6 +56,7 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
             File.Move(Path.Combine(staging, "warm.csv"), Path.Combine(inbox, $"{_run}-warm{w:D4}.csv"));
         }
         await WaitForAsync(warmup, ct);
+        await db.QuietAsync(ct);
 
         Terminal.Line(rate > 0 ? $"  dropping {files:N0} files at {rate:0.#} a second…" : $"  dropping {files:N0} files…");
         var arrived = new Dictionary<string, DateTime>(files);
@@ -129,7 +130,8 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
                       (warmup > 1 ? "(a serve that has been running)" : "(a serve started just before)") +
                       "; latency is from each file's rename to its job's `succeeded` " +
                       $"(every stage recorded, rows and ledger committed, published). Server synchronous_commit = {sync}: rows, ledger and " +
-                      "job outcomes wait for the disk, other stage commits do not (docs/state-machines.md); settle interval 100 ms.").AppendLine();
+                      "job outcomes wait for the disk, other stage commits do not (docs/state-machines.md); settle interval 100 ms; " +
+                      "a checkpoint and a `sync` just before the files arrive.").AppendLine();
         sb.AppendLine(BenchMachine.Describe(version)).AppendLine();
         sb.AppendLine("| jobs | jobs/s | p50 ms | p95 ms | p99 ms | max ms | peak RSS (serve) |");
         sb.AppendLine("|---|---|---|---|---|---|---|");
