@@ -70,6 +70,7 @@ public sealed class FolderWatcher : IAsyncDisposable
                 // A trigger that stops watching loses every later file: report, and scan everything again.
                 _log.Error($"scanning the buckets failed ({e.GetType().Name}: {e.Message}); scanning again");
                 _rescan = true;
+                nextFullScan = DateTime.UtcNow + settling;   // again soon, but never in a tight loop
             }
             // Files still settling are looked at again soon; otherwise only an event or the next full scan wakes us.
             var wait = !_eventsWork || !_pending.IsEmpty ? settling : nextFullScan - DateTime.UtcNow;
