@@ -38,15 +38,8 @@ public sealed class ControlPlane : IAsyncDisposable
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         if (string.IsNullOrEmpty(builder.ApplicationName)) builder.ApplicationName = "sluice";
-        // The control plane runs the same few short statements for every stage of every job. Measured on a burst of
-        // small files, a DISCARD ALL on every pooled connection reuse was about a third of all statements: the control
-        // plane leaves no session state behind (no temp tables, session locks are released, LISTEN holds its own
-        // connection), so connections are not reset, and the statements are prepared once per connection instead.
-        var controlPlane = new NpgsqlConnectionStringBuilder(builder.ConnectionString)
-        {
-            NoResetOnClose = true, MaxAutoPrepare = 64, AutoPrepareMinUsages = 2,
-        };
-        var db = new NpgsqlDataSourceBuilder(controlPlane.ConnectionString).Build();
+        // The control plane runs the same few short statements for every stage of every job (and the loads into it).
+        var db = ReusablePool.Build(builder.ConnectionString, maxPreparedStatements: 64);
         try
         {
             await MigrationRunner.MigrateAsync(db, ct);

@@ -38,7 +38,7 @@ public sealed class LoadStage : IStage
             return new StageResult(new JsonObject { ["table"] = table, ["rows"] = 0 }, Failure: tooMany);
         var connectionString = TargetStatements.ConnectionString(context, target);
 
-        await using var conn = await TargetStatements.OpenAsync(connectionString, ct);
+        await using var conn = await TargetStatements.OpenAsync(context, target, ct);
         // Marked only once the ledger exists: a second load starting meanwhile (another chunk of the same file) runs the
         // idempotent, serialized DDL too, instead of reading a table that is not there yet.
         if (!LedgersEnsured.ContainsKey(connectionString))

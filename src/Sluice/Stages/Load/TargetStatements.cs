@@ -15,15 +15,13 @@ internal static class TargetStatements
         target.Database is { } url ? DatabaseUrl.ToConnectionString(url) : context.ControlPlane.ConnectionString;
 
     /// <summary>
-    /// A connection to the target from one pool per target database for the process. Loads leave no session state
-    /// behind (temporary tables are dropped at commit, locks are transaction-scoped), so connections are not reset
-    /// when they go back to the pool, and the statements every load runs (counts, ledger, table shape) are prepared
-    /// once per connection: measured on a burst of small files, planning them on each load cost more than running them.
+    /// A connection to the target: from the control plane's own pool when the target is its database (the default),
+    /// else from one pool per target database for the process (see <see cref="ReusablePool"/>).
     /// </summary>
-    public static ValueTask<NpgsqlConnection> OpenAsync(string connectionString, CancellationToken ct) =>
-        Sources.GetOrAdd(connectionString, cs => new NpgsqlDataSourceBuilder(
-            new NpgsqlConnectionStringBuilder(cs) { NoResetOnClose = true, MaxAutoPrepare = 32, AutoPrepareMinUsages = 2 }.ConnectionString).Build())
-            .OpenConnectionAsync(ct);
+    public static ValueTask<NpgsqlConnection> OpenAsync(StageContext context, TargetDefinition target, CancellationToken ct) =>
+        target.Database is null
+            ? context.ControlPlane.DataSource.OpenConnectionAsync(ct)
+            : Sources.GetOrAdd(ConnectionString(context, target), cs => ReusablePool.Build(cs, maxPreparedStatements: 32)).OpenConnectionAsync(ct);
 
     /// <summary>Removes the rows an earlier attempt of the job loaded (found by the lineage column).</summary>
     public static Task<int> DeleteJobRowsAsync(NpgsqlConnection conn, string table, Guid jobId, CancellationToken ct) =>

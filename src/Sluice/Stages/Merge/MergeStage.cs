@@ -37,9 +37,8 @@ public sealed class MergeStage : IOptionalStage
         if (!File.Exists(manifestPath))
             throw new SluiceException("workspace.missing", $"the load manifest {manifestPath} is missing; replay this job from transform.");
         var columns = LoadManifest.Read(manifestPath).Columns;
-        var connectionString = TargetStatements.ConnectionString(context, target);
 
-        await using var conn = await TargetStatements.OpenAsync(connectionString, ct);
+        await using var conn = await TargetStatements.OpenAsync(context, target, ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var existing = await LoadLedger.FindAsync(conn, job.Id, ChunkedLoad.MergeLedgerChunk, ct);
         if (existing is not null && existing.Attempt >= job.Attempt)
