@@ -33,8 +33,8 @@ public sealed class JobWorkspace(string path)
 
     public static async Task<string> Sha256Async(string file, CancellationToken ct)
     {
-        await using var fs = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-        if (fs.Length <= SmallFileBytes) return Convert.ToHexStringLower(SHA256.HashData(fs));
-        return Convert.ToHexStringLower(await SHA256.HashDataAsync(fs, ct));
+        var small = new FileInfo(file).Length <= SmallFileBytes;
+        await using var fs = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: !small);
+        return Convert.ToHexStringLower(small ? SHA256.HashData(fs) : await SHA256.HashDataAsync(fs, ct));
     }
 }
