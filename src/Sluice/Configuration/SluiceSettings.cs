@@ -24,6 +24,13 @@ public sealed record SluiceSettings
     /// <summary><c>SLUICE_GRACE_SECONDS</c>, default 20: on SIGTERM, how long running stages may finish before their tasks are handed back.</summary>
     public TimeSpan Grace { get; init; } = TimeSpan.FromSeconds(20);
 
+    /// <summary><c>SLUICE_EXPRESS_BYTES</c>, default 65536 (64 KiB); 0 turns the express lane off. A job whose file is at
+    /// most this size runs its stages up to the one that decides it under one lease and records them in one commit
+    /// (docs/state-machines.md#express-lane-for-small-files).</summary>
+    public long ExpressBytes { get; init; } = DefaultExpressBytes;
+
+    public const long DefaultExpressBytes = 64 * 1024;
+
     public static SluiceSettings FromEnvironment(string? currentDirectory = null)
     {
         var cwd = currentDirectory ?? Directory.GetCurrentDirectory();
@@ -39,6 +46,7 @@ public sealed record SluiceSettings
             Lease = TimeSpan.FromSeconds(ParsePositive(Env("SLUICE_LEASE_SECONDS"), 30, "SLUICE_LEASE_SECONDS")),
             Settle = TimeSpan.FromMilliseconds(ParsePositive(Env("SLUICE_SETTLE_MS"), 1000, "SLUICE_SETTLE_MS")),
             Grace = TimeSpan.FromSeconds(ParseNonNegative(Env("SLUICE_GRACE_SECONDS"), 20, "SLUICE_GRACE_SECONDS")),
+            ExpressBytes = (long)ParseNonNegative(Env("SLUICE_EXPRESS_BYTES"), DefaultExpressBytes, "SLUICE_EXPRESS_BYTES"),
         };
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Npgsql;
 using NpgsqlTypes;
 using Sluice.Errors;
@@ -63,8 +64,18 @@ public sealed class TaskQueue(NpgsqlDataSource db)
     /// </summary>
     /// <param name="chainTo">When set and the commit queues a next stage, that stage is claimed at once by this
     /// worker (with this lease) in the same transaction and returned; otherwise it is queued as ready.</param>
-    public async Task<ClaimedTask?> CommitAsync(ClaimedTask task, StageCommit commit, CancellationToken ct,
-        (string WorkerId, TimeSpan Lease)? chainTo = null)
+    public Task<ClaimedTask?> CommitAsync(ClaimedTask task, StageCommit commit, CancellationToken ct,
+        (string WorkerId, TimeSpan Lease)? chainTo = null) =>
+        CommitAsync(task, commit, null, ct, chainTo);
+
+    /// <summary>Records every stage of an express lane (see <see cref="ExpressLane"/>) in one fenced transaction; the
+    /// last stage's commit decides like a single stage's would.</summary>
+    public Task<ClaimedTask?> CommitLaneAsync(ClaimedTask task, ExpressLane lane, CancellationToken ct,
+        (string WorkerId, TimeSpan Lease)? chainTo = null) =>
+        CommitAsync(task, lane.Stages[^1].Commit, lane, ct, chainTo);
+
+    private async Task<ClaimedTask?> CommitAsync(ClaimedTask task, StageCommit commit, ExpressLane? lane, CancellationToken ct,
+        (string WorkerId, TimeSpan Lease)? chainTo)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
@@ -86,15 +97,25 @@ public sealed class TaskQueue(NpgsqlDataSource db)
         // file's commits would otherwise wait behind the writeback of the workspace files its stage just wrote.
         if (commit.StageStatus == "succeeded" && commit.JobStatus is null)
             batch.BatchCommands.Add(new NpgsqlBatchCommand("set local synchronous_commit = off"));
-        var eventType = commit.StageStatus switch { "succeeded" => "stage.succeeded", "retrying" => "stage.retrying", _ => "stage.failed" };
-        batch.BatchCommands.Add(Command(SqlQueries.Get("finish_stage"), task.StageRowId, commit.StageStatus,
-            Text(commit.ErrorCode), Text(commit.ErrorMessage),
-            commit.Outputs is null ? Null(NpgsqlDbType.Jsonb) : new NpgsqlParameter { Value = commit.Outputs.ToJsonString(), NpgsqlDbType = NpgsqlDbType.Jsonb },
-            eventType));
-        if (commit.Counts is { } c)
+        var now = Stopwatch.GetTimestamp();
+        var ran = lane?.Stages ?? [new ExpressStage(task.Stage, commit, now, now)];
+        for (var i = 0; i < ran.Count; i++)
+        {
+            var (stage, done) = (ran[i], ran[i].Commit);
+            batch.BatchCommands.Add(i == 0
+                ? Command(SqlQueries.Get("finish_stage"), task.StageRowId, done.StageStatus, Text(done.ErrorCode), Text(done.ErrorMessage),
+                    Outputs(done), EventType(done), MillisecondsAgo(stage.FinishedAt, now))
+                : Command(SqlQueries.Get("record_stage"), task.JobId, task.Attempt, stage.Name, lane!.WorkerId, done.StageStatus,
+                    Text(done.ErrorCode), Text(done.ErrorMessage), Outputs(done),
+                    MillisecondsAgo(stage.StartedAt, now), MillisecondsAgo(stage.FinishedAt, now), EventType(done)));
+        }
+        // The lane's stages report different counts (transform what it read, load what it loaded): the latest of each.
+        var counts = ran.Select(r => r.Commit.Counts).OfType<JobCounts>().Aggregate((JobCounts?)null, (a, b) => a is null ? b : new JobCounts(
+            b.Read ?? a.Read, b.Loaded ?? a.Loaded, b.Rejected ?? a.Rejected, b.Filtered ?? a.Filtered));
+        if (counts is { } c)
             batch.BatchCommands.Add(Command(SqlQueries.Get(commit.AddsCounts ? "add_job_counts" : "update_job_counts"), task.JobId,
                 Long(c.Read), Long(c.Loaded), Long(c.Rejected), Long(c.Filtered)));
-        if (commit.PlannedChunks is { } planned)
+        if (ran.Select(r => r.Commit.PlannedChunks).LastOrDefault(p => p is not null) is { } planned)
             batch.BatchCommands.Add(Command(SqlQueries.Get("plan_chunks"), task.JobId, Int(planned > 1 ? planned : null)));
         if (commit.CancelsChunks)
             batch.BatchCommands.Add(Command(SqlQueries.Get("cancel_chunks"), task.JobId, task.Attempt, task.Id));
@@ -105,7 +126,8 @@ public sealed class TaskQueue(NpgsqlDataSource db)
         if (commit.NextStage is { } next && chainTo is { } owner && commit.NextChunks is null && !commit.JoinsChunks)
         {
             var chain = Command(SqlQueries.Get("chain_task"), task.JobId, task.Attempt, next, commit.NextMaxTries,
-                (int)commit.NextBackoff.TotalMilliseconds, owner.WorkerId, (long)owner.Lease.TotalMilliseconds);
+                (int)commit.NextBackoff.TotalMilliseconds, owner.WorkerId, (long)owner.Lease.TotalMilliseconds,
+                lane?.NextStartedAt is { } started ? MillisecondsAgo(started, now) : 0L);
             batch.BatchCommands.Add(chain);
             await using var r = await batch.ExecuteReaderAsync(ct);
             do
@@ -138,7 +160,7 @@ public sealed class TaskQueue(NpgsqlDataSource db)
         var batch = new NpgsqlBatch(conn, tx);
         batch.BatchCommands.Add(Command("update sluice.tasks set tries = greatest(tries - 1, 0) where id = $1", task.Id));
         batch.BatchCommands.Add(Command(SqlQueries.Get("finish_stage"), task.StageRowId, "abandoned",
-            "worker.stopping", reason, Null(NpgsqlDbType.Jsonb), "stage.released"));
+            "worker.stopping", reason, Null(NpgsqlDbType.Jsonb), "stage.released", 0L));
         await batch.ExecuteNonQueryAsync(ct);
         await tx.CommitAsync(ct);
     }
@@ -175,6 +197,15 @@ public sealed class TaskQueue(NpgsqlDataSource db)
             cmd.Parameters.Add(v as NpgsqlParameter ?? new NpgsqlParameter { Value = v });
         return cmd;
     }
+
+    private static string EventType(StageCommit commit) =>
+        commit.StageStatus switch { "succeeded" => "stage.succeeded", "retrying" => "stage.retrying", _ => "stage.failed" };
+
+    private static NpgsqlParameter Outputs(StageCommit commit) => commit.Outputs is null
+        ? Null(NpgsqlDbType.Jsonb)
+        : new NpgsqlParameter { Value = commit.Outputs.ToJsonString(), NpgsqlDbType = NpgsqlDbType.Jsonb };
+
+    private static long MillisecondsAgo(long timestamp, long now) => (long)Stopwatch.GetElapsedTime(timestamp, now).TotalMilliseconds;
 
     private static NpgsqlParameter Text(string? s) => new() { Value = (object?)s ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
     private static NpgsqlParameter Int(int? v) => new() { Value = (object?)v ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer };

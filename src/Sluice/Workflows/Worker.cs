@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Sluice.Configuration;
 using Sluice.Control;
 using Sluice.Errors;
@@ -50,10 +51,12 @@ public sealed class Worker(
             }
             // A stage that queues the next stage of the same job hands it straight to this worker (chaining), with
             // the job as this worker's own commits left it: no other writer changes a job between its stages.
+            // A job whose stage was taken over after a crash runs its remaining stages one by one (no express lane).
             JobRecord? job = null;
+            var mayExpress = task is { TookOver: false, Try: 1 };
             for (ClaimedTask? next = task; next is not null;)
             {
-                var run = await RunTaskAsync(next, job, stopClaiming, abort);
+                var run = await RunTaskAsync(next, job, mayExpress, stopClaiming, abort);
                 (next, job) = (run.Next, run.Job);
             }
         }
@@ -61,7 +64,9 @@ public sealed class Worker(
 
     /// <param name="known">The job as the commit of its previous stage left it, when this task was chained to this worker.</param>
     /// <returns>The job's next stage when it was chained to this worker (null otherwise), and the job as this run left it.</returns>
-    private async Task<(ClaimedTask? Next, JobRecord? Job)> RunTaskAsync(ClaimedTask task, JobRecord? known, CancellationToken stopClaiming, CancellationToken abort)
+    /// <param name="mayExpress">Whether this task may start an express lane (small files, see <see cref="ExpressLane"/>).</param>
+    private async Task<(ClaimedTask? Next, JobRecord? Job)> RunTaskAsync(ClaimedTask task, JobRecord? known, bool mayExpress,
+        CancellationToken stopClaiming, CancellationToken abort)
     {
         JobRecord? job = known?.Id == task.JobId ? known : null;
         try
@@ -77,7 +82,8 @@ public sealed class Worker(
                 return (null, null);
             }
             var pipeline = PipelineLoader.ParseCached(job.PipelineYaml, job.PipelineFile);
-            return await RunStageAsync(task, job, workflow, pipeline, stopClaiming, abort);
+            var express = mayExpress && task.Chunk is null && job.SourceSize <= settings.ExpressBytes;
+            return await RunStagesAsync(task, job, workflow, pipeline, express, stopClaiming, abort);
         }
         catch (LeaseLostException)
         {
@@ -105,32 +111,58 @@ public sealed class Worker(
         return (null, null);
     }
 
-    private async Task<(ClaimedTask? Next, JobRecord Job)> RunStageAsync(ClaimedTask task, JobRecord job, WorkflowDefinition workflow, Pipeline pipeline,
-        CancellationToken stopClaiming, CancellationToken abort)
+    /// <summary>
+    /// Runs the task's stage and records it. In the express lane (<paramref name="express"/>) the stages after it run
+    /// here too, under the same lease, up to the one that decides the job, and are recorded in one commit: a small
+    /// file's download, transform and load cost one claim and one commit instead of one of each per stage. A crash in the lane loses the
+    /// lane's records (never its rows, which the load committed with its ledger), and the job starts again from the
+    /// claimed task's stage, one stage at a time.
+    /// </summary>
+    private async Task<(ClaimedTask? Next, JobRecord Job)> RunStagesAsync(ClaimedTask task, JobRecord job, WorkflowDefinition workflow, Pipeline pipeline,
+        bool express, CancellationToken stopClaiming, CancellationToken abort)
     {
-        var stage = stages.Get(task.Stage);
         using var leaseLost = new CancellationTokenSource();
         using var running = CancellationTokenSource.CreateLinkedTokenSource(abort, leaseLost.Token);
         using var keeperStop = new CancellationTokenSource();
         var keeper = KeepLeaseAsync(task, leaseLost, keeperStop.Token);
-        var context = new StageContext
-        {
-            Job = job, Pipeline = pipeline, Task = task, Workspace = new JobWorkspace(job.Workspace),
-            Buckets = new FolderBuckets(settings.BucketsRoot), ControlPlane = controlPlane, Settings = settings, Log = log, WorkerId = Id,
-            RowsProgress = rowsProgress is null ? null : new Progress<long>(n => rowsProgress(job.Id, task.Stage, n)),
-        };
-        log.Write(LogLevel.Debug, $"{task.Stage}{ChunkText(task)} started (try {task.Try}/{task.MaxTries})", job.Id, task.Stage, Id);
-        StageResult result;
+        var lane = new List<ExpressStage>();
+        var current = task;
+        StageCommit commit;
+        long started, finished;
         try
         {
-            FaultInjection.At(task.Stage + ".start", job.SourceKey);
-            result = await stage.RunAsync(context, running.Token);
-        }
-        catch (Exception e) when (leaseLost.IsCancellationRequested && e is not LeaseLostException)
-        {
-            // Cancelling a stage mid-COPY can surface as a driver error rather than a cancellation; once the lease
-            // is gone, whatever the stage threw is a lost lease, not a failure of the job.
-            throw new LeaseLostException(task.Id);
+            while (true)
+            {
+                started = Stopwatch.GetTimestamp();
+                StageResult result;
+                try
+                {
+                    result = await RunStageAsync(current, job, pipeline, running.Token);
+                }
+                catch (Exception e) when (leaseLost.IsCancellationRequested && e is not LeaseLostException)
+                {
+                    throw new LeaseLostException(task.Id);
+                }
+                catch (Exception e) when (lane.Count > 0 && e is not LeaseLostException && !(e is OperationCanceledException && abort.IsCancellationRequested))
+                {
+                    // A lane stage failed: the stages before it are recorded as they ran, and its failure on a task
+                    // of its own, so retries and the job's failure follow the one-stage-at-a-time rules.
+                    await keeperStop.CancelAsync();
+                    await keeper;
+                    var own = await CommitLaneAsync(task, new ExpressLane(Id, lane) { NextStartedAt = started }, abort)
+                              ?? throw new LeaseLostException(task.Id);
+                    await CommitFailureAsync(own, job, workflow, ErrorClassifier.Classify(e), abort);
+                    return (null, job);
+                }
+                finished = Stopwatch.GetTimestamp();
+                if (leaseLost.IsCancellationRequested) throw new LeaseLostException(task.Id);
+                commit = SuccessCommit(current, job, workflow, pipeline, result);
+                if (!(express && Continues(commit, workflow) && !stopClaiming.IsCancellationRequested)) break;
+                lane.Add(new ExpressStage(current.Stage, commit, started, finished));
+                log.Write(LogLevel.Debug, $"{current.Stage} succeeded (express lane: recorded with the stages after it)", job.Id, current.Stage, Id);
+                job = After(job, commit);
+                current = current with { Stage = commit.NextStage! };
+            }
         }
         finally
         {
@@ -138,18 +170,57 @@ public sealed class Worker(
             await keeper;
         }
         if (leaseLost.IsCancellationRequested) throw new LeaseLostException(task.Id);
-        return await CommitSuccessAsync(task, job, workflow, pipeline, result, chain: !stopClaiming.IsCancellationRequested, abort);
+        var chain = !stopClaiming.IsCancellationRequested;
+        ClaimedTask? chained;
+        if (lane.Count == 0)
+            chained = await CommitAsync(task, commit, abort, chain);
+        else
+        {
+            lane.Add(new ExpressStage(current.Stage, commit, started, finished));
+            chained = await CommitLaneAsync(task, new ExpressLane(Id, lane), abort, chain);
+        }
+        log.Write(LogLevel.Debug, $"{current.Stage}{ChunkText(task)} {commit.StageStatus}", job.Id, current.Stage, Id);
+        if (commit.NextStage is not null && chained is null) signal.Pulse();
+        return (chained, After(job, commit));
     }
 
-    private async Task<(ClaimedTask? Next, JobRecord Job)> CommitSuccessAsync(ClaimedTask task, JobRecord job, WorkflowDefinition workflow, Pipeline pipeline,
-        StageResult result, bool chain, CancellationToken ct)
+    /// <summary>A lane goes on while its stages succeed, one whole-file stage after another, and stops before the
+    /// deciding stage: publish reports the job as the control plane holds it (its stages and counts), so the lane is
+    /// recorded first; the stages after it report the outcome and retry on their own (webhooks).</summary>
+    private static bool Continues(StageCommit commit, WorkflowDefinition workflow) =>
+        commit is { StageStatus: "succeeded", JobStatus: null, NextStage: { } next, NextChunks: null, JoinsChunks: false }
+        && next != workflow.DecidingStage && !workflow.IsAfterOutcome(next);
+
+    private async Task<StageResult> RunStageAsync(ClaimedTask task, JobRecord job, Pipeline pipeline, CancellationToken running)
+    {
+        var stage = stages.Get(task.Stage);
+        var context = new StageContext
+        {
+            Job = job, Pipeline = pipeline, Task = task, Workspace = new JobWorkspace(job.Workspace),
+            Buckets = new FolderBuckets(settings.BucketsRoot), ControlPlane = controlPlane, Settings = settings, Log = log, WorkerId = Id,
+            RowsProgress = rowsProgress is null ? null : new Progress<long>(n => rowsProgress(job.Id, task.Stage, n)),
+        };
+        log.Write(LogLevel.Debug, $"{task.Stage}{ChunkText(task)} started (try {task.Try}/{task.MaxTries})", job.Id, task.Stage, Id);
+        try
+        {
+            FaultInjection.At(task.Stage + ".start", job.SourceKey);
+            return await stage.RunAsync(context, running);
+        }
+        catch (Exception e) when (running.IsCancellationRequested && e is not LeaseLostException and not OperationCanceledException)
+        {
+            // Cancelling a stage mid-COPY can surface as a driver error rather than a cancellation; once the lease
+            // is gone (or the worker is stopping), what the stage threw is that, not a failure of the job.
+            throw new OperationCanceledException(running);
+        }
+    }
+
+    private StageCommit SuccessCommit(ClaimedTask task, JobRecord job, WorkflowDefinition workflow, Pipeline pipeline, StageResult result)
     {
         var afterOutcome = workflow.IsAfterOutcome(task.Stage);
         var chunked = task.Chunk is not null;
-        StageCommit commit;
         if (result.Failure is { } failure)
         {
-            commit = new StageCommit
+            return new StageCommit
             {
                 TaskStatus = "done", StageStatus = "failed", ErrorCode = failure.Code, ErrorMessage = failure.Message,
                 Outputs = result.Outputs, Counts = result.Counts, AddsCounts = chunked, CancelsChunks = chunked,
@@ -157,30 +228,26 @@ public sealed class Worker(
                 NextStage = afterOutcome ? null : Needed(workflow, workflow.AfterFailureOf(task.Stage), job, pipeline), NextMaxTries = pipeline.Retry.MaxAttempts,
             };
         }
-        else
+        var next = Needed(workflow, workflow.After(task.Stage), job, pipeline);
+        // The plan made by this stage (download), else the job's.
+        var chunks = result.Chunks ?? job.Chunks;
+        return new StageCommit
         {
-            var next = Needed(workflow, workflow.After(task.Stage), job, pipeline);
-            // The plan made by this stage (download), else the job's.
-            var chunks = result.Chunks ?? job.Chunks;
-            commit = new StageCommit
-            {
-                TaskStatus = "done", StageStatus = "succeeded", Outputs = result.Outputs, Counts = result.Counts, AddsCounts = chunked,
-                NextStage = next, NextMaxTries = pipeline.Retry.MaxAttempts, NextBackoff = pipeline.Retry.Backoff,
-                NextChunks = next is not null && workflow.RunsInChunks(next) && chunks > 1 ? chunks : null,
-                JoinsChunks = chunked, PlannedChunks = result.Chunks,
-                // A failed job still runs publish (its rejects and report) but stays failed.
-                JobStatus = task.Stage == workflow.DecidingStage && job.Status != "failed" ? "succeeded" : null,
-            };
-        }
-        var chained = await CommitAsync(task, commit, ct, chain);
-        log.Write(LogLevel.Debug, $"{task.Stage}{ChunkText(task)} {commit.StageStatus}", job.Id, task.Stage, Id);
-        if (commit.NextStage is not null && chained is null) signal.Pulse();
-        return (chained, job with
-        {
-            Status = commit.JobStatus ?? job.Status,
-            Chunks = commit.PlannedChunks is { } planned ? (planned > 1 ? planned : null) : job.Chunks,
-        });
+            TaskStatus = "done", StageStatus = "succeeded", Outputs = result.Outputs, Counts = result.Counts, AddsCounts = chunked,
+            NextStage = next, NextMaxTries = pipeline.Retry.MaxAttempts, NextBackoff = pipeline.Retry.Backoff,
+            NextChunks = next is not null && workflow.RunsInChunks(next) && chunks > 1 ? chunks : null,
+            JoinsChunks = chunked, PlannedChunks = result.Chunks,
+            // A failed job still runs publish (its rejects and report) but stays failed.
+            JobStatus = task.Stage == workflow.DecidingStage && job.Status != "failed" ? "succeeded" : null,
+        };
     }
+
+    /// <summary>The job as a commit leaves it (no other writer changes a job between its stages).</summary>
+    private static JobRecord After(JobRecord job, StageCommit commit) => job with
+    {
+        Status = commit.JobStatus ?? job.Status,
+        Chunks = commit.PlannedChunks is { } planned ? (planned > 1 ? planned : null) : job.Chunks,
+    };
 
     private async Task CommitFailureAsync(ClaimedTask task, JobRecord job, WorkflowDefinition workflow, SluiceException error, CancellationToken ct)
     {
@@ -229,7 +296,13 @@ public sealed class Worker(
     private static string ChunkText(ClaimedTask task) => task.Chunk is { } c ? $" (chunk {c})" : "";
 
     /// <summary>Commits, retrying while the control plane is unreachable (e.g. restarting) for up to a lease period.</summary>
-    private async Task<ClaimedTask?> CommitAsync(ClaimedTask task, StageCommit commit, CancellationToken ct, bool chain)
+    private Task<ClaimedTask?> CommitAsync(ClaimedTask task, StageCommit commit, CancellationToken ct, bool chain) =>
+        RetryCommitAsync(task, () => controlPlane.Tasks.CommitAsync(task, commit, CancellationToken.None, chain ? (Id, options.Lease) : null), ct);
+
+    private Task<ClaimedTask?> CommitLaneAsync(ClaimedTask task, ExpressLane lane, CancellationToken ct, bool chain = true) =>
+        RetryCommitAsync(task, () => controlPlane.Tasks.CommitLaneAsync(task, lane, CancellationToken.None, chain ? (Id, options.Lease) : null), ct);
+
+    private async Task<ClaimedTask?> RetryCommitAsync(ClaimedTask task, Func<Task<ClaimedTask?>> commit, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow + options.Lease;
         var delay = TimeSpan.FromMilliseconds(200);
@@ -237,7 +310,7 @@ public sealed class Worker(
         {
             try
             {
-                return await controlPlane.Tasks.CommitAsync(task, commit, CancellationToken.None, chain ? (Id, options.Lease) : null);
+                return await commit();
             }
             catch (Exception e) when (e is not LeaseLostException && ErrorClassifier.Classify(e).Transient && DateTime.UtcNow < deadline)
             {

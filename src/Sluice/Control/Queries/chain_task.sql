@@ -1,9 +1,10 @@
 -- Queue the next stage of a job already claimed by the worker that finished the previous one, in the same
 -- transaction: no claim round trip, no wake-up latency, and the job's files stay warm on this machine.
--- $1 job id, $2 attempt, $3 stage, $4 max tries, $5 backoff ms, $6 worker id, $7 lease ms
+-- $1 job id, $2 attempt, $3 stage, $4 max tries, $5 backoff ms, $6 worker id, $7 lease ms, $8 started (ms before now:
+-- more than 0 when the express lane already ran the stage and it failed, see TaskQueue.CommitAsync)
 with stage as (
-    insert into sluice.job_stages (job_id, attempt, name, try, status, worker_id)
-    values ($1, $2, $3, 1, 'running', $6)
+    insert into sluice.job_stages (job_id, attempt, name, try, status, worker_id, started_at)
+    values ($1, $2, $3, 1, 'running', $6, now() - make_interval(secs => $8 / 1000.0))
     returning id
 ), task as (
     insert into sluice.tasks (job_id, attempt, stage, max_tries, backoff_ms, status, tries, lease_owner, lease_token,
