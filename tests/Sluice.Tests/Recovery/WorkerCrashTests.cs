@@ -111,4 +111,34 @@ public sealed class WorkerCrashTests
         Assert.True(load.Outputs!["already_loaded"]!.GetValue<bool>());
         Assert.Equal(rows, job.Counts.Loaded);
     }
+
+    [Fact]
+    public async Task A_crash_in_the_express_lane_restarts_the_job_from_its_first_stage_one_stage_at_a_time_and_loads_once()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        var (rows, sum) = await ArriveAsync(env, 100);   // a small file: download, transform and load run in one lane
+
+        using (var crashing = CliProcess.Start(WorkerEnv(env, fault: "load.commit"), "worker", "--workers", "1"))
+        {
+            await crashing.WaitForExitAsync(TimeSpan.FromMinutes(2));
+            Assert.Contains("SLUICE_FAULT: killing this process at load.commit", crashing.StdErr);
+        }
+        // The rows committed with their ledger row; nothing of the lane reached the control plane.
+        Assert.Equal(rows, await env.ScalarAsync<long>("select count(*) from public.payments"));
+        Assert.Equal(0L, await env.ScalarAsync<long>("select count(*) from sluice.job_stages where name in ('transform', 'load')"));
+
+        using var next = CliProcess.Start(WorkerEnv(env), "worker", "--workers", "1");
+        var job = Assert.Single(await env.WaitForJobsAsync(1, TimeSpan.FromMinutes(2)));
+
+        Assert.Equal("succeeded", job.Status);
+        Assert.Equal(rows, await env.ScalarAsync<long>("select count(*) from public.payments"));
+        Assert.Equal(sum, await env.ScalarAsync<string>("select sum(amount)::text from public.payments"));
+        Assert.Equal(["download:abandoned", "download:succeeded", "transform:succeeded", "load:succeeded", "publish:succeeded"],
+            job.Stages.Where(s => s.Name != "receive").Select(s => $"{s.Name}:{s.Status}"));
+        Assert.True(job.Stages.Single(s => s.Name == "load").Outputs!["already_loaded"]!.GetValue<bool>());
+        Assert.Equal(rows, job.Counts.Loaded);
+        // After the take-over every stage ran on a task of its own.
+        Assert.Equal("download,transform,load,publish", await env.ScalarAsync<string>(
+            "select string_agg(stage, ',' order by id) from sluice.tasks where job_id = $1", job.Id));
+    }
 }
