@@ -60,6 +60,9 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
 
         Terminal.Line(rate > 0 ? $"  dropping {files:N0} files at {rate:0.#} a second…" : $"  dropping {files:N0} files…");
         var arrived = new Dictionary<string, DateTime>(files);
+        // WAL flushes and volume (cluster-wide): what durability costs per job, steadier than CPU time on a noisy machine.
+        const string WalSql = "select wal_sync::float8 || ' ' || wal_bytes::float8 from pg_stat_wal";
+        var walBefore = (await db.ScalarAsync<string>(WalSql, ct)).Split(" ").Select(x => double.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         var (serveCpu, postgresCpu) = (serve.CpuSeconds(), BenchMachine.PostgresCpuSeconds());
         var burst = Stopwatch.StartNew();
         for (var i = 0; i < files; i++)
@@ -74,6 +77,8 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
         var burstSeconds = burst.Elapsed.TotalSeconds;
         (serveCpu, postgresCpu) = (serve.CpuSeconds() - serveCpu, BenchMachine.PostgresCpuSeconds() - postgresCpu);
         var peakRss = serve.PeakRssMiB();
+        var walAfter = (await db.ScalarAsync<string>(WalSql, ct)).Split(" ").Select(x => double.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        var (walFlushes, walBytes) = (walAfter[0] - walBefore[0], walAfter[1] - walBefore[1]);
 
         var latencies = new List<double>(files);
         DateTime last = default;
@@ -141,7 +146,8 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
         sb.AppendLine().AppendLine(
             $"CPU per job over the burst ({burstSeconds:0.0} s, {Environment.ProcessorCount} cores): serve {serveCpu * 1000 / files:0.0} ms, " +
             $"PostgreSQL {postgresCpu * 1000 / files:0.0} ms, together {perJob:0.0} ms — all cores busy would allow " +
-            $"{Environment.ProcessorCount * 1000 / perJob:0} jobs/s; the cores were {(serveCpu + postgresCpu) / burstSeconds / Environment.ProcessorCount:P0} busy with these two.");
+            $"{Environment.ProcessorCount * 1000 / perJob:0} jobs/s; the cores were {(serveCpu + postgresCpu) / burstSeconds / Environment.ProcessorCount:P0} busy with these two. " +
+            $"WAL: {walFlushes / files:0.00} flushes and {walBytes / files / 1024:0.0} KiB per job.");
         var expressBytes = Sluice.Configuration.SluiceSettings.FromEnvironment().ExpressBytes;
         var lane = expressBytes >= 2048
             ? $"download, transform and load of these small files run in the express lane (SLUICE_EXPRESS_BYTES = {expressBytes:N0}): recorded from each stage's start to its end and committed together"
