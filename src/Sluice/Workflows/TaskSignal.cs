@@ -4,8 +4,12 @@ using Sluice.Observability;
 namespace Sluice.Workflows;
 
 /// <summary>
-/// Wakes idle workers the moment a task becomes ready (PostgreSQL LISTEN on <c>sluice_tasks</c>, raised by a trigger).
-/// Workers still poll on a timer, so a lost notification or a dropped listening connection only adds latency.
+/// Wakes an idle worker the moment a task becomes ready (PostgreSQL LISTEN on <c>sluice_tasks</c>, raised by a trigger
+/// once per ready task). Each pulse wakes <b>one</b> waiting worker: waking all of them for every task made every idle
+/// worker but one run an empty claim, which at a steady arrival rate cost more than the jobs. A pulse with no worker
+/// waiting is kept (one, not counted) for the next worker that would wait, so a task queued just after a worker found
+/// none is not left for the poll. Workers still poll on a timer, so a lost notification or a dropped listening
+/// connection only adds latency.
 /// </summary>
 public sealed class TaskSignal : IAsyncDisposable
 {
@@ -13,7 +17,9 @@ public sealed class TaskSignal : IAsyncDisposable
     private readonly JobLog _log;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
-    private TaskCompletionSource _pulse = NewPulse();
+    private readonly object _gate = new();
+    private readonly LinkedList<TaskCompletionSource> _waiting = new();
+    private bool _pending;
 
     public TaskSignal(NpgsqlDataSource db, JobLog log)
     {
@@ -25,13 +31,34 @@ public sealed class TaskSignal : IAsyncDisposable
     /// <summary>Completes when a task may be ready, or after <paramref name="timeout"/>.</summary>
     public async Task WaitAsync(TimeSpan timeout, CancellationToken ct)
     {
-        var pulse = Volatile.Read(ref _pulse).Task;
-        try { await pulse.WaitAsync(timeout, ct); }
+        LinkedListNode<TaskCompletionSource> node;
+        lock (_gate)
+        {
+            if (_pending) { _pending = false; return; }
+            node = _waiting.AddLast(NewPulse());
+        }
+        try { await node.Value.Task.WaitAsync(timeout, ct); }
         catch (TimeoutException) { }
+        finally
+        {
+            // A pulse that reached this waiter as it timed out is not lost: the worker claims after either.
+            lock (_gate) if (node.List is not null) _waiting.Remove(node);
+        }
     }
 
-    /// <summary>Wakes every waiting worker (also used in-process when this process queued a task).</summary>
-    public void Pulse() => Interlocked.Exchange(ref _pulse, NewPulse()).TrySetResult();
+    /// <summary>Wakes one waiting worker (also used in-process when this process queued a task).</summary>
+    public void Pulse()
+    {
+        lock (_gate)
+        {
+            while (_waiting.First is { } first)
+            {
+                _waiting.RemoveFirst();
+                if (first.Value.TrySetResult()) return;
+            }
+            _pending = true;
+        }
+    }
 
     private async Task ListenLoopAsync()
     {
