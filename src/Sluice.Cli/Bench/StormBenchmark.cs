@@ -56,6 +56,7 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
             File.Move(Path.Combine(staging, "warm.csv"), Path.Combine(inbox, $"{_run}-warm{w:D4}.csv"));
         }
         await WaitForAsync(warmup, ct);
+        var referenceBefore = BenchMachine.CpuReferenceMs();
         await db.QuietAsync(ct);
 
         Terminal.Line(rate > 0 ? $"  dropping {files:N0} files at {rate:0.#} a second…" : $"  dropping {files:N0} files…");
@@ -77,6 +78,7 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
         var burstSeconds = burst.Elapsed.TotalSeconds;
         (serveCpu, postgresCpu) = (serve.CpuSeconds() - serveCpu, BenchMachine.PostgresCpuSeconds() - postgresCpu);
         var peakRss = serve.PeakRssMiB();
+        var referenceAfter = BenchMachine.CpuReferenceMs();
         var walAfter = (await db.ScalarAsync<string>(WalSql, ct)).Split(" ").Select(x => double.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         var (walFlushes, walBytes) = (walAfter[0] - walBefore[0], walAfter[1] - walBefore[1]);
 
@@ -147,7 +149,9 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
             $"CPU per job over the burst ({burstSeconds:0.0} s, {Environment.ProcessorCount} cores): serve {serveCpu * 1000 / files:0.0} ms, " +
             $"PostgreSQL {postgresCpu * 1000 / files:0.0} ms, together {perJob:0.0} ms — all cores busy would allow " +
             $"{Environment.ProcessorCount * 1000 / perJob:0} jobs/s; the cores were {(serveCpu + postgresCpu) / burstSeconds / Environment.ProcessorCount:P0} busy with these two. " +
-            $"WAL: {walFlushes / files:0.00} flushes and {walBytes / files / 1024:0.0} KiB per job.");
+            $"WAL: {walFlushes / files:0.00} flushes and {walBytes / files / 1024:0.0} KiB per job. " +
+            $"CPU reference (`BenchMachine.CpuReferenceMs`, lower is faster): {referenceBefore:0} ms before the files arrived, " +
+            $"{referenceAfter:0} ms after the last job — compare it across reports before comparing their figures.");
         var expressBytes = Sluice.Configuration.SluiceSettings.FromEnvironment().ExpressBytes;
         var lane = expressBytes >= 2048
             ? $"download, transform and load of these small files run in the express lane (SLUICE_EXPRESS_BYTES = {expressBytes:N0}): recorded from each stage's start to its end and committed together"
