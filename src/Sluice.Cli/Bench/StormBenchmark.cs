@@ -45,6 +45,9 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
         return await MeasureAsync(serve, files, staging, inbox, home, ct);
     }
 
+    /// <summary>How long PostgreSQL may take to publish an idle backend's statistics (PGSTAT_IDLE_INTERVAL), and a second more.</summary>
+    private static readonly TimeSpan StatsSettle = TimeSpan.FromSeconds(11);
+
     private async Task<string> MeasureAsync(BenchServe serve, int files, string staging, string inbox, string home, CancellationToken ct)
     {
 
@@ -56,13 +59,18 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
             File.Move(Path.Combine(staging, "warm.csv"), Path.Combine(inbox, $"{_run}-warm{w:D4}.csv"));
         }
         await WaitForAsync(warmup, ct);
+        await Task.Delay(StatsSettle, ct);
         var referenceBefore = BenchMachine.CpuReferenceMs();
         await db.QuietAsync(ct);
 
         Terminal.Line(rate > 0 ? $"  dropping {files:N0} files at {rate:0.#} a second…" : $"  dropping {files:N0} files…");
         var arrived = new Dictionary<string, DateTime>(files);
         // WAL flushes and volume (cluster-wide): what durability costs per job, steadier than CPU time on a noisy machine.
-        const string WalSql = "select wal_sync::float8 || ' ' || wal_bytes::float8 from pg_stat_wal";
+        // Transactions of the benchmark's database: commits per job, and rollbacks (almost all of them claims that found
+        // no task). A busy backend reports its statistics at most once a second and an idle one within 10 s, hence a
+        // quiet wait before each reading (the idle serve's polls in it add about 0.1 rolled-back claims per job).
+        const string WalSql = "select wal_sync::float8 || ' ' || wal_bytes::float8 || ' ' || d.xact_commit::float8 || ' ' || d.xact_rollback::float8 " +
+                              "from pg_stat_wal, pg_stat_database d where d.datname = current_database()";
         var walBefore = (await db.ScalarAsync<string>(WalSql, ct)).Split(" ").Select(x => double.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         var (serveCpu, postgresCpu) = (serve.CpuSeconds(), BenchMachine.PostgresCpuSeconds());
         var burst = Stopwatch.StartNew();
@@ -79,8 +87,10 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
         (serveCpu, postgresCpu) = (serve.CpuSeconds() - serveCpu, BenchMachine.PostgresCpuSeconds() - postgresCpu);
         var peakRss = serve.PeakRssMiB();
         var referenceAfter = BenchMachine.CpuReferenceMs();
+        await Task.Delay(StatsSettle, ct);
         var walAfter = (await db.ScalarAsync<string>(WalSql, ct)).Split(" ").Select(x => double.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         var (walFlushes, walBytes) = (walAfter[0] - walBefore[0], walAfter[1] - walBefore[1]);
+        var (commits, rollbacks) = (walAfter[2] - walBefore[2], walAfter[3] - walBefore[3]);
 
         var latencies = new List<double>(files);
         DateTime last = default;
@@ -139,7 +149,7 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
                       "; latency is from each file's rename to its job's `succeeded` " +
                       $"(every stage recorded, rows and ledger committed, published). Server synchronous_commit = {sync}: rows, ledger and " +
                       "job outcomes wait for the disk, other stage commits do not (docs/state-machines.md); settle interval 100 ms; " +
-                      "a checkpoint and a `sync` just before the files arrive.").AppendLine();
+                      "11 s without new files (so PostgreSQL's statistics are current), then a checkpoint and a `sync` just before the files arrive.").AppendLine();
         sb.AppendLine(BenchMachine.Describe(version)).AppendLine();
         sb.AppendLine("| jobs | jobs/s | p50 ms | p95 ms | p99 ms | max ms | peak RSS (serve) |");
         sb.AppendLine("|---|---|---|---|---|---|---|");
@@ -150,6 +160,7 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
             $"PostgreSQL {postgresCpu * 1000 / files:0.0} ms, together {perJob:0.0} ms — all cores busy would allow " +
             $"{Environment.ProcessorCount * 1000 / perJob:0} jobs/s; the cores were {(serveCpu + postgresCpu) / burstSeconds / Environment.ProcessorCount:P0} busy with these two. " +
             $"WAL: {walFlushes / files:0.00} flushes and {walBytes / files / 1024:0.0} KiB per job. " +
+            $"Transactions per job: {commits / files:0.0} committed, {rollbacks / files:0.00} rolled back (claims that found no task). " +
             $"CPU reference (`BenchMachine.CpuReferenceMs`, lower is faster): {referenceBefore:0} ms before the files arrived, " +
             $"{referenceAfter:0} ms after the last job — compare it across reports before comparing their figures.");
         var expressBytes = Sluice.Configuration.SluiceSettings.FromEnvironment().ExpressBytes;
