@@ -50,8 +50,9 @@ public sealed class SluiceHost : IAsyncDisposable
     {
         if (workers.Workers > 0)
         {
+            // No in-process wake for a new job: its first task's notification wakes one worker (TaskSignal); a second
+            // wake here made a second worker claim for the same task and find nothing, once per job.
             Workers = new WorkerPool(ControlPlane, Settings, workers, Log, rowsProgress);
-            Intake.JobCreated += _ => Workers.Wake();
         }
         if (watch && Catalog.InputBuckets.Count > 0)
         {

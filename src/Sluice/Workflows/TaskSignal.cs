@@ -6,7 +6,7 @@ namespace Sluice.Workflows;
 /// <summary>
 /// Wakes an idle worker the moment a task becomes ready (PostgreSQL LISTEN on <c>sluice_tasks</c>, raised by a trigger
 /// once per ready task). Each pulse wakes <b>one</b> waiting worker: waking all of them for every task made every idle
-/// worker but one run a claim that found nothing (2.3 per job at a steady 50 files a second; 1.5 with one woken). A
+/// worker but one run a claim that found nothing (docs/state-machines.md has the figures). A
 /// pulse with no worker waiting is kept (one, not counted) for the next worker that would wait, so a task queued just
 /// after a worker found none is not left for the poll. Workers still poll on a timer, so a lost notification or a
 /// dropped listening connection only adds latency.
