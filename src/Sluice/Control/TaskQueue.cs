@@ -87,6 +87,9 @@ public sealed class TaskQueue(NpgsqlDataSource db)
             lockJob.Parameters.Add(new() { Value = task.JobId });
             await lockJob.ExecuteScalarAsync(ct);
         }
+        // Before the fence, whose transaction start is now() for the stage times below: read after it, the lane's
+        // times would come out early by a round trip (a quick stage could end before it started).
+        var now = Stopwatch.GetTimestamp();
         await FenceAsync(conn, tx, task, commit.TaskStatus, commit.RetryAfter, commit.ErrorMessage, ct);
 
         var batch = new NpgsqlBatch(conn, tx);
@@ -97,7 +100,6 @@ public sealed class TaskQueue(NpgsqlDataSource db)
         // file's commits would otherwise wait behind the writeback of the workspace files its stage just wrote.
         if (commit.StageStatus == "succeeded" && commit.JobStatus is null)
             batch.BatchCommands.Add(new NpgsqlBatchCommand("set local synchronous_commit = off"));
-        var now = Stopwatch.GetTimestamp();
         var ran = lane?.Stages ?? [new ExpressStage(task.Stage, commit, now, now)];
         for (var i = 0; i < ran.Count; i++)
         {

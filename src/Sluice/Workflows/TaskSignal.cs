@@ -7,9 +7,9 @@ namespace Sluice.Workflows;
 /// Wakes an idle worker the moment a task becomes ready (PostgreSQL LISTEN on <c>sluice_tasks</c>, raised by a trigger
 /// once per ready task). Each pulse wakes <b>one</b> waiting worker: waking all of them for every task made every idle
 /// worker but one run a claim that found nothing (docs/state-machines.md has the figures). A
-/// pulse with no worker waiting is kept (one, not counted) for the next worker that would wait, so a task queued just
-/// after a worker found none is not left for the poll. Workers still poll on a timer, so a lost notification or a
-/// dropped listening connection only adds latency.
+/// pulse with no worker waiting is kept (up to one per worker) for the next workers that would wait, so a task queued
+/// just after a worker found none is not left for the poll. Workers still poll on a timer, so a lost notification or a
+/// dropped listening connection only adds latency; after reconnecting, every waiting worker is woken.
 /// </summary>
 public sealed class TaskSignal : IAsyncDisposable
 {
@@ -19,12 +19,15 @@ public sealed class TaskSignal : IAsyncDisposable
     private readonly Task _loop;
     private readonly object _gate = new();
     private readonly LinkedList<TaskCompletionSource> _waiting = new();
-    private bool _pending;
+    private readonly int _capacity;
+    private int _pending;
 
-    public TaskSignal(NpgsqlDataSource db, JobLog log)
+    /// <param name="capacity">The workers waiting on this signal: at most this many pulses are kept for later.</param>
+    public TaskSignal(NpgsqlDataSource db, JobLog log, int capacity = 1)
     {
         _db = db;
         _log = log;
+        _capacity = Math.Max(1, capacity);
         _loop = Task.Run(ListenLoopAsync);
     }
 
@@ -34,7 +37,7 @@ public sealed class TaskSignal : IAsyncDisposable
         LinkedListNode<TaskCompletionSource> node;
         lock (_gate)
         {
-            if (_pending) { _pending = false; return; }
+            if (_pending > 0) { _pending--; return; }
             node = _waiting.AddLast(NewPulse());
         }
         try { await node.Value.Task.WaitAsync(timeout, ct); }
@@ -56,7 +59,23 @@ public sealed class TaskSignal : IAsyncDisposable
                 _waiting.RemoveFirst();
                 if (first.Value.TrySetResult()) return;
             }
-            _pending = true;
+            _pending = Math.Min(_pending + 1, _capacity);
+        }
+    }
+
+    /// <summary>Wakes every waiting worker (after the listener reconnected: tasks may have been queued meanwhile).</summary>
+    private void PulseAll()
+    {
+        lock (_gate)
+        {
+            var woken = 0;
+            while (_waiting.First is { } first)
+            {
+                _waiting.RemoveFirst();
+                if (first.Value.TrySetResult()) woken++;
+            }
+            // Workers that were busy will look for tasks before they next wait; these are for the ones in between.
+            _pending = Math.Max(_pending, _capacity - woken);
         }
     }
 
@@ -70,7 +89,7 @@ public sealed class TaskSignal : IAsyncDisposable
                 conn.Notification += (_, _) => Pulse();
                 await using (var listen = new NpgsqlCommand("listen sluice_tasks", conn))
                     await listen.ExecuteNonQueryAsync(_stop.Token);
-                Pulse(); // anything queued while we were not listening
+                PulseAll(); // anything queued while we were not listening
                 while (!_stop.IsCancellationRequested)
                     await conn.WaitAsync(_stop.Token);
             }

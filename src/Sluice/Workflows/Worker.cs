@@ -82,7 +82,7 @@ public sealed class Worker(
                 return (null, null);
             }
             var pipeline = PipelineLoader.ParseCached(job.PipelineYaml, job.PipelineFile);
-            var express = mayExpress && task.Chunk is null && job.SourceSize <= settings.ExpressBytes;
+            var express = mayExpress && task.Chunk is null && settings.ExpressBytes > 0 && job.SourceSize <= settings.ExpressBytes;
             return await RunStagesAsync(task, job, workflow, pipeline, express, stopClaiming, abort);
         }
         catch (LeaseLostException)
@@ -127,6 +127,7 @@ public sealed class Worker(
         var keeper = KeepLeaseAsync(task, leaseLost, keeperStop.Token);
         var lane = new List<ExpressStage>();
         var current = task;
+        var leaseConfirmed = Stopwatch.GetTimestamp();
         StageCommit commit;
         long started, finished;
         try
@@ -151,7 +152,25 @@ public sealed class Worker(
                     await keeper;
                     var own = await CommitLaneAsync(task, new ExpressLane(Id, lane) { NextStartedAt = started }, abort)
                               ?? throw new LeaseLostException(task.Id);
-                    await CommitFailureAsync(own, job, workflow, ErrorClassifier.Classify(e), abort);
+                    // From here the claimed task is done: whatever goes wrong concerns the stage's own task.
+                    try
+                    {
+                        await CommitFailureAsync(own, job, workflow, ErrorClassifier.Classify(e), abort);
+                    }
+                    catch (OperationCanceledException) when (abort.IsCancellationRequested)
+                    {
+                        await ReleaseQuietly(own);
+                    }
+                    catch (LeaseLostException)
+                    {
+                        log.Warn($"lost the lease on task {own.Id} ({own.Stage}) while recording its failure; another worker owns it now",
+                            job.Id, own.Stage, Id);
+                    }
+                    catch (Exception x)
+                    {
+                        log.Error($"could not record the failure of {own.Stage} ({x.Message}); its lease will expire and another worker will take it over",
+                            job.Id, own.Stage, Id);
+                    }
                     return (null, job);
                 }
                 finished = Stopwatch.GetTimestamp();
@@ -162,6 +181,14 @@ public sealed class Worker(
                 log.Write(LogLevel.Debug, $"{current.Stage} succeeded (express lane: recorded with the stages after it)", job.Id, current.Stage, Id);
                 job = After(job, commit);
                 current = current with { Stage = commit.NextStage! };
+                // Stage by stage, a worker that stalled past its lease learns it at its next commit, before starting
+                // another stage. In the lane it would go on into the job's workspace, now another worker's: when the
+                // lane has run long enough that a stall could hide in it, the lease is renewed (and so proven) first.
+                if (Stopwatch.GetElapsedTime(leaseConfirmed) > options.Lease / 3)
+                {
+                    if (!await controlPlane.Tasks.RenewAsync(task, options.Lease, running.Token)) throw new LeaseLostException(task.Id);
+                    leaseConfirmed = Stopwatch.GetTimestamp();
+                }
             }
         }
         finally
@@ -180,7 +207,6 @@ public sealed class Worker(
             chained = await CommitLaneAsync(task, new ExpressLane(Id, lane), abort, chain);
         }
         log.Write(LogLevel.Debug, $"{current.Stage}{ChunkText(task)} {commit.StageStatus}", job.Id, current.Stage, Id);
-        if (commit.NextStage is not null && chained is null) signal.Pulse();
         return (chained, After(job, commit));
     }
 
@@ -275,7 +301,6 @@ public sealed class Worker(
             };
         }
         await CommitAsync(task, commit, ct, chain: false);
-        if (commit.NextStage is not null) signal.Pulse();
     }
 
     /// <summary><paramref name="next"/>, or the first stage from it on that this job needs (optional stages it does

@@ -22,7 +22,7 @@ public sealed class WorkerPool : IAsyncDisposable
         Action<Guid, string, long>? rowsProgress = null)
     {
         _options = options;
-        _signal = new TaskSignal(controlPlane.DataSource, log);
+        _signal = new TaskSignal(controlPlane.DataSource, log, options.Workers);
         var stages = new StageRegistry(_http);
         for (var i = 1; i <= options.Workers; i++)
         {
@@ -31,7 +31,7 @@ public sealed class WorkerPool : IAsyncDisposable
         }
     }
 
-    /// <summary>Wakes idle workers now (a task was just queued by this process).</summary>
+    /// <summary>Wakes one idle worker now (a task was just queued by this process; its notification wakes another).</summary>
     public void Wake() => _signal.Pulse();
 
     public async Task StopAsync()

@@ -8,7 +8,7 @@ with stage as (
     returning started_at, finished_at
 )
 insert into sluice.events (job_id, type, payload)
-select $1::uuid, 'stage.started'::text, jsonb_build_object('job_id', $1::uuid, 'stage', $3::text, 'attempt', $2::int, 'try', 1, 'worker_id', $4::text, 'took_over', false)
+select $1::uuid, 'stage.started'::text, jsonb_build_object('job_id', $1::uuid, 'stage', $3::text, 'attempt', $2::int, 'try', 1, 'worker_id', $4::text, 'chunk', null, 'took_over', false)
 union all
 select $1::uuid, $11::text, jsonb_build_object('job_id', $1, 'stage', $3, 'attempt', $2, 'chunk', null, 'try', 1, 'status', $5,
        'error', case when $6::text is null then null else jsonb_build_object('code', $6::text, 'message', $7::text) end,
