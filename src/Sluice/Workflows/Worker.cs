@@ -181,6 +181,7 @@ public sealed class Worker(
                 log.Write(LogLevel.Debug, $"{current.Stage} succeeded (express lane: recorded with the stages after it)", job.Id, current.Stage, Id);
                 job = After(job, commit);
                 current = current with { Stage = commit.NextStage! };
+                FaultInjection.At("express.next", job.SourceKey);
                 // Stage by stage, a worker that stalled past its lease learns it at its next commit, before starting
                 // another stage. In the lane it would go on into the job's workspace, now another worker's: when the
                 // lane has run long enough that a stall could hide in it, the lease is renewed (and so proven) first.

@@ -141,4 +141,33 @@ public sealed class WorkerCrashTests
         Assert.Equal("download,transform,load,publish", await env.ScalarAsync<string>(
             "select string_agg(stage, ',' order by id) from sluice.tasks where job_id = $1", job.Id));
     }
+
+    [Fact]
+    public async Task A_worker_stalled_inside_the_express_lane_past_its_lease_starts_no_further_stage_when_it_resumes()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        var (rows, sum) = await ArriveAsync(env, 100);
+
+        // The worker stops itself (SIGSTOP) in the lane after download, as a long pause would.
+        using var stalled = CliProcess.Start(WorkerEnv(env, fault: "stop:express.next"), "worker", "--workers", "1");
+        await WaitForLineAsync(stalled, "SLUICE_FAULT: stopping this process at express.next", TimeSpan.FromMinutes(2));
+        try
+        {
+            using var other = CliProcess.Start(WorkerEnv(env), "worker", "--workers", "1");
+            var job = Assert.Single(await env.WaitForJobsAsync(1, TimeSpan.FromMinutes(3)));
+            Assert.True(job.Status == "succeeded", $"the job ended {job.Status}: {job.Error?.Code}: {job.Error?.Message}");
+        }
+        finally
+        {
+            stalled.Signal("CONT");
+        }
+        await WaitForLineAsync(stalled, "lost the lease", TimeSpan.FromMinutes(1));
+
+        // Resumed, it proved its lease before going on and found it gone: it never started transform in the job's
+        // workspace, which by then belonged to the worker that took the job over.
+        Assert.False(stalled.StdErr.Contains("stage=transform", StringComparison.Ordinal), stalled.StdErr);
+        Assert.Equal(rows, await env.ScalarAsync<long>("select count(*) from public.payments"));
+        Assert.Equal(sum, await env.ScalarAsync<string>("select sum(amount)::text from public.payments"));
+        Assert.Equal(1L, await env.ScalarAsync<long>("select count(*) from sluice.load_ledger"));
+    }
 }
