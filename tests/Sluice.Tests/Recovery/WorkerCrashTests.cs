@@ -26,6 +26,23 @@ public sealed class WorkerCrashTests
         return (summary.Rows, PaymentsCsv.FormatCents(summary.AmountCents));
     }
 
+    /// <summary>While <paramref name="stalled"/> is stopped, another worker takes its job over and finishes it; then the
+    /// stalled worker is continued, and must say it lost the lease.</summary>
+    private static async Task TakeOverWhileStalledAsync(TestEnvironment env, CliProcess stalled)
+    {
+        try
+        {
+            using var other = CliProcess.Start(WorkerEnv(env), "worker", "--workers", "1");
+            var job = Assert.Single(await env.WaitForJobsAsync(1, TimeSpan.FromMinutes(3)));
+            Assert.True(job.Status == "succeeded", $"the job ended {job.Status}: {job.Error?.Code}: {job.Error?.Message}");
+        }
+        finally
+        {
+            stalled.Signal("CONT");
+        }
+        await WaitForLineAsync(stalled, "lost the lease", TimeSpan.FromMinutes(1));
+    }
+
     private static Task WaitForLineAsync(CliProcess p, string contains, TimeSpan timeout)
     {
         var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -68,17 +85,7 @@ public sealed class WorkerCrashTests
         using var stalled = CliProcess.Start(WorkerEnv(env), "worker", "--workers", "1");
         await WaitForLineAsync(stalled, "stage=load worker=", TimeSpan.FromMinutes(2));
         stalled.Signal("STOP");
-        try
-        {
-            using var other = CliProcess.Start(WorkerEnv(env), "worker", "--workers", "1");
-            var job = Assert.Single(await env.WaitForJobsAsync(1, TimeSpan.FromMinutes(3)));
-            Assert.True(job.Status == "succeeded", $"the job ended {job.Status}: {job.Error?.Code}: {job.Error?.Message}");
-        }
-        finally
-        {
-            stalled.Signal("CONT");
-        }
-        await WaitForLineAsync(stalled, "lost the lease", TimeSpan.FromMinutes(1));
+        await TakeOverWhileStalledAsync(env, stalled);
 
         Assert.Equal(rows, await env.ScalarAsync<long>("select count(*) from public.payments"));
         Assert.Equal(sum, await env.ScalarAsync<string>("select sum(amount)::text from public.payments"));
@@ -151,17 +158,7 @@ public sealed class WorkerCrashTests
         // The worker stops itself (SIGSTOP) in the lane after download, as a long pause would.
         using var stalled = CliProcess.Start(WorkerEnv(env, fault: "stop:express.next"), "worker", "--workers", "1");
         await WaitForLineAsync(stalled, "SLUICE_FAULT: stopping this process at express.next", TimeSpan.FromMinutes(2));
-        try
-        {
-            using var other = CliProcess.Start(WorkerEnv(env), "worker", "--workers", "1");
-            var job = Assert.Single(await env.WaitForJobsAsync(1, TimeSpan.FromMinutes(3)));
-            Assert.True(job.Status == "succeeded", $"the job ended {job.Status}: {job.Error?.Code}: {job.Error?.Message}");
-        }
-        finally
-        {
-            stalled.Signal("CONT");
-        }
-        await WaitForLineAsync(stalled, "lost the lease", TimeSpan.FromMinutes(1));
+        await TakeOverWhileStalledAsync(env, stalled);
 
         // Resumed, it proved its lease before going on and found it gone: it never started transform in the job's
         // workspace, which by then belonged to the worker that took the job over.
