@@ -69,9 +69,11 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
         // Transactions of the benchmark's database: commits per job, and rollbacks (almost all of them claims that found
         // no task). A busy backend reports its statistics at most once a second and an idle one within 10 s, hence a
         // quiet wait before each reading (the idle serve's polls in it add about 0.1 rolled-back claims per job).
-        const string WalSql = "select wal_sync::float8 || ' ' || wal_bytes::float8 || ' ' || d.xact_commit::float8 || ' ' || d.xact_rollback::float8 " +
+        const string StatsSql = "select wal_sync::float8 || ' ' || wal_bytes::float8 || ' ' || d.xact_commit::float8 || ' ' || d.xact_rollback::float8 " +
                               "from pg_stat_wal, pg_stat_database d where d.datname = current_database()";
-        var walBefore = (await db.ScalarAsync<string>(WalSql, ct)).Split(" ").Select(x => double.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        async Task<double[]> ReadStatsAsync() => (await db.ScalarAsync<string>(StatsSql, ct)).Split(' ')
+            .Select(x => double.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        var statsBefore = await ReadStatsAsync();
         var (serveCpu, postgresCpu) = (serve.CpuSeconds(), BenchMachine.PostgresCpuSeconds());
         var burst = Stopwatch.StartNew();
         for (var i = 0; i < files; i++)
@@ -88,9 +90,9 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
         var peakRss = serve.PeakRssMiB();
         var referenceAfter = BenchMachine.CpuReferenceMs();
         await Task.Delay(StatsSettle, ct);
-        var walAfter = (await db.ScalarAsync<string>(WalSql, ct)).Split(" ").Select(x => double.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-        var (walFlushes, walBytes) = (walAfter[0] - walBefore[0], walAfter[1] - walBefore[1]);
-        var (commits, rollbacks) = (walAfter[2] - walBefore[2], walAfter[3] - walBefore[3]);
+        var statsAfter = await ReadStatsAsync();
+        var (walFlushes, walBytes) = (statsAfter[0] - statsBefore[0], statsAfter[1] - statsBefore[1]);
+        var (commits, rollbacks) = (statsAfter[2] - statsBefore[2], statsAfter[3] - statsBefore[3]);
 
         var latencies = new List<double>(files);
         DateTime last = default;

@@ -107,7 +107,6 @@ internal static class JobsApi
         if (from is null)
             return ApiError.Result(400, "replay.usage", $"say where to start with \"from\" (one of download, transform, load, publish, notify); job {job.Id} is {job.Status}.");
         var attempt = await replay.ReplayAsync(job.Id, from, body.Reason, ctx.RequestedBy(), ct);
-        host.Workers?.Wake();
         ctx.Audit(job.Id.ToString(), new JsonObject { ["from"] = from, ["reason"] = body.Reason, ["attempt"] = attempt });
         return Results.Json(new { job_id = job.Id, attempt, from }, statusCode: StatusCodes.Status202Accepted);
     }
@@ -132,7 +131,6 @@ internal static class JobsApi
                 refused.Add(new { job_id = jobId, error = new { code = e.Code, message = e.Message } });
             }
         }
-        if (replayed.Count > 0) host.Workers?.Wake();
         ctx.Audit(body.Pipeline, new JsonObject { ["replayed"] = replayed.Count, ["refused"] = refused.Count, ["from"] = body.From });
         return Results.Json(new { replayed, refused }, statusCode: StatusCodes.Status202Accepted);
     }

@@ -49,7 +49,7 @@ public sealed class TaskSignal : IAsyncDisposable
         }
     }
 
-    /// <summary>Wakes one waiting worker (also used in-process when this process queued a task).</summary>
+    /// <summary>Wakes one waiting worker, or keeps the wake for the next worker to wait (one per notification of a ready task).</summary>
     public void Pulse()
     {
         lock (_gate)

@@ -31,9 +31,6 @@ public sealed class WorkerPool : IAsyncDisposable
         }
     }
 
-    /// <summary>Wakes one idle worker now (a task was just queued by this process; its notification wakes another).</summary>
-    public void Wake() => _signal.Pulse();
-
     public async Task StopAsync()
     {
         if (_stopClaiming.IsCancellationRequested) return;
