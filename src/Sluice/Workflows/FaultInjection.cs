@@ -7,7 +7,8 @@ namespace Sluice.Workflows;
 /// <c>SLUICE_FAULT=&lt;point&gt;[@&lt;text&gt;]</c> in its environment, the process kills itself (as if SIGKILLed) when it
 /// reaches that point, optionally only for jobs whose object key contains the text; with
 /// <c>SLUICE_FAULT=stop:&lt;point&gt;[@&lt;text&gt;]</c> it stops itself instead (SIGSTOP, as a long pause would), to be
-/// continued from outside. Points: <c>load.commit</c> (rows and ledger committed, stage not yet recorded),
+/// continued from outside. Points: <c>load.copying</c> (the first MiB of rows is in the COPY, the rest not yet),
+/// <c>load.commit</c> (rows and ledger committed, stage not yet recorded),
 /// <c>&lt;stage&gt;.start</c> (a stage is about to run) and <c>express.next</c> (in the express lane, a stage succeeded
 /// and the next is about to start). Unset in normal operation, where this costs one comparison.
 /// </summary>

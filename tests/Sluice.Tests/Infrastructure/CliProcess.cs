@@ -64,6 +64,16 @@ public sealed class CliProcess : IDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>Waits until the process writes a stderr line containing <paramref name="contains"/> (or has already).</summary>
+    public async Task WaitForErrorLineAsync(string contains, TimeSpan timeout)
+    {
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        ErrorLine += line => { if (line.Contains(contains, StringComparison.Ordinal)) seen.TrySetResult(); };
+        if (StdErr.Contains(contains, StringComparison.Ordinal)) seen.TrySetResult();
+        try { await seen.Task.WaitAsync(timeout); }
+        catch (TimeoutException) { throw new TimeoutException($"no line with '{contains}' in {timeout.TotalSeconds:0}s; the process wrote:\n{StdErr}"); }
+    }
+
     public void Signal(string signal)
     {
         using var kill = Process.Start("kill", ["-" + signal, _process.Id.ToString()]);

@@ -59,12 +59,13 @@ public sealed class PoisonAndShutdownTests
         File.Move(file, target);
 
         // A lease of 5 minutes: if the task were not handed back, nobody could take it over within this test.
-        using (var first = CliProcess.Start(WorkerEnv(env, lease: "300", grace: "0"), "worker", "--workers", "1"))
+        // The worker stops itself as transform starts, so the SIGTERM is sure to find transform running (one sent on
+        // seeing a log line can arrive after it finished); the TERM waits until the worker is continued.
+        using (var first = CliProcess.Start(WorkerEnv(env, lease: "300", grace: "0", fault: "stop:transform.start"), "worker", "--workers", "1"))
         {
-            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            first.ErrorLine += l => { if (l.Contains("stage=transform worker=", StringComparison.Ordinal)) started.TrySetResult(); };
-            await started.Task.WaitAsync(TimeSpan.FromMinutes(2));
+            await first.WaitForErrorLineAsync("SLUICE_FAULT: stopping this process at transform.start", TimeSpan.FromMinutes(2));
             first.Signal("TERM");
+            first.Signal("CONT");
             Assert.Equal(0, await first.WaitForExitAsync(TimeSpan.FromSeconds(60)));
             Assert.Contains("handed transform back to the queue", first.StdErr);
         }

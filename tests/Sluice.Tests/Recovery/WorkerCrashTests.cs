@@ -40,15 +40,7 @@ public sealed class WorkerCrashTests
         {
             stalled.Signal("CONT");
         }
-        await WaitForLineAsync(stalled, "lost the lease", TimeSpan.FromMinutes(1));
-    }
-
-    private static Task WaitForLineAsync(CliProcess p, string contains, TimeSpan timeout)
-    {
-        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        p.ErrorLine += line => { if (line.Contains(contains, StringComparison.Ordinal)) seen.TrySetResult(); };
-        if (p.StdErr.Contains(contains, StringComparison.Ordinal)) seen.TrySetResult();
-        return seen.Task.WaitAsync(timeout);
+        await stalled.WaitForErrorLineAsync("lost the lease", TimeSpan.FromMinutes(1));
     }
 
     [Fact]
@@ -57,11 +49,11 @@ public sealed class WorkerCrashTests
         await using var env = await TestEnvironment.CreateAsync();
         var (rows, sum) = await ArriveAsync(env, 300_000);
 
-        using (var doomed = CliProcess.Start(WorkerEnv(env), "worker", "--workers", "1"))
+        // Killed by its own fault point mid-COPY: a kill sent from here on seeing a log line can arrive after the load.
+        using (var doomed = CliProcess.Start(WorkerEnv(env, fault: "load.copying"), "worker", "--workers", "1"))
         {
-            await WaitForLineAsync(doomed, "stage=load worker=", TimeSpan.FromMinutes(2));
-            doomed.Signal("KILL");
-            await doomed.WaitForExitAsync(TimeSpan.FromSeconds(30));
+            await doomed.WaitForExitAsync(TimeSpan.FromMinutes(2));
+            Assert.Contains("SLUICE_FAULT: killing this process at load.copying", doomed.StdErr);
         }
         using var rescuer = CliProcess.Start(WorkerEnv(env), "worker", "--workers", "1");
         var job = Assert.Single(await env.WaitForJobsAsync(1, TimeSpan.FromMinutes(3)));
@@ -82,9 +74,9 @@ public sealed class WorkerCrashTests
         await using var env = await TestEnvironment.CreateAsync();
         var (rows, sum) = await ArriveAsync(env, 300_000);
 
-        using var stalled = CliProcess.Start(WorkerEnv(env), "worker", "--workers", "1");
-        await WaitForLineAsync(stalled, "stage=load worker=", TimeSpan.FromMinutes(2));
-        stalled.Signal("STOP");
+        // Stopped by its own fault point mid-COPY (SIGSTOP), so the stall is sure to fall inside the load.
+        using var stalled = CliProcess.Start(WorkerEnv(env, fault: "stop:load.copying"), "worker", "--workers", "1");
+        await stalled.WaitForErrorLineAsync("SLUICE_FAULT: stopping this process at load.copying", TimeSpan.FromMinutes(2));
         await TakeOverWhileStalledAsync(env, stalled);
 
         Assert.Equal(rows, await env.ScalarAsync<long>("select count(*) from public.payments"));
@@ -157,7 +149,7 @@ public sealed class WorkerCrashTests
 
         // The worker stops itself (SIGSTOP) in the lane after download, as a long pause would.
         using var stalled = CliProcess.Start(WorkerEnv(env, fault: "stop:express.next"), "worker", "--workers", "1");
-        await WaitForLineAsync(stalled, "SLUICE_FAULT: stopping this process at express.next", TimeSpan.FromMinutes(2));
+        await stalled.WaitForErrorLineAsync("SLUICE_FAULT: stopping this process at express.next", TimeSpan.FromMinutes(2));
         await TakeOverWhileStalledAsync(env, stalled);
 
         // Resumed, it proved its lease before going on and found it gone: it never started transform in the job's

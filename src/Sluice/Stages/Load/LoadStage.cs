@@ -80,7 +80,7 @@ public sealed class LoadStage : IStage
             // A chunk only adds its rows; whatever replaces or merges happens once, in the merge stage.
             var into = staging ?? table;
             var chunkBefore = await InsertedInTransactionAsync(conn, into, ct);
-            await CopyAsync(conn, $"copy {into} ({columnList}) from stdin (format binary)", dataPath, ct);
+            await CopyAsync(conn, $"copy {into} ({columnList}) from stdin (format binary)", dataPath, job.SourceKey, ct);
             var chunkLoaded = await InsertedInTransactionAsync(conn, into, ct) - chunkBefore;
             return await CommitAsync(context, conn, tx, into, chunk.Value, chunkLoaded, manifest.Rows, existing is not null, ct);
         }
@@ -102,7 +102,7 @@ public sealed class LoadStage : IStage
         if (target.Mode == LoadMode.Upsert)
         {
             await ExecAsync(conn, $"create temp table sluice_stage (like {table} including defaults) on commit drop", ct);
-            await CopyAsync(conn, $"copy sluice_stage ({columnList}) from stdin (format binary)", dataPath, ct);
+            await CopyAsync(conn, $"copy sluice_stage ({columnList}) from stdin (format binary)", dataPath, job.SourceKey, ct);
             loaded = await ExecAsync(conn, TargetStatements.InsertSelect(table, "sluice_stage", manifest.Columns, target), ct);
         }
         else
@@ -110,7 +110,7 @@ public sealed class LoadStage : IStage
             // A difference, not the count alone: a backend's pending per-transaction counters can still hold inserts
             // of its earlier transactions (measured: a storm of small loads on one pooled connection saw 20–130 for 10).
             var before = await InsertedInTransactionAsync(conn, table, ct);
-            await CopyAsync(conn, $"copy {table} ({columnList}) from stdin (format binary)", dataPath, ct);
+            await CopyAsync(conn, $"copy {table} ({columnList}) from stdin (format binary)", dataPath, job.SourceKey, ct);
             loaded = await InsertedInTransactionAsync(conn, table, ct) - before;
         }
 
@@ -156,11 +156,17 @@ public sealed class LoadStage : IStage
     private static StageResult Result(long rows, string table, bool alreadyLoaded) =>
         new(new JsonObject { ["table"] = table, ["rows"] = rows, ["already_loaded"] = alreadyLoaded }, new JobCounts(Loaded: rows));
 
-    private static async Task CopyAsync(NpgsqlConnection conn, string copySql, string dataPath, CancellationToken ct)
+    private static async Task CopyAsync(NpgsqlConnection conn, string copySql, string dataPath, string sourceKey, CancellationToken ct)
     {
         await using var file = new FileStream(dataPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
         await using var copy = await conn.BeginRawBinaryCopyAsync(copySql, ct);
-        await file.CopyToAsync(copy, 1 << 20, ct);
+        var buffer = new byte[1 << 20];
+        var first = true;
+        for (int read; (read = await file.ReadAsync(buffer, ct)) > 0; first = false)
+        {
+            await copy.WriteAsync(buffer.AsMemory(0, read), ct);
+            if (first) FaultInjection.At("load.copying", sourceKey);
+        }
     }
 
     /// <summary>
