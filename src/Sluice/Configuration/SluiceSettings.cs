@@ -31,6 +31,13 @@ public sealed record SluiceSettings
 
     public const long DefaultExpressBytes = 64 * 1024;
 
+    /// <summary><c>SLUICE_STREAM_BYTES</c>, default 1048576 (1 MiB); 0 turns streamed loads off. A load job whose file is
+    /// at least this size loads its rows while transform writes them, when that cannot change what commits
+    /// (docs/state-machines.md#streamed-loads).</summary>
+    public long StreamBytes { get; init; } = DefaultStreamBytes;
+
+    public const long DefaultStreamBytes = 1024 * 1024;
+
     public static SluiceSettings FromEnvironment(string? currentDirectory = null)
     {
         var cwd = currentDirectory ?? Directory.GetCurrentDirectory();
@@ -47,6 +54,7 @@ public sealed record SluiceSettings
             Settle = TimeSpan.FromMilliseconds(ParsePositive(Env("SLUICE_SETTLE_MS"), 1000, "SLUICE_SETTLE_MS")),
             Grace = TimeSpan.FromSeconds(ParseNonNegative(Env("SLUICE_GRACE_SECONDS"), 20, "SLUICE_GRACE_SECONDS")),
             ExpressBytes = (long)ParseNonNegative(Env("SLUICE_EXPRESS_BYTES"), DefaultExpressBytes, "SLUICE_EXPRESS_BYTES"),
+            StreamBytes = (long)ParseNonNegative(Env("SLUICE_STREAM_BYTES"), DefaultStreamBytes, "SLUICE_STREAM_BYTES"),
         };
     }
 

@@ -7,8 +7,16 @@ namespace Sluice.Tests.Recovery;
 /// <summary>Real worker processes killed, stopped and crashed mid-stage; a real PostgreSQL decides what committed.</summary>
 public sealed class WorkerCrashTests
 {
-    private static Dictionary<string, string> WorkerEnv(TestEnvironment env, string lease = "2", string? fault = null) =>
-        env.CliEnvironment(lease, fault);
+    /// <param name="streamed">Whether large files load as transform writes them (the default) or from the artifact in the load stage.</param>
+    private static Dictionary<string, string> WorkerEnv(TestEnvironment env, string lease = "2", string? fault = null, bool streamed = true)
+    {
+        var vars = env.CliEnvironment(lease, fault);
+        if (!streamed) vars["SLUICE_STREAM_BYTES"] = "0";
+        return vars;
+    }
+
+    /// <summary>The stage whose COPY stores the rows: transform for a streamed load, else load.</summary>
+    private static string CopyingStage(bool streamed) => streamed ? "transform" : "load";
 
     /// <summary>Creates one job for a large payments file (trigger only; no workers in this process).</summary>
     private static async Task<(long Rows, string Sum)> ArriveAsync(TestEnvironment env, int rows)
@@ -28,11 +36,11 @@ public sealed class WorkerCrashTests
 
     /// <summary>While <paramref name="stalled"/> is stopped, another worker takes its job over and finishes it; then the
     /// stalled worker is continued, and must say it lost the lease.</summary>
-    private static async Task TakeOverWhileStalledAsync(TestEnvironment env, CliProcess stalled)
+    private static async Task TakeOverWhileStalledAsync(TestEnvironment env, CliProcess stalled, bool streamed = true)
     {
         try
         {
-            using var other = CliProcess.Start(WorkerEnv(env), "worker", "--workers", "1");
+            using var other = CliProcess.Start(WorkerEnv(env, streamed: streamed), "worker", "--workers", "1");
             var job = Assert.Single(await env.WaitForJobsAsync(1, TimeSpan.FromMinutes(3)));
             Assert.True(job.Status == "succeeded", $"the job ended {job.Status}: {job.Error?.Code}: {job.Error?.Message}");
         }
@@ -43,19 +51,21 @@ public sealed class WorkerCrashTests
         await stalled.WaitForErrorLineAsync("lost the lease", TimeSpan.FromMinutes(1));
     }
 
-    [Fact]
-    public async Task A_worker_killed_while_loading_is_replaced_and_every_row_lands_exactly_once()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_worker_killed_while_loading_is_replaced_and_every_row_lands_exactly_once(bool streamed)
     {
         await using var env = await TestEnvironment.CreateAsync();
         var (rows, sum) = await ArriveAsync(env, 300_000);
 
         // Killed by its own fault point mid-COPY: a kill sent from here on seeing a log line can arrive after the load.
-        using (var doomed = CliProcess.Start(WorkerEnv(env, fault: "load.copying"), "worker", "--workers", "1"))
+        using (var doomed = CliProcess.Start(WorkerEnv(env, fault: "load.copying", streamed: streamed), "worker", "--workers", "1"))
         {
             await doomed.WaitForExitAsync(TimeSpan.FromMinutes(2));
             Assert.Contains("SLUICE_FAULT: killing this process at load.copying", doomed.StdErr);
         }
-        using var rescuer = CliProcess.Start(WorkerEnv(env), "worker", "--workers", "1");
+        using var rescuer = CliProcess.Start(WorkerEnv(env, streamed: streamed), "worker", "--workers", "1");
         var job = Assert.Single(await env.WaitForJobsAsync(1, TimeSpan.FromMinutes(3)));
 
         Assert.Equal("succeeded", job.Status);
@@ -63,21 +73,28 @@ public sealed class WorkerCrashTests
         Assert.Equal(rows, await env.ScalarAsync<long>("select count(distinct transaction_id) from public.payments"));
         Assert.Equal(sum, await env.ScalarAsync<string>("select sum(amount)::text from public.payments"));
         Assert.Equal(1L, await env.ScalarAsync<long>("select count(*) from sluice.load_ledger"));
-        var loads = job.Stages.Where(s => s.Name == "load").ToList();
-        Assert.Equal(["abandoned", "succeeded"], loads.Select(s => s.Status));
-        Assert.NotEqual(loads[0].WorkerId, loads[1].WorkerId);
+        var copying = job.Stages.Where(s => s.Name == CopyingStage(streamed)).ToList();
+        Assert.Equal(["abandoned", "succeeded"], copying.Select(s => s.Status));
+        Assert.NotEqual(copying[0].WorkerId, copying[1].WorkerId);
+        var load = job.Stages.Last(s => s.Name == "load");
+        Assert.Equal(streamed, load.Outputs!["streamed"]!.GetValue<bool>());
+        Assert.False(load.Outputs!["already_loaded"]!.GetValue<bool>());
+        Assert.Equal(rows, job.Counts.Loaded);
     }
 
-    [Fact]
-    public async Task A_worker_stopped_past_its_lease_commits_nothing_after_another_finished_and_says_so()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_worker_stopped_past_its_lease_commits_nothing_after_another_finished_and_says_so(bool streamed)
     {
         await using var env = await TestEnvironment.CreateAsync();
         var (rows, sum) = await ArriveAsync(env, 300_000);
 
         // Stopped by its own fault point mid-COPY (SIGSTOP), so the stall is sure to fall inside the load.
-        using var stalled = CliProcess.Start(WorkerEnv(env, fault: "stop:load.copying"), "worker", "--workers", "1");
+        using var stalled = CliProcess.Start(WorkerEnv(env, fault: "stop:load.copying", streamed: streamed), "worker", "--workers", "1");
         await stalled.WaitForErrorLineAsync("SLUICE_FAULT: stopping this process at load.copying", TimeSpan.FromMinutes(2));
-        await TakeOverWhileStalledAsync(env, stalled);
+        await TakeOverWhileStalledAsync(env, stalled, streamed);
+        Assert.Contains($"stage={CopyingStage(streamed)} ", stalled.StdErr.Split('\n').Single(l => l.Contains("lost the lease", StringComparison.Ordinal)));
 
         Assert.Equal(rows, await env.ScalarAsync<long>("select count(*) from public.payments"));
         Assert.Equal(sum, await env.ScalarAsync<string>("select sum(amount)::text from public.payments"));
@@ -87,25 +104,29 @@ public sealed class WorkerCrashTests
         Assert.Equal("succeeded", await env.ScalarAsync<string>("select status from sluice.jobs"));
     }
 
-    [Fact]
-    public async Task A_crash_after_the_load_committed_is_recovered_from_the_ledger_without_loading_again()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_crash_after_the_load_committed_is_recovered_from_the_ledger_without_loading_again(bool streamed)
     {
         await using var env = await TestEnvironment.CreateAsync();
-        var (rows, sum) = await ArriveAsync(env, 20_000);
+        var (rows, sum) = await ArriveAsync(env, 20_000);   // 1.7 MB: above the streamed-load threshold
 
-        using (var crashing = CliProcess.Start(WorkerEnv(env, fault: "load.commit"), "worker", "--workers", "1"))
+        using (var crashing = CliProcess.Start(WorkerEnv(env, fault: "load.commit", streamed: streamed), "worker", "--workers", "1"))
         {
             await crashing.WaitForExitAsync(TimeSpan.FromMinutes(2));
             Assert.Contains("SLUICE_FAULT: killing this process at load.commit", crashing.StdErr);
         }
         Assert.Equal(rows, await env.ScalarAsync<long>("select count(*) from public.payments"));
 
-        using var next = CliProcess.Start(WorkerEnv(env), "worker", "--workers", "1");
+        using var next = CliProcess.Start(WorkerEnv(env, streamed: streamed), "worker", "--workers", "1");
         var job = Assert.Single(await env.WaitForJobsAsync(1, TimeSpan.FromMinutes(2)));
 
         Assert.Equal("succeeded", job.Status);
         Assert.Equal(rows, await env.ScalarAsync<long>("select count(*) from public.payments"));
         Assert.Equal(sum, await env.ScalarAsync<string>("select sum(amount)::text from public.payments"));
+        // The crash was in the stage that copied; its next run found the ledger row and loaded nothing again.
+        Assert.Equal("abandoned", job.Stages.First(s => s.Name == CopyingStage(streamed)).Status);
         var load = job.Stages.Last(s => s.Name == "load");
         Assert.True(load.Outputs!["already_loaded"]!.GetValue<bool>());
         Assert.Equal(rows, job.Counts.Loaded);

@@ -36,27 +36,8 @@ public sealed class LoadStage : IStage
         var table = PgIdentifier.QualifiedName(target.Schema, target.Table);
         if (chunk is not null && await RejectsOverLimitAsync(context, ct) is { } tooMany)
             return new StageResult(new JsonObject { ["table"] = table, ["rows"] = 0 }, Failure: tooMany);
-        var connectionString = TargetStatements.ConnectionString(context, target);
-
         await using var conn = await TargetStatements.OpenAsync(context, target, ct);
-        // Marked only once the ledger exists: a second load starting meanwhile (another chunk of the same file) runs the
-        // idempotent, serialized DDL too, instead of reading a table that is not there yet.
-        if (!LedgersEnsured.ContainsKey(connectionString))
-        {
-            await LoadLedger.EnsureAsync(conn, ct);
-            LedgersEnsured[connectionString] = true;
-        }
-        // The table is created (and committed) before the load transaction: a stalled load must never hold an
-        // uncommitted CREATE TABLE that would block the worker taking its task over. The DDL runs only when needed
-        // (ALTER TABLE takes an exclusive lock even when the column exists).
-        var (exists, hasLineage) = await TableStateAsync(conn, target, ct);
-        if (!exists && target.Create)
-            await SerializedDdl.RunAsync(conn, table, await File.ReadAllTextAsync(Path.Combine(transformDir, "create.sql"), ct), ct);
-        else if (!exists)
-            throw new SluiceException("target.missing_table",
-                $"table {table} does not exist and pipeline {context.Pipeline.Name} has target.create: false; create the table or set create: true.");
-        else if (!hasLineage)
-            await SerializedDdl.RunAsync(conn, table, $"alter table {table} add column if not exists {PgIdentifier.Quote(TableDdl.LineageColumn)} uuid", ct);
+        await PrepareTargetAsync(context, conn, target, c => File.ReadAllTextAsync(Path.Combine(transformDir, "create.sql"), c), ct);
         string? staging = null;
         if (chunk is not null && ChunkedLoad.UsesStaging(job, context.Pipeline))
         {
@@ -68,8 +49,14 @@ public sealed class LoadStage : IStage
         var existing = await LoadLedger.FindAsync(conn, job.Id, chunk ?? 0, ct);
         if (existing is not null && existing.Attempt >= job.Attempt)
         {
-            // A previous run of this stage committed and then died before recording it: the rows are already there.
             await tx.RollbackAsync(ct);
+            if (manifest.Streamed)
+            {
+                // Transform loaded the rows as it wrote them and committed them with this ledger row.
+                context.Info($"{existing.Rows:N0} rows were loaded into {staging ?? table} as transform wrote them (ledger, attempt {existing.Attempt})");
+                return Result(existing.Rows, staging ?? table, alreadyLoaded: false, streamed: true);
+            }
+            // A previous run of this stage committed and then died before recording it: the rows are already there.
             context.Info($"ledger shows {existing.Rows:N0} rows of {Part(chunk)} already loaded into {staging ?? table} (attempt {existing.Attempt}); not loading again");
             return Result(existing.Rows, staging ?? table, alreadyLoaded: true);
         }
@@ -118,8 +105,8 @@ public sealed class LoadStage : IStage
     }
 
     /// <summary>Checks the count, writes the ledger row, proves the lease is still held, and commits.</summary>
-    private static async Task<StageResult> CommitAsync(StageContext context, NpgsqlConnection conn, NpgsqlTransaction tx, string into,
-        int ledgerChunk, long loaded, long expected, bool replacing, CancellationToken ct)
+    internal static async Task<StageResult> CommitAsync(StageContext context, NpgsqlConnection conn, NpgsqlTransaction tx, string into,
+        int ledgerChunk, long loaded, long expected, bool replacing, CancellationToken ct, string how = "")
     {
         var job = context.Job;
         if (loaded != expected)
@@ -133,8 +120,8 @@ public sealed class LoadStage : IStage
         FaultInjection.At("load.commit", job.SourceKey);
         var mode = context.Pipeline.Target!.Mode.ToString().ToLowerInvariant();
         context.Info(context.Task.Chunk is { } c
-            ? $"loaded {loaded:N0} rows of chunk {c} into {into}"
-            : $"loaded {loaded:N0} rows into {into} ({mode})");
+            ? $"loaded {loaded:N0} rows of chunk {c} into {into}{how}"
+            : $"loaded {loaded:N0} rows into {into} ({mode}){how}");
         return Result(loaded, into, alreadyLoaded: false);
     }
 
@@ -153,8 +140,37 @@ public sealed class LoadStage : IStage
             : Transform.TransformStage.TooManyRejects(context.Pipeline, rejected, read, "the rejects.csv of each chunk (published as one file)", "load");
     }
 
-    private static StageResult Result(long rows, string table, bool alreadyLoaded) =>
-        new(new JsonObject { ["table"] = table, ["rows"] = rows, ["already_loaded"] = alreadyLoaded }, new JobCounts(Loaded: rows));
+    /// <summary>
+    /// Makes sure of the ledger table and the target table (created from <paramref name="createScript"/> when missing and
+    /// the pipeline allows, given the lineage column when it lacks one) before the load's transaction begins.
+    /// </summary>
+    internal static async Task PrepareTargetAsync(StageContext context, NpgsqlConnection conn, TargetDefinition target,
+        Func<CancellationToken, Task<string>> createScript, CancellationToken ct)
+    {
+        var connectionString = TargetStatements.ConnectionString(context, target);
+        var table = PgIdentifier.QualifiedName(target.Schema, target.Table);
+        // Marked only once the ledger exists: a second load starting meanwhile (another chunk of the same file) runs the
+        // idempotent, serialized DDL too, instead of reading a table that is not there yet.
+        if (!LedgersEnsured.ContainsKey(connectionString))
+        {
+            await LoadLedger.EnsureAsync(conn, ct);
+            LedgersEnsured[connectionString] = true;
+        }
+        // The table is created (and committed) before the load transaction: a stalled load must never hold an
+        // uncommitted CREATE TABLE that would block the worker taking its task over. The DDL runs only when needed
+        // (ALTER TABLE takes an exclusive lock even when the column exists).
+        var (exists, hasLineage) = await TableStateAsync(conn, target, ct);
+        if (!exists && target.Create)
+            await SerializedDdl.RunAsync(conn, table, await createScript(ct), ct);
+        else if (!exists)
+            throw new SluiceException("target.missing_table",
+                $"table {table} does not exist and pipeline {context.Pipeline.Name} has target.create: false; create the table or set create: true.");
+        else if (!hasLineage)
+            await SerializedDdl.RunAsync(conn, table, $"alter table {table} add column if not exists {PgIdentifier.Quote(TableDdl.LineageColumn)} uuid", ct);
+    }
+
+    private static StageResult Result(long rows, string table, bool alreadyLoaded, bool streamed = false) =>
+        new(new JsonObject { ["table"] = table, ["rows"] = rows, ["already_loaded"] = alreadyLoaded, ["streamed"] = streamed }, new JobCounts(Loaded: rows));
 
     private static async Task CopyAsync(NpgsqlConnection conn, string copySql, string dataPath, string sourceKey, CancellationToken ct)
     {
@@ -173,7 +189,7 @@ public sealed class LoadStage : IStage
     /// Rows inserted into the table by this transaction so far, from PostgreSQL's own per-transaction statistics:
     /// an exact count of what COPY stored, without scanning the table.
     /// </summary>
-    private static async Task<long> InsertedInTransactionAsync(NpgsqlConnection conn, string table, CancellationToken ct)
+    internal static async Task<long> InsertedInTransactionAsync(NpgsqlConnection conn, string table, CancellationToken ct)
     {
         // The statistics function itself rather than the pg_stat_xact_user_tables view, whose plan costs more than the load.
         await using var cmd = new NpgsqlCommand("select pg_stat_get_xact_tuples_inserted($1::regclass)", conn)

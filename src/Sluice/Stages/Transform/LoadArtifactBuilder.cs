@@ -22,27 +22,47 @@ public static class LoadArtifactBuilder
 
     /// <summary>Builds the artifact. Work runs on the thread pool; memory stays flat whatever the file size.</summary>
     /// <exception cref="TransformException">The file is missing or unreadable, its header is unusable, or a schema column is missing from it.</exception>
-    public static Task<TransformResult> BuildAsync(TransformRequest request, CancellationToken ct)
+    public static async Task<TransformResult> BuildAsync(TransformRequest request, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return Task.Run(() => Build(request, ct), ct);
-    }
-
-    private static TransformResult Build(TransformRequest request, CancellationToken ct)
-    {
         var file = request.SourcePath;
         if (!File.Exists(file))
         {
             throw new TransformException("source.missing", $"Source file '{file}' does not exist; the download stage must run (or be replayed) first.");
         }
 
+        var (columns, source, map, warnings) = await Task.Run(() => Guarded(file, () => Open(request)), ct);
+        using (source)
+        {
+            var alsoTo = request.AlsoWriteRowsTo is { } open ? await open(columns, ct) : null;
+            return await Task.Run(() => Guarded(file, () => Write(request, source, columns, map, warnings, alsoTo, ct)), ct);
+        }
+    }
+
+    private static (IReadOnlyList<ColumnDefinition> Columns, CsvRecordSource Source, int[] Map, List<string> Warnings) Open(TransformRequest request)
+    {
+        var file = request.SourcePath;
+        var columns = request.Schema ?? CsvSchemaInference.Infer(file, request.Csv);
+        var source = CsvRecordSource.Open(file, request.Csv, request.Chunk);
         try
         {
-            var columns = request.Schema ?? CsvSchemaInference.Infer(file, request.Csv);
-            using var source = CsvRecordSource.Open(file, request.Csv, request.Chunk);
             var warnings = new List<string>();
             var map = MapColumns(file, source, columns, request.Schema is not null, warnings);
-            return Write(request, source, columns, map, warnings, ct);
+            return (columns, source, map, warnings);
+        }
+        catch
+        {
+            source.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Reports a malformed file as the transform's error, with the file and line.</summary>
+    private static T Guarded<T>(string file, Func<T> work)
+    {
+        try
+        {
+            return work();
         }
         catch (CsvFileException e)
         {
@@ -100,7 +120,8 @@ public static class LoadArtifactBuilder
         return map;
     }
 
-    private static TransformResult Write(TransformRequest request, CsvRecordSource source, IReadOnlyList<ColumnDefinition> columns, int[] map, List<string> warnings, CancellationToken ct)
+    private static TransformResult Write(TransformRequest request, CsvRecordSource source, IReadOnlyList<ColumnDefinition> columns, int[] map,
+        List<string> warnings, Stream? alsoTo, CancellationToken ct)
     {
         Directory.CreateDirectory(request.OutputDirectory);
         var dataPath = Path.Combine(request.OutputDirectory, DataFileName);
@@ -115,7 +136,7 @@ public static class LoadArtifactBuilder
         try
         {
             using var data = new FileStream(dataPath, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.SequentialScan);
-            using var writer = new PgCopyWriter(data);
+            using var writer = new PgCopyWriter(alsoTo is null ? data : new TeeStream(data, alsoTo));
             using var rejects = new RejectFileWriter(rejectsPath);
             while (source.Read())
             {
@@ -177,5 +198,32 @@ public static class LoadArtifactBuilder
 
         request.RowsProgress?.Report(read);
         return new TransformResult(columns, read, written, rejected, 0, dataPath, rejectsPath, warnings);
+    }
+
+    /// <summary>Writes every byte to the artifact file and to a second stream (a streamed load's COPY).</summary>
+    private sealed class TeeStream(Stream first, Stream second) : Stream
+    {
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> bytes)
+        {
+            first.Write(bytes);
+            second.Write(bytes);
+        }
+
+        public override void Flush()
+        {
+            first.Flush();
+            second.Flush();
+        }
+
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

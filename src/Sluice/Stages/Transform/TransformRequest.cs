@@ -11,6 +11,8 @@ namespace Sluice.Stages.Transform;
 /// <param name="IncludeLineageColumn">Whether each row ends with the job id (<c>_sluice_job_id</c>).</param>
 /// <param name="RowsProgress">Receives the number of records read so far, now and then.</param>
 /// <param name="Chunk">When set, only this chunk of the file is read (behind the file's header of the given length).</param>
+/// <param name="AlsoWriteRowsTo">Called once the columns are known, before any row is written: a stream that receives
+/// every byte of <c>data.pgcopy</c> as it is written (a streamed load), or null for none.</param>
 public sealed record TransformRequest(
     string SourcePath,
     CsvOptions Csv,
@@ -19,4 +21,5 @@ public sealed record TransformRequest(
     Guid JobId,
     bool IncludeLineageColumn,
     IProgress<long>? RowsProgress = null,
-    (long HeaderBytes, Formats.Csv.CsvChunk Chunk)? Chunk = null);
+    (long HeaderBytes, Formats.Csv.CsvChunk Chunk)? Chunk = null,
+    Func<IReadOnlyList<ColumnDefinition>, CancellationToken, Task<Stream?>>? AlsoWriteRowsTo = null);

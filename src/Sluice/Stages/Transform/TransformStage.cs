@@ -3,7 +3,9 @@ using Sluice.Control;
 using Sluice.Errors;
 using Sluice.Formats.Csv;
 using Sluice.Postgres;
+using Sluice.Pipelines;
 using Sluice.Stages.Download;
+using Sluice.Stages.Load;
 
 namespace Sluice.Stages.Transform;
 
@@ -25,16 +27,34 @@ public sealed class TransformStage : IStage
         var chunk = context.Task.Chunk;
         var outDir = context.Workspace.ChunkFolder(Name, chunk);
         Directory.CreateDirectory(outDir);
-        TransformResult result;
+        StreamedLoad? streamed = null;
         try
         {
-            result = await LoadArtifactBuilder.BuildAsync(new TransformRequest(source, pipeline.Csv, pipeline.Schema, outDir,
-                context.Job.Id, IncludeLineageColumn: true, context.RowsProgress, ChunkOf(context, chunk)), ct);
+            TransformResult result;
+            try
+            {
+                result = await LoadArtifactBuilder.BuildAsync(new TransformRequest(source, pipeline.Csv, pipeline.Schema, outDir,
+                    context.Job.Id, IncludeLineageColumn: true, context.RowsProgress, ChunkOf(context, chunk),
+                    StreamedLoad.Applies(context) ? async (columns, c) => (streamed = await StreamedLoad.BeginAsync(context, columns, c))?.Rows : null), ct);
+            }
+            catch (TransformException e)
+            {
+                throw new SluiceException(e.Code, e.Message, transient: false, e);
+            }
+            return await RecordAsync(context, target, outDir, result, streamed, ct);
         }
-        catch (TransformException e)
+        finally
         {
-            throw new SluiceException(e.Code, e.Message, transient: false, e);
+            if (streamed is not null) await streamed.DisposeAsync();
         }
+    }
+
+    /// <summary>Writes the DDL and manifest, checks the rejects, and commits a streamed load when they are within limits.</summary>
+    private static async Task<StageResult> RecordAsync(StageContext context, TargetDefinition target, string outDir, TransformResult result,
+        StreamedLoad? streamed, CancellationToken ct)
+    {
+        var pipeline = context.Pipeline;
+        var chunk = context.Task.Chunk;
         foreach (var w in result.Warnings) context.Warn(w);
 
         var ddlPath = Path.Combine(outDir, "create.sql");
@@ -54,8 +74,9 @@ public sealed class TransformStage : IStage
             ["schema_inferred"] = pipeline.Schema is null,
             ["warnings"] = new JsonArray(result.Warnings.Select(w => (JsonNode)JsonValue.Create(w)!).ToArray()),
         };
-        await File.WriteAllTextAsync(Path.Combine(outDir, LoadManifest.FileName), new LoadManifest(
-            result.Columns.Select(c => c.Name).Append(TableDdl.LineageColumn).ToList(), result.Written).ToJson(), ct);
+        var manifest = new LoadManifest(result.Columns.Select(c => c.Name).Append(TableDdl.LineageColumn).ToList(), result.Written);
+        var manifestPath = Path.Combine(outDir, LoadManifest.FileName);
+        await File.WriteAllTextAsync(manifestPath, manifest.ToJson(), ct);
         var of = chunk is { } c ? $" in chunk {c}" : "";
         context.Info($"read {result.Read:N0} rows{of}: {result.Written:N0} to load, {result.Rejected:N0} rejected, {result.Filtered:N0} filtered");
         var counts = new JobCounts(Read: result.Read, Rejected: result.Rejected, Filtered: result.Filtered);
@@ -67,6 +88,12 @@ public sealed class TransformStage : IStage
         if (!allowed)
         {
             return new StageResult(outputs, counts, TooManyRejects(pipeline, result.Rejected, result.Read, result.RejectsPath, "transform"));
+        }
+        if (streamed is not null)
+        {
+            await streamed.CommitAsync(result.Written, ct);
+            await File.WriteAllTextAsync(manifestPath, (manifest with { Streamed = true }).ToJson(), ct);
+            outputs["streamed_load"] = new JsonObject { ["table"] = PgIdentifier.QualifiedName(target.Schema, target.Table), ["rows"] = result.Written };
         }
         return new StageResult(outputs, counts);
     }
