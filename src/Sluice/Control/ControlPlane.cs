@@ -18,6 +18,7 @@ public sealed class ControlPlane : IAsyncDisposable
         ConnectionString = connectionString;
         Jobs = new JobStore(db);
         Tasks = new TaskQueue(db);
+        ChunkTallies = new ChunkTallies(db);
     }
 
     public NpgsqlDataSource DataSource { get; }
@@ -25,6 +26,7 @@ public sealed class ControlPlane : IAsyncDisposable
     public string ConnectionString { get; }
     public JobStore Jobs { get; }
     public TaskQueue Tasks { get; }
+    public ChunkTallies ChunkTallies { get; }
 
     public static async Task<ControlPlane> OpenAsync(SluiceSettings settings, CancellationToken ct)
     {

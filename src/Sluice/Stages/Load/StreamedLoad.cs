@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Npgsql;
 using Sluice.Pipelines;
 using Sluice.Postgres;
@@ -9,7 +10,9 @@ namespace Sluice.Stages.Load;
 /// queue, into a binary COPY into the target in one open transaction; transform commits it (rows and ledger row
 /// together, fenced like any load) only once the file is through and its rejects are within the pipeline's limits,
 /// else rolls it back. The load stage then finds the ledger row and records the rows without loading them again.
-/// Parsing and storing overlap, which on a large file saves most of the transform's time.
+/// Parsing and storing overlap, which on a large file saves most of the transform's time. Chunks of a split file do
+/// the same side by side; each holds its rows until every chunk has counted (<see cref="Control.ChunkTallies"/>), so
+/// the whole file's reject limits are checked before any chunk commits, as when chunks load in the load stage.
 /// </summary>
 internal sealed class StreamedLoad : IAsyncDisposable
 {
@@ -33,13 +36,36 @@ internal sealed class StreamedLoad : IAsyncDisposable
     public Stream Rows => _feed;
 
     /// <summary>
-    /// Whether this transform loads as it goes: a file of at least <c>SLUICE_STREAM_BYTES</c>, loaded whole (not in
-    /// chunks), appended, on the job's first attempt. Everything else — replace, upsert, replays (which take out an
-    /// earlier attempt's rows in the load's transaction), chunks — loads in the load stage from the artifact.
+    /// Whether this transform may load as it goes: a file of at least <c>SLUICE_STREAM_BYTES</c>, appended, on the
+    /// job's first attempt. Everything else — replace, upsert, replays (which take out an earlier attempt's rows in
+    /// the load's transaction) — loads in the load stage from the artifact.
     /// </summary>
     public static bool Applies(StageContext context) =>
         context.Settings.StreamBytes > 0 && context.Job.SourceSize >= context.Settings.StreamBytes
-        && context.Pipeline.Target is { Mode: LoadMode.Append } && context.Job.Attempt == 1 && context.Task.Chunk is null;
+        && context.Pipeline.Target is { Mode: LoadMode.Append } && context.Job.Attempt == 1;
+
+    /// <summary>
+    /// For a chunk, whether every other chunk is being transformed now or has been (a streamed chunk holds its rows
+    /// until all are counted, so it only starts when it will not wait for a chunk still queued behind it); a chunk
+    /// queued a moment ago is given a quarter of a second to be claimed.
+    /// </summary>
+    public static async Task<bool> ChunksUnderWayAsync(StageContext context, CancellationToken ct)
+    {
+        if (context.Task.Chunk is null) return true;
+        var started = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            var standing = await context.ControlPlane.ChunkTallies.StandingAsync(context.Job.Id, context.Job.Attempt, ct);
+            if (!standing.Stuck) return true;
+            if (Stopwatch.GetElapsedTime(started) > ClaimGrace) return false;
+            await Task.Delay(PollEvery, ct);
+        }
+    }
+
+    private static readonly TimeSpan ClaimGrace = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan PollEvery = TimeSpan.FromMilliseconds(20);
+    /// <summary>How long a streamed chunk waits for the others to count before loading from the artifact instead.</summary>
+    private static readonly TimeSpan ChunkWait = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// Prepares the target as the load stage would (table created from <paramref name="columns"/> when missing and
@@ -56,7 +82,7 @@ internal sealed class StreamedLoad : IAsyncDisposable
             await LoadStage.PrepareTargetAsync(context, conn, target,
                 _ => Task.FromResult(TableDdl.CreateTableScript(target.Schema, target.Table, columns, target.KeyColumns, includeLineageColumn: true)), ct);
             tx = await conn.BeginTransactionAsync(ct);
-            if (await LoadLedger.FindAsync(conn, context.Job.Id, 0, ct) is { } earlier)
+            if (await LoadLedger.FindAsync(conn, context.Job.Id, context.Task.Chunk ?? 0, ct) is { } earlier)
             {
                 context.Info($"ledger shows {earlier.Rows:N0} rows already loaded into {table} by an earlier run; transforming without loading");
                 await tx.RollbackAsync(ct);
@@ -77,14 +103,46 @@ internal sealed class StreamedLoad : IAsyncDisposable
         }
     }
 
-    /// <summary>Ends the COPY, checks it stored <paramref name="expectedRows"/>, and commits the rows with their ledger row.</summary>
-    public async Task CommitAsync(long expectedRows, CancellationToken ct)
+    /// <summary>
+    /// Ends the COPY and commits the rows with their ledger row (checking the COPY stored <paramref name="expectedRows"/>).
+    /// A chunk first waits until every chunk has counted and commits only if the whole file's rejects are within the
+    /// pipeline's limits; false when it did not commit (the load stage then loads the chunk from the artifact, or fails
+    /// the job for its rejects).
+    /// </summary>
+    public async Task<bool> CommitAsync(long expectedRows, CancellationToken ct)
     {
         await _feed.FinishAsync();
         await _copy.DisposeAsync();   // ends the COPY: the server's verdict on the rows (a duplicate key, say) arrives here
         var loaded = await LoadStage.InsertedInTransactionAsync(_conn, _table, ct) - _insertedBefore;
-        await LoadStage.CommitAsync(_context, _conn, _tx, _table, 0, loaded, expectedRows, replacing: false, ct, how: " as transform wrote them");
+        if (_context.Task.Chunk is { } chunk && !await AllChunksAllowAsync(chunk, ct)) return false;
+        await LoadStage.CommitAsync(_context, _conn, _tx, _table, _context.Task.Chunk ?? 0, loaded, expectedRows, replacing: false, ct,
+            how: " as transform wrote them");
         _committed = true;
+        return true;
+    }
+
+    private async Task<bool> AllChunksAllowAsync(int chunk, CancellationToken ct)
+    {
+        var (job, pipeline) = (_context.Job, _context.Pipeline);
+        var started = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            var standing = await _context.ControlPlane.ChunkTallies.StandingAsync(job.Id, job.Attempt, ct);
+            if (standing.Tallied >= job.Chunks)
+            {
+                if (pipeline.Rejects.Allows(standing.Rejected, standing.Read)) return true;
+                _context.Info($"chunk {chunk}: the file's chunks rejected {standing.Rejected:N0} of {standing.Read:N0} rows, more than the " +
+                              "pipeline allows; its rows were not committed");
+                return false;
+            }
+            if (standing.Stuck || Stopwatch.GetElapsedTime(started) > ChunkWait)
+            {
+                _context.Info($"chunk {chunk}: {standing.Tallied} of {job.Chunks} chunks have counted and the others are not all under way; " +
+                              "its rows were not committed, the load stage loads them from the artifact");
+                return false;
+            }
+            await Task.Delay(PollEvery, ct);
+        }
     }
 
     /// <summary>Rolls back whatever was not committed (a failed or cancelled transform, rejects over the limit).</summary>

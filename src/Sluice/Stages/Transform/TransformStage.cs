@@ -27,6 +27,7 @@ public sealed class TransformStage : IStage
         var chunk = context.Task.Chunk;
         var outDir = context.Workspace.ChunkFolder(Name, chunk);
         Directory.CreateDirectory(outDir);
+        var streaming = StreamedLoad.Applies(context) && await StreamedLoad.ChunksUnderWayAsync(context, ct);
         StreamedLoad? streamed = null;
         try
         {
@@ -35,7 +36,7 @@ public sealed class TransformStage : IStage
             {
                 result = await LoadArtifactBuilder.BuildAsync(new TransformRequest(source, pipeline.Csv, pipeline.Schema, outDir,
                     context.Job.Id, IncludeLineageColumn: true, context.RowsProgress, ChunkOf(context, chunk),
-                    StreamedLoad.Applies(context) ? async (columns, c) => (streamed = await StreamedLoad.BeginAsync(context, columns, c))?.Rows : null), ct);
+                    streaming ? async (columns, c) => (streamed = await StreamedLoad.BeginAsync(context, columns, c))?.Rows : null), ct);
             }
             catch (TransformException e)
             {
@@ -80,6 +81,9 @@ public sealed class TransformStage : IStage
         var of = chunk is { } c ? $" in chunk {c}" : "";
         context.Info($"read {result.Read:N0} rows{of}: {result.Written:N0} to load, {result.Rejected:N0} rejected, {result.Filtered:N0} filtered");
         var counts = new JobCounts(Read: result.Read, Rejected: result.Rejected, Filtered: result.Filtered);
+        // Counted at once, before the stage is recorded: chunks loading as they transform wait on every chunk's count.
+        if (chunk is { } index)
+            await context.ControlPlane.ChunkTallies.RecordAsync(context.Job.Id, context.Job.Attempt, index, result.Read, result.Rejected, ct);
         // A chunk sees only its share: the whole job's limits are checked by the load once every chunk is counted;
         // a chunk over the row limit on its own fails the job at once.
         var allowed = chunk is null
@@ -89,9 +93,8 @@ public sealed class TransformStage : IStage
         {
             return new StageResult(outputs, counts, TooManyRejects(pipeline, result.Rejected, result.Read, result.RejectsPath, "transform"));
         }
-        if (streamed is not null)
+        if (streamed is not null && await streamed.CommitAsync(result.Written, ct))
         {
-            await streamed.CommitAsync(result.Written, ct);
             await File.WriteAllTextAsync(manifestPath, (manifest with { Streamed = true }).ToJson(), ct);
             outputs["streamed_load"] = new JsonObject { ["table"] = PgIdentifier.QualifiedName(target.Schema, target.Table), ["rows"] = result.Written };
         }
