@@ -7,8 +7,12 @@ namespace Sluice.Tests.Recovery;
 /// <summary>A split file survives a worker process killed mid-way: only unfinished chunks run again.</summary>
 public sealed class ChunkCrashTests
 {
-    [Fact]
-    public async Task A_worker_killed_in_the_middle_of_a_chunked_file_leaves_every_row_once_and_only_its_unfinished_chunks_are_redone()
+    /// <param name="streamed">Whether chunks may load as they transform (the default for files of 1 MiB and more; this one
+    /// is 5 MB), or load from their artifacts in the load stage.</param>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_worker_killed_in_the_middle_of_a_chunked_file_leaves_every_row_once_and_only_its_unfinished_chunks_are_redone(bool streamed)
     {
         await using var env = await TestEnvironment.CreateAsync();
         env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml("chunk: { rows: 5000 }"));
@@ -26,7 +30,9 @@ public sealed class ChunkCrashTests
         // Killed (SIGKILL, by itself) the moment the first chunk's rows and ledger row commit, before that chunk's stage
         // is recorded: some chunks are done, others not, whatever the speed of the machine. (Killing it from outside on
         // a log line raced with its other slot, which on a fast run could finish the remaining chunks first.)
-        using (var doomed = CliProcess.Start(env.CliEnvironment(lease: "2", fault: "load.commit"), "worker", "--workers", "2"))
+        var workerEnv = env.CliEnvironment(lease: "2");
+        if (!streamed) workerEnv["SLUICE_STREAM_BYTES"] = "0";
+        using (var doomed = CliProcess.Start(new Dictionary<string, string>(workerEnv) { ["SLUICE_FAULT"] = "load.commit" }, "worker", "--workers", "2"))
         {
             doomedId = $"{Environment.MachineName}:{doomed.Pid}/";
             await doomed.WaitForExitAsync(TimeSpan.FromMinutes(2));
@@ -34,7 +40,7 @@ public sealed class ChunkCrashTests
         }
         const string Ledger = "select coalesce(string_agg(chunk || '@' || loaded_at, ',' order by chunk), '') from sluice.load_ledger";
         var beforeRescue = (await env.ScalarAsync<string>(Ledger)).Split(',', StringSplitOptions.RemoveEmptyEntries);
-        using var rescuer = CliProcess.Start(env.CliEnvironment(lease: "2"), "worker", "--workers", "2");
+        using var rescuer = CliProcess.Start(workerEnv, "worker", "--workers", "2");
         var job = Assert.Single(await env.WaitForJobsAsync(1, TimeSpan.FromMinutes(3)));
 
         Assert.Equal("succeeded", job.Status);
@@ -59,5 +65,10 @@ public sealed class ChunkCrashTests
         Assert.All(loads.Where(s => s.Status == "abandoned"), s => Assert.StartsWith(doomedId, s.WorkerId));
         Assert.True(loads.Count(s => s.Status == "abandoned") + job.Stages.Count(s => s.Name == "transform" && s.Status == "abandoned") <= 2,
             "only the stages the killed worker's two slots were running are redone");
+        // Streamed, the first rows to commit are those of the last chunk to start (the only one that found every other
+        // chunk counted or under way), in its transform; else those of a load, after every chunk was transformed.
+        var killedAfterCommit = job.Stages.Where(s => s.Status == "abandoned" && doneBeforeKill.Contains(s.Chunk!.Value)).ToList();
+        Assert.NotEmpty(killedAfterCommit);
+        Assert.All(killedAfterCommit, s => Assert.Equal(streamed ? "transform" : "load", s.Name));
     }
 }

@@ -74,12 +74,50 @@ public sealed class ChunkedLoadTests
         Assert.All(rejects.Skip(1), r => Assert.Contains(",currency,", r));
     }
 
+    /// <summary>Lets even these small files load as they transform (streamed loads start at 1 MiB by default).</summary>
+    private static void StreamEveryFile(TestEnvironment env) => env.WithSettings(s => s with { StreamBytes = 1 });
+
     [Fact]
-    public async Task A_reject_limit_crossed_only_by_the_whole_file_fails_the_job_before_any_chunk_loads()
+    public async Task Chunks_under_way_together_load_as_they_transform_and_commit_once_every_chunk_has_counted()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml(SmallChunks));
+        StreamEveryFile(env);
+        env.StartHost(workers: 3);
+
+        var (job, file) = await LoadAsync(env, 3_000);
+
+        Assert.Equal("succeeded", job.Status);
+        Assert.Equal(3, job.Chunks);
+        Assert.Equal((3_000L, 3_000L, 0L), (job.Counts.Read!.Value, job.Counts.Loaded!.Value, job.Counts.Rejected!.Value));
+        Assert.True(job.Counts.Reconciled);
+        Assert.Equal(3_000L, await env.ScalarAsync<long>("select count(*) from public.payments"));
+        Assert.Equal(3_000L, await env.ScalarAsync<long>("select count(distinct transaction_id) from public.payments"));
+        Assert.Equal(PaymentsCsv.FormatCents(file.AmountCents), await env.ScalarAsync<string>("select sum(amount)::text from public.payments"));
+        Assert.Equal("0,1,2 3000", await env.ScalarAsync<string>(
+            "select string_agg(chunk::text, ',' order by chunk) || ' ' || sum(rows) from sluice.load_ledger where job_id = $1", job.Id));
+        // Every chunk counted once, as it finished reading.
+        Assert.Equal("0,1,2 3000", await env.ScalarAsync<string>(
+            "select string_agg(chunk::text, ',' order by chunk) || ' ' || sum(rows_read) from sluice.chunk_tallies where job_id = $1", job.Id));
+        var loads = job.Stages.Where(s => s.Name == "load" && s.Status == "succeeded").ToList();
+        Assert.Equal([0, 1, 2], loads.Select(s => s.Chunk!.Value).Order());
+        // The last chunk to start found the others under way or counted, so at least it loaded as it transformed; its
+        // load stage found the rows committed with their ledger row and recorded them.
+        var streamed = loads.Where(s => s.Outputs!["streamed"]!.GetValue<bool>()).Select(s => s.Chunk!.Value).ToList();
+        Assert.NotEmpty(streamed);
+        Assert.All(streamed, c => Assert.Equal(1_000L, job.Stages.Single(s => s.Name == "transform" && s.Chunk == c && s.Status == "succeeded")
+            .Outputs!["streamed_load"]!["rows"]!.GetValue<long>()));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_reject_limit_crossed_only_by_the_whole_file_fails_the_job_before_any_chunk_loads(bool streamed)
     {
         await using var env = await TestEnvironment.CreateAsync();
         env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml(SmallChunks + "\nrejects: { max_rows: 2 }"));
-        env.StartHost(workers: 2);
+        if (streamed) StreamEveryFile(env);
+        env.StartHost(workers: streamed ? 3 : 2);
         var file = Path.Combine(env.Home, "bad.csv");
         PaymentsCsv.Write(file, 3_000, seed: 9);
         var lines = File.ReadAllLines(file);
@@ -91,9 +129,20 @@ public sealed class ChunkedLoadTests
         Assert.Equal("failed", job.Status);
         Assert.Equal("rejects.threshold", job.Error!.Code);
         Assert.Equal(3L, job.Counts.Rejected);
-        // No chunk got as far as creating the table; the first chunk to reach load failed the job and the others
-        // were stopped, none is left queued or running.
-        Assert.True(await env.ScalarAsync<bool>("select to_regclass('public.payments') is null"));
+        if (streamed)
+        {
+            // Chunks loading as they transformed created the table and held their rows until all three had counted:
+            // each was within the limit alone, together they were not, so none committed.
+            Assert.False(await env.ScalarAsync<bool>("select to_regclass('public.payments') is null"));
+            Assert.Equal(0L, await env.ScalarAsync<long>("select count(*) from public.payments"));
+            Assert.Equal(0L, await env.ScalarAsync<long>("select count(*) from sluice.load_ledger"));
+        }
+        else
+        {
+            // No chunk got as far as creating the table.
+            Assert.True(await env.ScalarAsync<bool>("select to_regclass('public.payments') is null"));
+        }
+        // The first chunk to reach load failed the job and the others were stopped, none is left queued or running.
         Assert.Equal(0L, await env.ScalarAsync<long>("select count(*) from sluice.tasks where status in ('ready', 'running')"));
         Assert.Single(job.Stages, s => s.Name == "load" && s.Status == "failed");
         Assert.DoesNotContain(job.Stages, s => s.Status == "running");
