@@ -141,6 +141,7 @@ public sealed class TestEnvironment : IAsyncDisposable
     {
         foreach (var h in _hosts) await h.DisposeAsync();
         await ControlPlane.DisposeAsync();
+        try { await PostgresFixture.DropDatabaseAsync(ConnectionString); } catch (NpgsqlException) { /* dropped a day later by the next run */ }
         try { Directory.Delete(Home, recursive: true); } catch (IOException) { }
     }
 }
