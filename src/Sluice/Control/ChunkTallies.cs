@@ -12,9 +12,13 @@ public sealed class ChunkTallies(NpgsqlDataSource db)
     /// <param name="Tallied">Chunks that have finished reading and counted.</param>
     /// <param name="Read">Rows read by the tallied chunks.</param>
     /// <param name="Rejected">Rows rejected by the tallied chunks.</param>
-    /// <param name="Stuck">Whether some chunk that has not counted yet is not being worked on: waiting for a worker
-    /// (queued behind others, retrying after a failure), failed, or held by a worker whose lease has run out.</param>
-    public sealed record Standing(int Tallied, long Read, long Rejected, bool Stuck);
+    /// <param name="StuckFor">When some chunk that has not counted yet is not being worked on — waiting for a worker
+    /// (queued behind others, retrying after a failure), failed, or held by a worker whose lease has run out — how long
+    /// since the latest change among them (a chunk queued a moment ago may still be claimed); null when none is.</param>
+    public sealed record Standing(int Tallied, long Read, long Rejected, TimeSpan? StuckFor)
+    {
+        public bool Stuck => StuckFor is not null;
+    }
 
     /// <summary>Records a chunk's counts (again, identically, when its transform runs again).</summary>
     public async Task RecordAsync(Guid jobId, int attempt, int chunk, long read, long rejected, CancellationToken ct)
@@ -34,18 +38,23 @@ public sealed class ChunkTallies(NpgsqlDataSource db)
     public async Task<Standing> StandingAsync(Guid jobId, int attempt, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand("""
-            select count(*)::int, coalesce(sum(t.rows_read), 0)::bigint, coalesce(sum(t.rows_rejected), 0)::bigint,
-                   exists (select 1 from sluice.tasks k
-                           where k.job_id = $1 and k.attempt = $2 and k.stage = 'transform' and k.chunk is not null
-                             and not (k.status = 'running' and k.lease_expires_at >= now())
-                             and not exists (select 1 from sluice.chunk_tallies d
-                                             where d.job_id = k.job_id and d.attempt = k.attempt and d.chunk = k.chunk))
-            from sluice.chunk_tallies t where t.job_id = $1 and t.attempt = $2
+            with tallied as (
+                select count(*)::int as n, coalesce(sum(rows_read), 0)::bigint as read, coalesce(sum(rows_rejected), 0)::bigint as rejected
+                from sluice.chunk_tallies where job_id = $1 and attempt = $2
+            ), stuck as (
+                select max(k.updated_at) as latest
+                from sluice.tasks k
+                where k.job_id = $1 and k.attempt = $2 and k.stage = 'transform' and k.chunk is not null
+                  and not (k.status = 'running' and k.lease_expires_at >= now())
+                  and not exists (select 1 from sluice.chunk_tallies d where d.job_id = k.job_id and d.attempt = k.attempt and d.chunk = k.chunk)
+            )
+            select tallied.n, tallied.read, tallied.rejected, extract(epoch from clock_timestamp() - stuck.latest)::float8
+            from tallied, stuck
             """);
         cmd.Parameters.Add(new() { Value = jobId });
         cmd.Parameters.Add(new() { Value = attempt });
         await using var r = await cmd.ExecuteReaderAsync(ct);
         await r.ReadAsync(ct);
-        return new Standing(r.GetInt32(0), r.GetInt64(1), r.GetInt64(2), r.GetBoolean(3));
+        return new Standing(r.GetInt32(0), r.GetInt64(1), r.GetInt64(2), r.IsDBNull(3) ? null : TimeSpan.FromSeconds(Math.Max(0, r.GetDouble(3))));
     }
 }

@@ -75,11 +75,14 @@ internal sealed class CopyFeed : Stream
         await _pump;
     }
 
-    /// <summary>Stops feeding without waiting for the queue (the COPY is being abandoned).</summary>
+    /// <summary>
+    /// Stops feeding without waiting for the queue (the COPY is being abandoned). A write the server is not reading
+    /// (its backend waiting on a lock) may not return: after a few seconds the owner closes the connection instead.
+    /// </summary>
     public async Task AbandonAsync()
     {
         _queue.Writer.TryComplete(new OperationCanceledException("the streamed load was abandoned"));
-        try { await _pump; } catch { /* the COPY is cancelled by its owner; its error is not news */ }
+        try { await _pump.WaitAsync(TimeSpan.FromSeconds(5)); } catch { /* the COPY is cancelled by its owner; its error is not news */ }
     }
 
     public override void Flush() { }

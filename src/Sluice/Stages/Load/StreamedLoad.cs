@@ -56,8 +56,9 @@ internal sealed class StreamedLoad : IAsyncDisposable
         while (true)
         {
             var standing = await context.ControlPlane.ChunkTallies.StandingAsync(context.Job.Id, context.Job.Attempt, ct);
-            if (!standing.Stuck) return true;
-            if (Stopwatch.GetElapsedTime(started) > ClaimGrace) return false;
+            if (standing.StuckFor is not { } since) return true;
+            // Chunks queued long ago wait for a free worker: no use waiting for them to be claimed.
+            if (since >= ClaimGrace || Stopwatch.GetElapsedTime(started) >= 2 * ClaimGrace) return false;
             await Task.Delay(PollEvery, ct);
         }
     }
@@ -84,7 +85,8 @@ internal sealed class StreamedLoad : IAsyncDisposable
             tx = await conn.BeginTransactionAsync(ct);
             if (await LoadLedger.FindAsync(conn, context.Job.Id, context.Task.Chunk ?? 0, ct) is { } earlier)
             {
-                context.Info($"ledger shows {earlier.Rows:N0} rows already loaded into {table} by an earlier run; transforming without loading");
+                var part = context.Task.Chunk is { } c ? $" of chunk {c}" : "";
+                context.Info($"ledger shows {earlier.Rows:N0} rows{part} already loaded into {table} by an earlier run; transforming without loading");
                 await tx.RollbackAsync(ct);
                 await tx.DisposeAsync();
                 await conn.DisposeAsync();
