@@ -201,7 +201,7 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
         if (File.Exists(inbox)) File.Delete(inbox);
     }
 
-    private static string Report(long rows, long bytes, int rounds, Dictionary<(string Case, string Who), BenchStats> stats,
+    private string Report(long rows, long bytes, int rounds, Dictionary<(string Case, string Who), BenchStats> stats,
         double? serveRss, double? runRss, bool pgloader, string pgVersion)
     {
         var sb = new StringBuilder();

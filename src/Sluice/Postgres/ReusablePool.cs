@@ -24,6 +24,9 @@ public static class ReusablePool
         var b = new NpgsqlConnectionStringBuilder(connectionString)
         {
             NoResetOnClose = true, MaxAutoPrepare = maxPreparedStatements, AutoPrepareMinUsages = 2,
+            // The server's detail names the row at fault ("Key (transaction_id)=(15000) already exists"): what a user
+            // needs to fix a file, and it goes only into this job's error and logs.
+            IncludeErrorDetail = true,
         };
         b.Options = $"{b.Options} -c idle_in_transaction_session_timeout={(int)IdleTransactionLimit.TotalMilliseconds}".Trim();
         return new NpgsqlDataSourceBuilder(b.ConnectionString).Build();

@@ -9,7 +9,7 @@ namespace Sluice.Tests.Workflows;
 /// </summary>
 public sealed class StreamedLoadTests
 {
-    private static async Task<(Control.JobView Job, PaymentsCsv.Summary File)> LoadAsync(TestEnvironment env, int rows, Func<string[], string[]>? spoil = null)
+    private static async Task<(Sluice.Control.JobView Job, PaymentsCsv.Summary File)> LoadAsync(TestEnvironment env, int rows, Func<string[], string[]>? spoil = null)
     {
         var file = Path.Combine(env.Home, "p.csv");
         var summary = PaymentsCsv.Write(file, rows, seed: 17);
@@ -41,7 +41,7 @@ public sealed class StreamedLoadTests
         Assert.Equal(20_000L, await env.ScalarAsync<long>("select rows from sluice.load_ledger where job_id = $1", job.Id));
         var transform = Assert.Single(job.Stages, s => s.Name == "transform");
         var load = Assert.Single(job.Stages, s => s.Name == "load");
-        Assert.Equal(streams, transform.Outputs!.ContainsKey("streamed_load"));
+        Assert.Equal(streams, transform.Outputs!["streamed_load"] is not null);
         Assert.Equal(streams, load.Outputs!["streamed"]!.GetValue<bool>());
         Assert.False(load.Outputs!["already_loaded"]!.GetValue<bool>());
         // The artifact is written either way: a replay from load loads from it.

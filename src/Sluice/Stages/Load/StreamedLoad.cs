@@ -127,6 +127,7 @@ internal sealed class StreamedLoad : IAsyncDisposable
     {
         var (job, pipeline) = (_context.Job, _context.Pipeline);
         var started = Stopwatch.GetTimestamp();
+        var lastSign = started;
         while (true)
         {
             var standing = await _context.ControlPlane.ChunkTallies.StandingAsync(job.Id, job.Attempt, ct);
@@ -144,6 +145,14 @@ internal sealed class StreamedLoad : IAsyncDisposable
                 return false;
             }
             await Task.Delay(PollEvery, ct);
+            // The rows wait in an idle transaction, which the server ends after ReusablePool.IdleTransactionLimit
+            // (meant for stalled processes): a statement now and then shows this one is alive.
+            if (Stopwatch.GetElapsedTime(lastSign) > ReusablePool.IdleTransactionLimit / 4)
+            {
+                await using var alive = new NpgsqlCommand("select 1", _conn);
+                await alive.ExecuteScalarAsync(ct);
+                lastSign = Stopwatch.GetTimestamp();
+            }
         }
     }
 
