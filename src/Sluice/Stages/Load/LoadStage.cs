@@ -176,12 +176,19 @@ public sealed class LoadStage : IStage
     {
         await using var file = new FileStream(dataPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
         await using var copy = await conn.BeginRawBinaryCopyAsync(copySql, ct);
-        var buffer = new byte[1 << 20];
-        var first = true;
-        for (int read; (read = await file.ReadAsync(buffer, ct)) > 0; first = false)
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
         {
-            await copy.WriteAsync(buffer.AsMemory(0, read), ct);
-            if (first) FaultInjection.At("load.copying", sourceKey);
+            var first = true;
+            for (int read; (read = await file.ReadAsync(buffer, ct)) > 0; first = false)
+            {
+                await copy.WriteAsync(buffer.AsMemory(0, read), ct);
+                if (first) FaultInjection.At("load.copying", sourceKey);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
