@@ -228,10 +228,10 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
         var streamedLoads = Cases.Select(c =>
         {
             var (streamed, all) = _serveLoads.GetValueOrDefault(c);
-            return $"{(c == "pk" ? "primary key" : "no index")} {streamed} of {all} chunk loads";
+            return $"{(c == "pk" ? "primary key" : "no index")} {streamed} of {all}";
         });
-        sb.AppendLine($"Streamed loads in the timed serve runs: {string.Join("; ", streamedLoads)} (the others loaded from the artifact in " +
-                      "the load stage: a chunk streams only when every other chunk is under way).").AppendLine();
+        sb.AppendLine($"Streamed loads (rows loaded as transform wrote them) among the timed serve runs' loads, one per chunk: {string.Join("; ", streamedLoads)}. " +
+                      "The others loaded from the artifact in the load stage: a chunked file streams only when every chunk has a worker at once.").AppendLine();
         sb.AppendLine($"Peak RSS: `sluice serve` process {BenchStats.F(serveRss ?? double.NaN, "0")} MiB over all rounds; `sluice run` {BenchStats.F(runRss ?? double.NaN, "0")} MiB (max over runs).");
         return sb.ToString();
     }

@@ -45,9 +45,11 @@ internal sealed class StreamedLoad : IAsyncDisposable
         && context.Pipeline.Target is { Mode: LoadMode.Append } && context.Job.Attempt == 1;
 
     /// <summary>
-    /// For a chunk, whether every other chunk is being transformed now or has been (a streamed chunk holds its rows
-    /// until all are counted, so it only starts when it will not wait for a chunk still queued behind it); a chunk
-    /// queued a moment ago is given a quarter of a second to be claimed.
+    /// For a chunk, whether all chunks of the file are being transformed together, none finished yet: a streamed chunk
+    /// holds its rows until all are counted, so it only starts when it will not wait for a chunk queued behind it (one
+    /// queued a moment ago is given a quarter of a second to be claimed). A file with more chunks than free workers
+    /// streams no chunk at all: streaming only its last chunks would put their keys into a primary key's index first
+    /// and every earlier chunk's into the middle of it (measured on 10 chunks: 1.15× the time instead of 0.98×).
     /// </summary>
     public static async Task<bool> ChunksUnderWayAsync(StageContext context, CancellationToken ct)
     {
@@ -56,6 +58,7 @@ internal sealed class StreamedLoad : IAsyncDisposable
         while (true)
         {
             var standing = await context.ControlPlane.ChunkTallies.StandingAsync(context.Job.Id, context.Job.Attempt, ct);
+            if (standing.Tallied > 0) return false;
             if (standing.StuckFor is not { } since) return true;
             // Chunks queued long ago wait for a free worker: no use waiting for them to be claimed.
             if (since >= ClaimGrace || Stopwatch.GetElapsedTime(started) >= 2 * ClaimGrace) return false;
