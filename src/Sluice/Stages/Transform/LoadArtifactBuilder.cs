@@ -31,11 +31,20 @@ public static class LoadArtifactBuilder
             throw new TransformException("source.missing", $"Source file '{file}' does not exist; the download stage must run (or be replayed) first.");
         }
 
-        var (columns, source, map, warnings) = await Task.Run(() => Guarded(file, () => Open(request)), ct);
-        using (source)
+        if (request.AlsoWriteRowsTo is not { } alsoWriteRowsTo)
         {
-            var alsoTo = request.AlsoWriteRowsTo is { } open ? await open(columns, ct) : null;
-            return await Task.Run(() => Guarded(file, () => Write(request, source, columns, map, warnings, alsoTo, ct)), ct);
+            // One hop to the thread pool for the whole build: a burst of small files feels every extra one.
+            return await Task.Run(() =>
+            {
+                var (columns, source, map, warnings) = Guarded(file, () => Open(request));
+                using (source) return Guarded(file, () => Write(request, source, columns, map, warnings, null, ct));
+            }, ct);
+        }
+        var opened = await Task.Run(() => Guarded(file, () => Open(request)), ct);
+        using (opened.Source)
+        {
+            var alsoTo = await alsoWriteRowsTo(opened.Columns, ct);
+            return await Task.Run(() => Guarded(file, () => Write(request, opened.Source, opened.Columns, opened.Map, opened.Warnings, alsoTo, ct)), ct);
         }
     }
 
