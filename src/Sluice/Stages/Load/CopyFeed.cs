@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Threading.Channels;
+using Sluice.Storage;
 using Sluice.Workflows;
 
 namespace Sluice.Stages.Load;
@@ -12,7 +13,7 @@ namespace Sluice.Stages.Load;
 /// same few megabytes (buffers of 1 MiB live on the large-object heap, collected rarely: fresh ones for every load
 /// grew a serve's peak RSS by 20 MiB over six 2M-row loads).
 /// </summary>
-internal sealed class CopyFeed : Stream
+internal sealed class CopyFeed : WriteOnlyStream
 {
     private const int QueuedBuffers = 2;
 
@@ -50,8 +51,6 @@ internal sealed class CopyFeed : Stream
             throw;
         }
     }
-
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
     public override void Write(ReadOnlySpan<byte> bytes)
     {
@@ -95,12 +94,4 @@ internal sealed class CopyFeed : Stream
     }
 
     public override void Flush() { }
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

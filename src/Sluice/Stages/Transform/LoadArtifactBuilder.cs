@@ -210,10 +210,8 @@ public static class LoadArtifactBuilder
     }
 
     /// <summary>Writes every byte to the artifact file and to a second stream (a streamed load's COPY).</summary>
-    private sealed class TeeStream(Stream first, Stream second) : Stream
+    private sealed class TeeStream(Stream first, Stream second) : Storage.WriteOnlyStream
     {
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-
         public override void Write(ReadOnlySpan<byte> bytes)
         {
             first.Write(bytes);
@@ -225,14 +223,5 @@ public static class LoadArtifactBuilder
             first.Flush();
             second.Flush();
         }
-
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }
