@@ -15,7 +15,8 @@ public sealed class ChunkTallies(NpgsqlDataSource db)
     /// <param name="StuckFor">When some chunk that has not counted yet is not being worked on — waiting for a worker
     /// (queued behind others, retrying after a failure), failed, or held by a worker whose lease has run out — how long
     /// since the latest change among them (a chunk queued a moment ago may still be claimed); null when none is.</param>
-    public sealed record Standing(int Tallied, long Read, long Rejected, TimeSpan? StuckFor)
+    /// <param name="Failed">Whether a chunk's transform failed or was cancelled (the job is failing).</param>
+    public sealed record Standing(int Tallied, long Read, long Rejected, TimeSpan? StuckFor, bool Failed)
     {
         public bool Stuck => StuckFor is not null;
     }
@@ -48,13 +49,16 @@ public sealed class ChunkTallies(NpgsqlDataSource db)
                   and not (k.status = 'running' and k.lease_expires_at >= now())
                   and not exists (select 1 from sluice.chunk_tallies d where d.job_id = k.job_id and d.attempt = k.attempt and d.chunk = k.chunk)
             )
-            select tallied.n, tallied.read, tallied.rejected, extract(epoch from clock_timestamp() - stuck.latest)::float8
+            select tallied.n, tallied.read, tallied.rejected, extract(epoch from clock_timestamp() - stuck.latest)::float8,
+                   exists (select 1 from sluice.tasks f where f.job_id = $1 and f.attempt = $2 and f.stage = 'transform'
+                           and f.chunk is not null and f.status in ('failed', 'cancelled'))
             from tallied, stuck
             """);
         cmd.Parameters.Add(new() { Value = jobId });
         cmd.Parameters.Add(new() { Value = attempt });
         await using var r = await cmd.ExecuteReaderAsync(ct);
         await r.ReadAsync(ct);
-        return new Standing(r.GetInt32(0), r.GetInt64(1), r.GetInt64(2), r.IsDBNull(3) ? null : TimeSpan.FromSeconds(Math.Max(0, r.GetDouble(3))));
+        return new Standing(r.GetInt32(0), r.GetInt64(1), r.GetInt64(2), r.IsDBNull(3) ? null : TimeSpan.FromSeconds(Math.Max(0, r.GetDouble(3))),
+            r.GetBoolean(4));
     }
 }

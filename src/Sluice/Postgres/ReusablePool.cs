@@ -25,7 +25,8 @@ public static class ReusablePool
         {
             NoResetOnClose = true, MaxAutoPrepare = maxPreparedStatements, AutoPrepareMinUsages = 2,
             // The server's detail names the row at fault ("Key (transaction_id)=(15000) already exists"): what a user
-            // needs to fix a file, and it goes only into this job's error and logs.
+            // needs to fix a file. It becomes part of the job's error, and so of its events, report and notifications,
+            // which show the file's rows anyway (rejects.csv carries the rejected rows whole).
             IncludeErrorDetail = true,
         };
         b.Options = $"{b.Options} -c idle_in_transaction_session_timeout={(int)IdleTransactionLimit.TotalMilliseconds}".Trim();

@@ -21,13 +21,16 @@ internal sealed class CopyFeed : WriteOnlyStream
         Channel.CreateBounded<(byte[], int)>(new BoundedChannelOptions(QueuedBuffers) { SingleReader = true, SingleWriter = true });
     private readonly Task _pump;
     private readonly CancellationToken _ct;
+    /// <summary>Stops the pump's write on abandon (the stage's own token may not be cancelled then).</summary>
+    private readonly CancellationTokenSource _stop;
 
     /// <param name="copy">The COPY's stream (from <c>BeginRawBinaryCopyAsync</c>); not disposed here.</param>
     /// <param name="sourceKey">For the <c>load.copying</c> fault point.</param>
     public CopyFeed(Stream copy, string sourceKey, CancellationToken ct)
     {
         _ct = ct;
-        _pump = Task.Run(() => PumpAsync(copy, sourceKey, ct), ct);
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        _pump = Task.Run(() => PumpAsync(copy, sourceKey, _stop.Token), ct);
     }
 
     private async Task PumpAsync(Stream copy, string sourceKey, CancellationToken ct)
@@ -47,7 +50,7 @@ internal sealed class CopyFeed : WriteOnlyStream
         {
             // The writer learns of it at its next write instead of waiting on a queue nobody reads.
             _queue.Writer.TryComplete(e);
-            while (_queue.Reader.TryRead(out _)) { }
+            while (_queue.Reader.TryRead(out var left)) GiveBack(left.Buffer);
             throw;
         }
     }
@@ -84,13 +87,21 @@ internal sealed class CopyFeed : WriteOnlyStream
     }
 
     /// <summary>
-    /// Stops feeding without waiting for the queue (the COPY is being abandoned). A write the server is not reading
-    /// (its backend waiting on a lock) may not return: after a few seconds the owner closes the connection instead.
+    /// Stops feeding (the COPY is being abandoned): the queue is closed and the pump's write cancelled — which breaks a
+    /// connection whose server has stopped reading — and the pump is waited for, so its owner may then use the
+    /// connection again. Its error, if any, is not news.
     /// </summary>
     public async Task AbandonAsync()
     {
         _queue.Writer.TryComplete(new OperationCanceledException("the streamed load was abandoned"));
-        try { await _pump.WaitAsync(TimeSpan.FromSeconds(5)); } catch { /* the COPY is cancelled by its owner; its error is not news */ }
+        await _stop.CancelAsync();
+        try { await _pump.WaitAsync(TimeSpan.FromMinutes(1)); } catch (Exception) { }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _stop.Dispose();
+        base.Dispose(disposing);
     }
 
     public override void Flush() { }

@@ -23,6 +23,7 @@ internal sealed class StreamedLoad : IAsyncDisposable
     private readonly CopyFeed _feed;
     private readonly string _table;
     private readonly long _insertedBefore;
+    private long _loaded, _expected;
     private bool _committed;
 
     private StreamedLoad(StageContext context, NpgsqlConnection conn, NpgsqlTransaction tx, NpgsqlRawCopyStream copy, string table,
@@ -37,12 +38,15 @@ internal sealed class StreamedLoad : IAsyncDisposable
 
     /// <summary>
     /// Whether this transform may load as it goes: a file of at least <c>SLUICE_STREAM_BYTES</c>, appended, on the
-    /// job's first attempt. Everything else — replace, upsert, replays (which take out an earlier attempt's rows in
+    /// job's first attempt and the stage's first try. Everything else — replace, upsert, replays (which take out an earlier attempt's rows in
     /// the load's transaction) — loads in the load stage from the artifact.
     /// </summary>
     public static bool Applies(StageContext context) =>
         context.Settings.StreamBytes > 0 && context.Job.SourceSize >= context.Settings.StreamBytes
-        && context.Pipeline.Target is { Mode: LoadMode.Append } && context.Job.Attempt == 1;
+        && context.Pipeline.Target is { Mode: LoadMode.Append } && context.Job.Attempt == 1
+        // A transform run again (after a failure, or taken over from a stalled worker whose COPY may still hold its
+        // rows' keys) leaves the load to the load stage: it never holds a COPY open beside another one of its own rows.
+        && context.Task is { Try: 1, TookOver: false };
 
     /// <summary>
     /// For a chunk, whether all chunks of the file are being transformed together, none finished yet: a streamed chunk
@@ -109,18 +113,26 @@ internal sealed class StreamedLoad : IAsyncDisposable
     }
 
     /// <summary>
-    /// Ends the COPY and commits the rows with their ledger row (checking the COPY stored <paramref name="expectedRows"/>).
-    /// A chunk first waits until every chunk has counted and commits only if the whole file's rejects are within the
-    /// pipeline's limits; false when it did not commit (the load stage then loads the chunk from the artifact, or fails
-    /// the job for its rejects).
+    /// Ends the COPY once every row has been handed to it: the server's verdict on the rows (a duplicate key, a value
+    /// of the wrong type) arrives here, before a chunk counts itself done. Checks the COPY stored <paramref name="expectedRows"/>.
     /// </summary>
-    public async Task<bool> CommitAsync(long expectedRows, CancellationToken ct)
+    public async Task EndCopyAsync(long expectedRows, CancellationToken ct)
     {
         await _feed.FinishAsync();
-        await _copy.DisposeAsync();   // ends the COPY: the server's verdict on the rows (a duplicate key, say) arrives here
-        var loaded = await LoadStage.InsertedInTransactionAsync(_conn, _table, ct) - _insertedBefore;
+        await _copy.DisposeAsync();
+        _loaded = await LoadStage.InsertedInTransactionAsync(_conn, _table, ct) - _insertedBefore;
+        _expected = expectedRows;
+    }
+
+    /// <summary>
+    /// Commits the rows with their ledger row (after <see cref="EndCopyAsync"/>). A chunk first waits until every chunk
+    /// has counted and commits only if the whole file's rejects are within the pipeline's limits and no chunk failed;
+    /// false when it did not commit (the load stage then loads the chunk from the artifact, or fails the job).
+    /// </summary>
+    public async Task<bool> CommitAsync(CancellationToken ct)
+    {
         if (_context.Task.Chunk is { } chunk && !await AllChunksAllowAsync(chunk, ct)) return false;
-        await LoadStage.CommitAsync(_context, _conn, _tx, _table, _context.Task.Chunk ?? 0, loaded, expectedRows, replacing: false, ct,
+        await LoadStage.CommitAsync(_context, _conn, _tx, _table, _context.Task.Chunk ?? 0, _loaded, _expected, replacing: false, ct,
             how: " as transform wrote them");
         _committed = true;
         return true;
@@ -134,6 +146,11 @@ internal sealed class StreamedLoad : IAsyncDisposable
         while (true)
         {
             var standing = await _context.ControlPlane.ChunkTallies.StandingAsync(job.Id, job.Attempt, ct);
+            if (standing.Failed)
+            {
+                _context.Info($"chunk {chunk}: another chunk of the file failed; its rows were not committed");
+                return false;
+            }
             if (standing.Tallied >= job.Chunks)
             {
                 if (pipeline.Rejects.Allows(standing.Rejected, standing.Read)) return true;
@@ -143,7 +160,8 @@ internal sealed class StreamedLoad : IAsyncDisposable
             }
             if (standing.Stuck || Stopwatch.GetElapsedTime(started) > ChunkWait)
             {
-                _context.Info($"chunk {chunk}: {standing.Tallied} of {job.Chunks} chunks have counted and the others are not all under way; " +
+                var why = standing.Stuck ? "the others are not all under way" : $"the others did not finish reading within {ChunkWait.TotalSeconds:0} s";
+                _context.Info($"chunk {chunk}: {standing.Tallied} of {job.Chunks} chunks have counted and {why}; " +
                               "its rows were not committed, the load stage loads them from the artifact");
                 return false;
             }
@@ -164,6 +182,8 @@ internal sealed class StreamedLoad : IAsyncDisposable
     {
         if (!_committed)
         {
+            // The pump is stopped (its write cancelled, which breaks a connection stuck in it) before anything else
+            // touches the connection: a connection is used by one thread at a time.
             await _feed.AbandonAsync();
             try { await _copy.CancelAsync(); } catch (Exception) { /* the transaction is rolled back below either way */ }
         }

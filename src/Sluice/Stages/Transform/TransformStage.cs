@@ -36,7 +36,7 @@ public sealed class TransformStage : IStage
             {
                 result = await LoadArtifactBuilder.BuildAsync(new TransformRequest(source, pipeline.Csv, pipeline.Schema, outDir,
                     context.Job.Id, IncludeLineageColumn: true, context.RowsProgress, ChunkOf(context, chunk),
-                    streaming ? async (columns, c) => (streamed = await StreamedLoad.BeginAsync(context, columns, c))?.Rows : null), ct);
+                    streaming ? async (columns, c) => (streamed = await BeginStreamingAsync(context, columns, c))?.Rows : null), ct);
             }
             catch (TransformException e)
             {
@@ -50,6 +50,21 @@ public sealed class TransformStage : IStage
         }
     }
 
+    /// <summary>A streamed load, or none when the target cannot be reached now: the load stage then loads from the
+    /// artifact, with its own retries, instead of transform failing for its target.</summary>
+    private static async Task<StreamedLoad?> BeginStreamingAsync(StageContext context, IReadOnlyList<ColumnDefinition> columns, CancellationToken ct)
+    {
+        try
+        {
+            return await StreamedLoad.BeginAsync(context, columns, ct);
+        }
+        catch (Exception e) when (ErrorClassifier.Classify(e).Transient && !ct.IsCancellationRequested)
+        {
+            context.Warn($"cannot reach the target to load as the file is transformed ({e.Message}); the load stage will load it");
+            return null;
+        }
+    }
+
     /// <summary>Writes the DDL and manifest, checks the rejects, and commits a streamed load when they are within limits.</summary>
     private static async Task<StageResult> RecordAsync(StageContext context, TargetDefinition target, string outDir, TransformResult result,
         StreamedLoad? streamed, CancellationToken ct)
@@ -57,6 +72,7 @@ public sealed class TransformStage : IStage
         var pipeline = context.Pipeline;
         var chunk = context.Task.Chunk;
         foreach (var w in result.Warnings) context.Warn(w);
+        if (streamed is not null) await streamed.EndCopyAsync(result.Written, ct);
 
         var ddlPath = Path.Combine(outDir, "create.sql");
         await File.WriteAllTextAsync(ddlPath,
@@ -93,7 +109,7 @@ public sealed class TransformStage : IStage
         {
             return new StageResult(outputs, counts, TooManyRejects(pipeline, result.Rejected, result.Read, result.RejectsPath, "transform"));
         }
-        if (streamed is not null && await streamed.CommitAsync(result.Written, ct))
+        if (streamed is not null && await streamed.CommitAsync(ct))
         {
             await File.WriteAllTextAsync(manifestPath, (manifest with { Streamed = true }).ToJson(), ct);
             outputs["streamed_load"] = new JsonObject { ["table"] = PgIdentifier.QualifiedName(target.Schema, target.Table), ["rows"] = result.Written };
