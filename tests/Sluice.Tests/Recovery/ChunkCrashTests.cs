@@ -7,9 +7,9 @@ namespace Sluice.Tests.Recovery;
 /// <summary>A split file survives a worker process killed mid-way: only unfinished chunks run again.</summary>
 public sealed class ChunkCrashTests
 {
-    /// <param name="streamed">Whether chunks load as they transform (the default for files of 1 MiB and more, this one is
-    /// 5 MB, when every chunk has a worker: here two chunks for the two slots), or from their artifacts in the load stage
-    /// (here twelve or thirteen chunks).</param>
+    /// <param name="streamed">Whether chunks load as they transform (with SLUICE_STREAM_CHUNKS, for files of 1 MiB and more,
+    /// this one is 5 MB, when every chunk has a worker: here two chunks for the two slots), or from their artifacts in the
+    /// load stage (here twelve or thirteen chunks, streaming off).</param>
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
@@ -33,7 +33,8 @@ public sealed class ChunkCrashTests
         // is recorded: some chunks are done, others not, whatever the speed of the machine. (Killing it from outside on
         // a log line raced with its other slot, which on a fast run could finish the remaining chunks first.)
         var workerEnv = env.CliEnvironment(lease: "2");
-        if (!streamed) workerEnv["SLUICE_STREAM_BYTES"] = "0";
+        if (streamed) workerEnv["SLUICE_STREAM_CHUNKS"] = "1";
+        else workerEnv["SLUICE_STREAM_BYTES"] = "0";
         using (var doomed = CliProcess.Start(new Dictionary<string, string>(workerEnv) { ["SLUICE_FAULT"] = "load.commit" }, "worker", "--workers", "2"))
         {
             doomedId = $"{Environment.MachineName}:{doomed.Pid}/";

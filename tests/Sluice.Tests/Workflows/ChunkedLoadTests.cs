@@ -74,8 +74,9 @@ public sealed class ChunkedLoadTests
         Assert.All(rejects.Skip(1), r => Assert.Contains(",currency,", r));
     }
 
-    /// <summary>Lets even these small files load as they transform (streamed loads start at 1 MiB by default).</summary>
-    private static void StreamEveryFile(TestEnvironment env) => env.WithSettings(s => s with { StreamBytes = 1 });
+    /// <summary>Lets even these small files load as they transform (streamed loads start at 1 MiB by default), chunks too
+    /// (off by default).</summary>
+    private static void StreamEveryFile(TestEnvironment env) => env.WithSettings(s => s with { StreamBytes = 1, StreamChunks = true });
 
     [Fact]
     public async Task Chunks_under_way_together_load_as_they_transform_and_commit_once_every_chunk_has_counted()

@@ -38,12 +38,13 @@ internal sealed class StreamedLoad : IAsyncDisposable
 
     /// <summary>
     /// Whether this transform may load as it goes: a file of at least <c>SLUICE_STREAM_BYTES</c>, appended, on the
-    /// job's first attempt and the stage's first try. Everything else — replace, upsert, replays (which take out an earlier attempt's rows in
+    /// job's first attempt and the stage's first try; a chunk only with <c>SLUICE_STREAM_CHUNKS</c>. Everything else — replace, upsert, replays (which take out an earlier attempt's rows in
     /// the load's transaction) — loads in the load stage from the artifact.
     /// </summary>
     public static bool Applies(StageContext context) =>
         context.Settings.StreamBytes > 0 && context.Job.SourceSize >= context.Settings.StreamBytes
         && context.Pipeline.Target is { Mode: LoadMode.Append } && context.Job.Attempt == 1
+        && (context.Task.Chunk is null || context.Settings.StreamChunks)
         // A transform run again (after a failure, or taken over from a stalled worker whose COPY may still hold its
         // rows' keys) leaves the load to the load stage: it never holds a COPY open beside another one of its own rows.
         && context.Task is { Try: 1, TookOver: false };
