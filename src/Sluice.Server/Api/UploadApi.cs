@@ -51,8 +51,9 @@ internal static class UploadApi
 
         var folder = Path.GetDirectoryName(target)!;
         Directory.CreateDirectory(folder);
-        // Hidden and *.tmp: the folder trigger ignores it until the rename.
-        var temp = Path.Combine(folder, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
+        // Hidden and *.tmp: the folder trigger ignores it until the rename, and after it waits the settle interval,
+        // since this request records the job itself.
+        var temp = FolderBuckets.TempNameFor(target);
         long size = 0;
         string sha;
         try

@@ -27,12 +27,22 @@ public sealed class FolderBuckets(string root)
         return full;
     }
 
+    /// <summary>
+    /// The hidden name Sluice writes an object under before renaming it into place. The folder trigger takes a file
+    /// renamed into place at once (its writer says it is complete), except from these names: whoever puts an object
+    /// this way (an upload, <c>sluice run</c>, publish) records its job itself, and the trigger then only confirms it.
+    /// </summary>
+    public static string TempNameFor(string target) =>
+        Path.Combine(Path.GetDirectoryName(target)!, $"{TempPrefix}{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
+
+    public const string TempPrefix = ".sluice-put-";
+
     /// <summary>Copies a local file into a bucket under a key (a hard link when both are on one file system).</summary>
     public async Task<string> PutFileAsync(string bucket, string key, string sourceFile, CancellationToken ct)
     {
         var target = ObjectPath(bucket, key);
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        var temp = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
+        var temp = TempNameFor(target);
         if (!FileLinks.TryHardLink(sourceFile, temp))
         {
             await using var src = new FileStream(sourceFile, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
@@ -47,7 +57,7 @@ public sealed class FolderBuckets(string root)
     {
         var target = ObjectPath(bucket, key);
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        var temp = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
+        var temp = TempNameFor(target);
         await File.WriteAllTextAsync(temp, text, ct);
         File.Move(temp, target, overwrite: true);
         return target;

@@ -7,7 +7,9 @@ namespace Sluice.Trigger;
 /// <summary>
 /// Watches bucket folders for new objects. A file is handed on only once it has stopped changing: its size and
 /// modification time must stay the same for the settle interval, and (on Linux) no process may still hold it open
-/// for writing. Hidden files
+/// for writing. A file renamed into place within the bucket (written under another name, then moved) is complete by
+/// its writer's own word and skips the settle interval; the open-writer check and the size check across hashing
+/// still apply. Hidden files
 /// (a leading '.'), *.tmp, *.part and *.partial are ignored, since writers use them for files still being written;
 /// symbolic links are ignored, since they could point outside the bucket.
 /// File system events say which paths changed, and only those (and files still settling) are looked at again; a full
@@ -29,6 +31,8 @@ public sealed class FolderWatcher : IAsyncDisposable
     private readonly ConcurrentDictionary<string, string> _pending = new();
     /// <summary>Paths events named since the last pass, with their bucket.</summary>
     private readonly ConcurrentQueue<(string Bucket, string Path)> _changed = new();
+    /// <summary>Paths a rename event named as its new name, not yet looked at.</summary>
+    private readonly ConcurrentDictionary<string, byte> _renamedIn = new();
     private readonly List<FileSystemWatcher> _watchers = [];
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
     private volatile bool _rescan = true;
@@ -92,7 +96,13 @@ public sealed class FolderWatcher : IAsyncDisposable
                 var w = new FileSystemWatcher(dir) { IncludeSubdirectories = true, InternalBufferSize = 64 * 1024 };
                 w.Created += (_, e) => Changed(bucket, e.FullPath);
                 w.Changed += (_, e) => Changed(bucket, e.FullPath);
-                w.Renamed += (_, e) => Changed(bucket, e.FullPath);
+                w.Renamed += (_, e) =>
+                {
+                    // Sluice's own puts (uploads, `sluice run`) record their jobs themselves: those settle as usual.
+                    if (IsCandidate(dir, e.FullPath, folder: false) && !Path.GetFileName(e.OldFullPath).StartsWith(FolderBuckets.TempPrefix, StringComparison.Ordinal))
+                        _renamedIn[e.FullPath] = 0;
+                    Changed(bucket, e.FullPath);
+                };
                 w.Error += (_, _) => { _rescan = true; Wake(); };
                 w.EnableRaisingEvents = true;
                 _watchers.Add(w);
@@ -171,6 +181,12 @@ public sealed class FolderWatcher : IAsyncDisposable
         var size = info.Length;
         var modified = info.LastWriteTimeUtc;
         var previous = _seen.GetValueOrDefault(file);
+        if (_renamedIn.TryRemove(file, out _) && previous is null)
+        {
+            // Renamed into place: already stable as far as the settle interval goes.
+            previous = new Observation(size, modified, now - _settle, Handled: false);
+            _seen[file] = previous;
+        }
         if (previous is null || previous.Size != size || previous.Modified != modified)
         {
             _seen[file] = new Observation(size, modified, now, Handled: false);

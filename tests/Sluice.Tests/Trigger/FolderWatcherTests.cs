@@ -97,6 +97,32 @@ public sealed class FolderWatcherTests : IDisposable
         Assert.Equal(["batch/f0.csv", "batch/f1.csv", "batch/f2.csv", "first.csv", "last.csv"], _arrivals.Select(a => a.Key).Order());
     }
 
+    [Fact]
+    public async Task A_file_renamed_into_place_is_taken_at_once_while_one_written_in_place_waits_for_the_settle_interval()
+    {
+        var inbox = Path.Combine(_root, "inbox");
+        Directory.CreateDirectory(inbox);
+        await using var watcher = Watcher(TimeSpan.FromHours(1));
+        using var stop = new CancellationTokenSource();
+        var running = watcher.RunAsync(stop.Token);
+        await Task.Yield();
+
+        // Written in place: stable, closed, but an hour of settling ahead of it.
+        await File.WriteAllTextAsync(Path.Combine(inbox, "in-place.csv"), "a\n1\n");
+        // Written under a hidden name, then renamed in whole: the writer says it is complete.
+        await File.WriteAllTextAsync(Path.Combine(inbox, ".renamed.csv.tmp"), "a\n2\n");
+        File.Move(Path.Combine(inbox, ".renamed.csv.tmp"), Path.Combine(inbox, "renamed.csv"));
+        await WaitForArrivalsAsync(1);
+        // More passes of the watcher (each file event wakes it): the in-place file still waits.
+        await File.WriteAllTextAsync(Path.Combine(inbox, ".other.tmp"), "x");
+        File.Move(Path.Combine(inbox, ".other.tmp"), Path.Combine(inbox, "other.csv"));
+        await WaitForArrivalsAsync(2);
+        await stop.CancelAsync();
+        await running;
+
+        Assert.Equal(["renamed.csv", "other.csv"], _arrivals.Select(a => a.Key));
+    }
+
     /// <summary>Waits on the arrivals themselves until <paramref name="count"/> files in all were handed on.</summary>
     private async Task WaitForArrivalsAsync(int count)
     {
