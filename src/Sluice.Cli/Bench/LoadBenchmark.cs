@@ -208,7 +208,7 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
         sb.AppendLine($"# Load benchmark: {rows:N0} rows ({bytes / 1e6:0.0} MB CSV)").AppendLine();
         sb.AppendLine("Command: `./sluice bench load --rows " + rows + (pgloader ? "" : " --no-pgloader") + "`. Each contender loads the same file into a fresh identical table " +
                       $"on the same PostgreSQL; {rounds} rounds, order alternating, each run after a checkpoint and a `sync` (nothing left to write from the run before). Sluice serve: from the file appearing (atomic rename) " +
-                      "in the inbox of a running `sluice serve --workers 2` (settle 100 ms) to the job `succeeded` (download, transform — which, " +
+                      "in the inbox of a running `sluice serve --workers 2` (renamed into place, so taken at once) to the job `succeeded` (download, transform — which, " +
                       "for a file loaded whole, also loads the rows as it writes them (a streamed load) — load with the ledger, publish), after one untimed 20,000-row file " +
                       "per table (a serve that has been running). `sluice run`: the whole process, start-up included. The pipelines use the default `chunk` " +
                       $"policy (1,000,000 rows or 128 MiB): this file loads as {Math.Max(1, (rows + 999_999) / 1_000_000)} chunk(s), side by side on the two workers.").AppendLine();

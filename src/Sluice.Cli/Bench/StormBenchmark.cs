@@ -150,7 +150,7 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
                       (warmup > 1 ? "(a serve that has been running)" : "(a serve started just before)") +
                       "; latency is from each file's rename to its job's `succeeded` " +
                       $"(every stage recorded, rows and ledger committed, published). Server synchronous_commit = {sync}: rows, ledger and " +
-                      "job outcomes wait for the disk, other stage commits do not (docs/state-machines.md); settle interval 100 ms; " +
+                      "job outcomes wait for the disk, other stage commits do not (docs/state-machines.md); files renamed into place, so taken without the settle interval; " +
                       "11 s without new files (so PostgreSQL's statistics are current), then a checkpoint and a `sync` just before the files arrive.").AppendLine();
         sb.AppendLine(BenchMachine.Describe(version)).AppendLine();
         sb.AppendLine("| jobs | jobs/s | p50 ms | p95 ms | p99 ms | max ms | peak RSS (serve) |");
