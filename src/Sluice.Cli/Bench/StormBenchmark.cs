@@ -34,8 +34,10 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
             output: {"{"} bucket: storm-out {"}"}
             """, ct);
         await db.DropAsync("bench_storm", ct);
-        var staging = Path.Combine(home, "staging");
         var inbox = Path.Combine(home, "buckets", "storm");
+        // Written beside the inbox in a hidden folder of the bucket, then renamed in: as a producer writing a temporary
+        // name and renaming it when complete, which the trigger takes at once.
+        var staging = Path.Combine(inbox, ".staging");
         Directory.CreateDirectory(staging);
         Directory.CreateDirectory(inbox);
         for (var i = 0; i < files; i++)
