@@ -16,6 +16,9 @@ public static partial class FaultInjection
 {
     private static readonly string? Setting = Environment.GetEnvironmentVariable("SLUICE_FAULT");
 
+    /// <summary>Whether a fault point is set (for code that does extra work only to reach one).</summary>
+    public static bool Armed => Setting is not null;
+
     public static void At(string point, string? objectKey = null)
     {
         if (Setting is null) return;

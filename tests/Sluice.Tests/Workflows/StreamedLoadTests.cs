@@ -19,16 +19,24 @@ public sealed class StreamedLoadTests
         return (Assert.Single(await env.WaitForJobsAsync(1, TimeSpan.FromMinutes(2))), summary);
     }
 
+    /// <summary>A host streaming files of at least <paramref name="streamBytes"/>, on a database first given <paramref name="setupSql"/>.</summary>
+    private static async Task<TestEnvironment> StartAsync(string pipelineExtra = "", long streamBytes = 1, string? setupSql = null)
+    {
+        var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml(pipelineExtra));
+        env.WithSettings(s => s with { StreamBytes = streamBytes });
+        if (setupSql is not null) await env.ExecuteAsync(setupSql);
+        env.StartHost();
+        return env;
+    }
+
     [Theory]
     [InlineData(1L, true)]                  // streams from 1 byte on
     [InlineData(0L, false)]                 // streaming turned off
     [InlineData(64L * 1024 * 1024, false)]  // the file is below the threshold
     public async Task A_large_file_loads_while_it_is_transformed_and_every_row_lands_once(long streamBytes, bool streams)
     {
-        await using var env = await TestEnvironment.CreateAsync();
-        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml());
-        env.WithSettings(s => s with { StreamBytes = streamBytes });
-        env.StartHost();
+        await using var env = await StartAsync(streamBytes: streamBytes);
 
         var (job, file) = await LoadAsync(env, 20_000);
 
@@ -51,10 +59,7 @@ public sealed class StreamedLoadTests
     [Fact]
     public async Task Rejects_over_the_limit_roll_back_what_was_streamed_and_fail_the_job_in_transform()
     {
-        await using var env = await TestEnvironment.CreateAsync();
-        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml("rejects: { max_rows: 1 }"));
-        env.WithSettings(s => s with { StreamBytes = 1 });
-        env.StartHost();
+        await using var env = await StartAsync("rejects: { max_rows: 1 }");
 
         // Two bad rows, the last near the end of the file: most rows were already in the COPY when they were read.
         var (job, _) = await LoadAsync(env, 20_000, lines =>
@@ -76,13 +81,10 @@ public sealed class StreamedLoadTests
     [Fact]
     public async Task A_duplicate_key_found_by_the_streamed_copy_fails_transform_and_leaves_the_table_as_it_was()
     {
-        await using var env = await TestEnvironment.CreateAsync();
-        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml());
-        env.WithSettings(s => s with { StreamBytes = 1 });
-        await env.ExecuteAsync("create table public.payments (transaction_id bigint primary key, account_id int, client_id int, " +
+        await using var env = await StartAsync(setupSql:
+            "create table public.payments (transaction_id bigint primary key, account_id int, client_id int, " +
             "amount numeric(14,2), currency char(3), booked_at timestamp, description text, status text, _sluice_job_id uuid); " +
             "insert into public.payments (transaction_id, amount) values (15000, 1.00)");
-        env.StartHost();
 
         var (job, _) = await LoadAsync(env, 20_000);   // transaction ids 1..20,000
 

@@ -61,13 +61,12 @@ public sealed class LoadStage : IStage
             return Result(existing.Rows, staging ?? table, alreadyLoaded: true);
         }
 
-        var columnList = string.Join(", ", manifest.Columns.Select(PgIdentifier.Quote));
         if (chunk is not null)
         {
             // A chunk only adds its rows; whatever replaces or merges happens once, in the merge stage.
             var into = staging ?? table;
             var chunkBefore = await InsertedInTransactionAsync(conn, into, ct);
-            await CopyAsync(conn, $"copy {into} ({columnList}) from stdin (format binary)", dataPath, job.SourceKey, ct);
+            await CopyAsync(conn, TargetStatements.BinaryCopy(into, manifest.Columns), dataPath, job.SourceKey, ct);
             var chunkLoaded = await InsertedInTransactionAsync(conn, into, ct) - chunkBefore;
             return await CommitAsync(context, conn, tx, into, chunk.Value, chunkLoaded, manifest.Rows, existing is not null, ct);
         }
@@ -89,7 +88,7 @@ public sealed class LoadStage : IStage
         if (target.Mode == LoadMode.Upsert)
         {
             await ExecAsync(conn, $"create temp table sluice_stage (like {table} including defaults) on commit drop", ct);
-            await CopyAsync(conn, $"copy sluice_stage ({columnList}) from stdin (format binary)", dataPath, job.SourceKey, ct);
+            await CopyAsync(conn, TargetStatements.BinaryCopy("sluice_stage", manifest.Columns), dataPath, job.SourceKey, ct);
             loaded = await ExecAsync(conn, TargetStatements.InsertSelect(table, "sluice_stage", manifest.Columns, target), ct);
         }
         else
@@ -97,7 +96,7 @@ public sealed class LoadStage : IStage
             // A difference, not the count alone: a backend's pending per-transaction counters can still hold inserts
             // of its earlier transactions (measured: a storm of small loads on one pooled connection saw 20–130 for 10).
             var before = await InsertedInTransactionAsync(conn, table, ct);
-            await CopyAsync(conn, $"copy {table} ({columnList}) from stdin (format binary)", dataPath, job.SourceKey, ct);
+            await CopyAsync(conn, TargetStatements.BinaryCopy(table, manifest.Columns), dataPath, job.SourceKey, ct);
             loaded = await InsertedInTransactionAsync(conn, table, ct) - before;
         }
 
@@ -176,20 +175,15 @@ public sealed class LoadStage : IStage
     {
         await using var file = new FileStream(dataPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
         await using var copy = await conn.BeginRawBinaryCopyAsync(copySql, ct);
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
-        try
+        if (FaultInjection.Armed)
         {
-            var first = true;
-            for (int read; (read = await file.ReadAsync(buffer, ct)) > 0; first = false)
-            {
-                await copy.WriteAsync(buffer.AsMemory(0, read), ct);
-                if (first) FaultInjection.At("load.copying", sourceKey);
-            }
+            // For the load.copying fault point (crash tests): the first MiB goes in before it.
+            var head = new byte[1 << 20];
+            var read = await file.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, ct);
+            await copy.WriteAsync(head.AsMemory(0, read), ct);
+            FaultInjection.At("load.copying", sourceKey);
         }
-        finally
-        {
-            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-        }
+        await file.CopyToAsync(copy, 1 << 20, ct);
     }
 
     /// <summary>

@@ -38,8 +38,9 @@ internal sealed class StreamedLoad : IAsyncDisposable
 
     /// <summary>
     /// Whether this transform may load as it goes: a file of at least <c>SLUICE_STREAM_BYTES</c>, appended, on the
-    /// job's first attempt and the stage's first try; a chunk only with <c>SLUICE_STREAM_CHUNKS</c>. Everything else — replace, upsert, replays (which take out an earlier attempt's rows in
-    /// the load's transaction) — loads in the load stage from the artifact.
+    /// job's first attempt and the stage's first try; a chunk only with <c>SLUICE_STREAM_CHUNKS</c>. Everything else —
+    /// replace, upsert, replays (which take out an earlier attempt's rows in the load's transaction) — loads in the
+    /// load stage from the artifact.
     /// </summary>
     public static bool Applies(StageContext context) =>
         context.Settings.StreamBytes > 0 && context.Job.SourceSize >= context.Settings.StreamBytes
@@ -101,8 +102,8 @@ internal sealed class StreamedLoad : IAsyncDisposable
                 return null;
             }
             var before = await LoadStage.InsertedInTransactionAsync(conn, table, ct);
-            var columnList = string.Join(", ", columns.Select(c => c.Name).Append(TableDdl.LineageColumn).Select(PgIdentifier.Quote));
-            var copy = await conn.BeginRawBinaryCopyAsync($"copy {table} ({columnList}) from stdin (format binary)", ct);
+            var copy = await conn.BeginRawBinaryCopyAsync(
+                TargetStatements.BinaryCopy(table, columns.Select(c => c.Name).Append(TableDdl.LineageColumn)), ct);
             return new StreamedLoad(context, conn, tx, copy, table, before, ct);
         }
         catch

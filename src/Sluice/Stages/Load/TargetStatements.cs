@@ -23,6 +23,10 @@ internal static class TargetStatements
             ? context.ControlPlane.DataSource.OpenConnectionAsync(ct)
             : Sources.GetOrAdd(ConnectionString(context, target), cs => ReusablePool.Build(cs, maxPreparedStatements: 32)).OpenConnectionAsync(ct);
 
+    /// <summary><c>copy table (columns) from stdin (format binary)</c>: how every load hands its rows to the server.</summary>
+    public static string BinaryCopy(string into, IEnumerable<string> columns) =>
+        $"copy {into} ({string.Join(", ", columns.Select(PgIdentifier.Quote))}) from stdin (format binary)";
+
     /// <summary>Removes the rows an earlier attempt of the job loaded (found by the lineage column).</summary>
     public static Task<int> DeleteJobRowsAsync(NpgsqlConnection conn, string table, Guid jobId, CancellationToken ct) =>
         ExecAsync(conn, $"delete from {table} where {PgIdentifier.Quote(TableDdl.LineageColumn)} = '{jobId}'", ct);

@@ -31,24 +31,21 @@ public static class LoadArtifactBuilder
             throw new TransformException("source.missing", $"Source file '{file}' does not exist; the download stage must run (or be replayed) first.");
         }
 
-        if (request.AlsoWriteRowsTo is not { } alsoWriteRowsTo)
+        TransformResult Build()
         {
-            // One hop to the thread pool for the whole build: a burst of small files feels every extra one.
-            return await Task.Run(() =>
+            var (columns, source, map, warnings) = Guarded(file, () => Open(request));
+            using (source)
             {
-                var (columns, source, map, warnings) = Guarded(file, () => Open(request));
-                using (source) return Guarded(file, () => Write(request, source, columns, map, warnings, null, ct));
-            }, ct);
+                // A streamed load starts once the columns are known (on this thread of its own, waiting is cheap).
+                var alsoTo = request.AlsoWriteRowsTo?.Invoke(columns, ct).GetAwaiter().GetResult();
+                return Guarded(file, () => Write(request, source, columns, map, warnings, alsoTo, ct));
+            }
         }
-        var opened = await Task.Run(() => Guarded(file, () => Open(request)), ct);
-        using (opened.Source)
-        {
-            var alsoTo = await alsoWriteRowsTo(opened.Columns, ct);
-            // A thread of its own: writing to a streamed load waits whenever the server is behind, and a pool thread
-            // held waiting would slow the very continuations that feed the server (two chunks on two cores).
-            return await Task.Factory.StartNew(() => Guarded(file, () => Write(request, opened.Source, opened.Columns, opened.Map, opened.Warnings, alsoTo, ct)),
-                ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        }
+        // Streamed, a thread of its own: writing to the load waits whenever the server is behind, and a pool thread
+        // held waiting would slow the very continuations that feed the server. Otherwise one hop to the pool.
+        return request.AlsoWriteRowsTo is null
+            ? await Task.Run(Build, ct)
+            : await Task.Factory.StartNew(Build, ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     private static (IReadOnlyList<ColumnDefinition> Columns, CsvRecordSource Source, int[] Map, List<string> Warnings) Open(TransformRequest request)
