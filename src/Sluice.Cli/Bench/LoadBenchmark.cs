@@ -12,7 +12,7 @@ namespace Sluice.Cli.Bench;
 /// succeeded, every stage and the ledger included), and `sluice run` as its own process. Runs alternate and repeat;
 /// the report gives min/median, each median's ratio to psql's, and peak RSS.
 /// </summary>
-internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dllPath, int rounds, bool keep, bool usePgloader = true)
+internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dllPath, int rounds, bool keep, bool usePgloader = true, string? chunk = null)
 {
     private static readonly string[] Cases = ["noindex", "pk"];
 
@@ -29,7 +29,7 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
         if (Directory.Exists(home)) Directory.Delete(home, recursive: true);
         var pipelines = Path.Combine(home, "pipelines");
         Directory.CreateDirectory(pipelines);
-        foreach (var c in Cases) await File.WriteAllTextAsync(Path.Combine(pipelines, $"bench-{c}.yaml"), Pipeline(c), ct);
+        foreach (var c in Cases) await File.WriteAllTextAsync(Path.Combine(pipelines, $"bench-{c}.yaml"), Pipeline(c, chunk), ct);
         var env = BenchServe.Environment(home, pipelines, db.ConnectionString);
         var pgloader = usePgloader && File.Exists("/usr/bin/pgloader") ? "/usr/bin/pgloader" : null;
 
@@ -79,8 +79,8 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
         return Report(rows, bytes, rounds, stats, serveRss, runRss, pgloader is not null, version);
     }
 
-    private static string Pipeline(string c) => $"""
-        name: bench-{c}
+    private static string Pipeline(string c, string? chunk) => $"""
+        name: bench-{c}{(chunk is null ? "" : $"\nchunk: {chunk}")}
         on: {"{"} bucket: bench, match: "{c}/*.csv" {"}"}
         workflow: load
         source: {"{"} format: csv {"}"}
@@ -206,12 +206,14 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
     {
         var sb = new StringBuilder();
         sb.AppendLine($"# Load benchmark: {rows:N0} rows ({bytes / 1e6:0.0} MB CSV)").AppendLine();
-        sb.AppendLine("Command: `./sluice bench load --rows " + rows + (pgloader ? "" : " --no-pgloader") + "`. Each contender loads the same file into a fresh identical table " +
+        sb.AppendLine("Command: `./sluice bench load --rows " + rows + (pgloader ? "" : " --no-pgloader") + (chunk is null ? "" : $" --chunk '{chunk}'") + "`. Each contender loads the same file into a fresh identical table " +
                       $"on the same PostgreSQL; {rounds} rounds, order alternating, each run after a checkpoint and a `sync` (nothing left to write from the run before). Sluice serve: from the file appearing (atomic rename) " +
                       "in the inbox of a running `sluice serve --workers 2` (renamed into place, so taken at once) to the job `succeeded` (download, transform — which, " +
                       "for a file loaded whole, also loads the rows as it writes them (a streamed load) — load with the ledger, publish), after one untimed 20,000-row file " +
-                      "per table (a serve that has been running). `sluice run`: the whole process, start-up included. The pipelines use the default `chunk` " +
-                      $"policy (1,000,000 rows or 128 MiB): this file loads as {Math.Max(1, (rows + 999_999) / 1_000_000)} chunk(s), side by side on the two workers.").AppendLine();
+                      "per table (a serve that has been running). `sluice run`: the whole process, start-up included. " +
+                      (chunk is null
+                          ? $"The pipelines use the default `chunk` policy (1,000,000 rows or 128 MiB): this file loads as {Math.Max(1, (rows + 999_999) / 1_000_000)} chunk(s), side by side on the two workers."
+                          : $"The pipelines say `chunk: {chunk}`.")).AppendLine();
         sb.AppendLine(BenchMachine.Describe(pgVersion)).AppendLine();
         foreach (var c in Cases)
         {

@@ -16,10 +16,14 @@ internal static class BenchCommand
         var keep = new Option<bool>("--keep") { Description = "Keep workspaces and published files of the runs." };
         var output = new Option<string?>("--output") { Description = "Write the markdown report here (default bench/results/load-<rows>.md)." };
         var noPgloader = new Option<bool>("--no-pgloader") { Description = "Leave pgloader out even when installed (it takes minutes on large files)." };
+        var chunk = new Option<string?>("--chunk")
+        {
+            Description = "The pipelines' `chunk:` setting instead of the default, as in YAML: off, or \"{ rows: 5000000, bytes: 1GiB }\"."
+        };
         var load = new Command("load", """
             Load a payments CSV side by side with psql \copy (the reference), pgloader (if installed), Sluice end to end in a
             running serve, and `sluice run`; print and write a markdown report with min/median, ratios to psql, peak RSS.
-            """) { rows, file, rounds, keep, output, noPgloader };
+            """) { rows, file, rounds, keep, output, noPgloader, chunk };
         load.SetAction((parse, _) => CliAction.RunAsync(async ct =>
         {
             var db = await BenchDatabase.FreshAsync(await ConnectionStringAsync(ct), ct);
@@ -27,7 +31,7 @@ internal static class BenchCommand
             var work = Path.Combine(repo, "bench", "work");
             var dll = typeof(BenchCommand).Assembly.Location;
             var n = parse.GetValue(rows);
-            var bench = new LoadBenchmark(db, work, dll, parse.GetValue(rounds), parse.GetValue(keep), usePgloader: !parse.GetValue(noPgloader));
+            var bench = new LoadBenchmark(db, work, dll, parse.GetValue(rounds), parse.GetValue(keep), usePgloader: !parse.GetValue(noPgloader), chunk: parse.GetValue(chunk));
             var report = await bench.RunAsync(n, parse.GetValue(file)?.FullName, ct);
             var path = parse.GetValue(output) ?? Path.Combine(repo, "bench", "results", $"load-{n}.md");
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);

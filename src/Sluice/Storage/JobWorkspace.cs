@@ -31,10 +31,29 @@ public sealed class JobWorkspace(string path)
     /// the hand-offs of asynchronous file I/O to the thread pool cost more than the bytes.</summary>
     public const long SmallFileBytes = 1 << 20;
 
+    /// <summary>The size of the blocks large files are read, hashed and copied in.</summary>
+    public const int BlockBytes = 1 << 20;
+
     public static async Task<string> Sha256Async(string file, CancellationToken ct)
     {
-        var small = new FileInfo(file).Length <= SmallFileBytes;
-        await using var fs = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: !small);
-        return Convert.ToHexStringLower(small ? SHA256.HashData(fs) : await SHA256.HashDataAsync(fs, ct));
+        if (new FileInfo(file).Length <= SmallFileBytes)
+        {
+            using var small = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: false);
+            return Convert.ToHexStringLower(SHA256.HashData(small));
+        }
+        // Large files in blocks of 1 MiB: SHA256.HashDataAsync reads 4 KiB at a time, a quarter of a million awaits per GB.
+        await using var fs = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, useAsync: true);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(BlockBytes);
+        try
+        {
+            int n;
+            while ((n = await fs.ReadAsync(buffer.AsMemory(0, BlockBytes), ct)) > 0) hash.AppendData(buffer, 0, n);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 }

@@ -53,8 +53,16 @@ public sealed class StreamedLoadTests
         Assert.Equal(streams, load.Outputs!["streamed"]!.GetValue<bool>());
         Assert.False(load.Outputs!["already_loaded"]!.GetValue<bool>());
         // The artifact is written either way: a replay from load loads from it.
-        Assert.Equal(transform.Outputs!["data"]!["size"]!.GetValue<long>(), new FileInfo(Path.Combine(job.Workspace, "transform", "data.pgcopy")).Length);
+        var artifact = Path.Combine(job.Workspace, "transform", "data.pgcopy");
+        Assert.Equal(transform.Outputs!["data"]!["size"]!.GetValue<long>(), new FileInfo(artifact).Length);
+        // Hashes taken on the way (the download's beside its copy, the artifact's as it was written) are the files' own:
+        // a replay checks files against them.
+        var download = Assert.Single(job.Stages, s => s.Name == "download").Outputs!["file"]!;
+        Assert.Equal(Sha256Of(download["path"]!.GetValue<string>()), download["sha256"]!.GetValue<string>());
+        Assert.Equal(Sha256Of(artifact), transform.Outputs!["data"]!["sha256"]!.GetValue<string>());
     }
+
+    private static string Sha256Of(string path) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)));
 
     [Fact]
     public async Task Rejects_over_the_limit_roll_back_what_was_streamed_and_fail_the_job_in_transform()

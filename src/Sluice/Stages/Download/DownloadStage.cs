@@ -23,31 +23,9 @@ public sealed class DownloadStage : IStage
         var target = Path.Combine(context.Workspace.StageFolder(Name), SafeFileName(job.SourceKey));
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var planner = PlannerFor(context);
-        long size = 0;
-        var small = job.SourceSize <= Storage.JobWorkspace.SmallFileBytes;
-        await using (var src = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: !small))
-        await using (var dst = new FileStream(target, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: !small))
-        {
-            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
-            try
-            {
-                int n;
-                while ((n = small ? src.Read(buffer) : await src.ReadAsync(buffer, ct)) > 0)
-                {
-                    hash.AppendData(buffer, 0, n);
-                    planner?.Append(buffer.AsSpan(0, n));
-                    if (small) dst.Write(buffer, 0, n);
-                    else await dst.WriteAsync(buffer.AsMemory(0, n), ct);
-                    size += n;
-                }
-                if (small) dst.Flush();
-                else await dst.FlushAsync(ct);
-            }
-            finally
-            {
-                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-            }
-        }
+        var size = job.SourceSize <= Storage.JobWorkspace.SmallFileBytes
+            ? CopySmall(source, target, hash, planner)
+            : await CopyLargeAsync(source, target, hash, planner, ct);
         var sha = Convert.ToHexStringLower(hash.GetHashAndReset());
         if (sha != job.SourceSha256)
             throw new SluiceException("source.changed",
@@ -67,6 +45,69 @@ public sealed class DownloadStage : IStage
         context.Info($"split into {plan.Chunks.Count} chunks of up to {context.Pipeline.Chunk.Rows:N0} rows / {context.Pipeline.Chunk.Bytes:N0} bytes, " +
                      "transformed and loaded in parallel");
         return new StageResult(outputs, Chunks: plan.Chunks.Count);
+    }
+
+    /// <summary>A file of a few kilobytes: plain synchronous calls, no hand-offs to the thread pool.</summary>
+    private static long CopySmall(string source, string target, IncrementalHash hash, CsvChunkPlanner? planner)
+    {
+        using var src = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: false);
+        using var dst = new FileStream(target, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: false);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 16);
+        try
+        {
+            long size = 0;
+            int n;
+            while ((n = src.Read(buffer)) > 0)
+            {
+                hash.AppendData(buffer, 0, n);
+                planner?.Append(buffer.AsSpan(0, n));
+                dst.Write(buffer, 0, n);
+                size += n;
+            }
+            return size;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// A large file in blocks of 1 MiB, two cores at work: each block is hashed on a pool thread while this one plans
+    /// and writes it and reads the next (hashing alone costs about as much as planning, copying and reading together).
+    /// </summary>
+    private static async Task<long> CopyLargeAsync(string source, string target, IncrementalHash hash, CsvChunkPlanner? planner, CancellationToken ct)
+    {
+        const int block = Storage.JobWorkspace.BlockBytes;
+        await using var src = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, useAsync: true);
+        await using var dst = new FileStream(target, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0, useAsync: true);
+        var current = System.Buffers.ArrayPool<byte>.Shared.Rent(block);
+        var next = System.Buffers.ArrayPool<byte>.Shared.Rent(block);
+        Task hashing = Task.CompletedTask;
+        long size = 0;
+        try
+        {
+            var n = await src.ReadAsync(current.AsMemory(0, block), ct);
+            while (n > 0)
+            {
+                var (bytes, count) = (current, n);
+                hashing = Task.Run(() => hash.AppendData(bytes, 0, count), ct);
+                planner?.Append(bytes.AsSpan(0, count));
+                await dst.WriteAsync(bytes.AsMemory(0, count), ct);
+                size += count;
+                n = await src.ReadAsync(next.AsMemory(0, block), ct);
+                await hashing;
+                (current, next) = (next, current);
+            }
+        }
+        finally
+        {
+            // Never hand a buffer back to the pool while the hash may still be reading it.
+            await hashing.ContinueWith(_ => { }, TaskScheduler.Default);
+            System.Buffers.ArrayPool<byte>.Shared.Return(current);
+            System.Buffers.ArrayPool<byte>.Shared.Return(next);
+        }
+        return size;
     }
 
     /// <summary>

@@ -141,11 +141,14 @@ public static class LoadArtifactBuilder
         request.JobId.TryWriteBytes(jobId, bigEndian: true, out _);
 
         long read = 0, written = 0, rejected = 0;
+        string dataSha256;
         var completed = false;
         try
         {
             using var data = new FileStream(dataPath, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.SequentialScan);
-            using var writer = new PgCopyWriter(alsoTo is null ? data : new TeeStream(data, alsoTo));
+            // Hashed as it is written: describing the artifact then needs no second read of it.
+            using var hashed = new Storage.HashingWriteStream(data);
+            using var writer = new PgCopyWriter(alsoTo is null ? hashed : new TeeStream(hashed, alsoTo));
             using var rejects = new RejectFileWriter(rejectsPath);
             while (source.Read())
             {
@@ -193,6 +196,7 @@ public static class LoadArtifactBuilder
             }
 
             writer.Complete();
+            dataSha256 = hashed.Sha256();
             rejects.Flush();
             completed = true;
         }
@@ -206,7 +210,7 @@ public static class LoadArtifactBuilder
         }
 
         request.RowsProgress?.Report(read);
-        return new TransformResult(columns, read, written, rejected, 0, dataPath, rejectsPath, warnings);
+        return new TransformResult(columns, read, written, rejected, 0, dataPath, rejectsPath, warnings, dataSha256);
     }
 
     /// <summary>Writes every byte to the artifact file and to a second stream (a streamed load's COPY).</summary>

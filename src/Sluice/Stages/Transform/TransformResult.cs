@@ -11,6 +11,7 @@ namespace Sluice.Stages.Transform;
 /// <param name="DataPath">The binary COPY file.</param>
 /// <param name="RejectsPath">The rejects CSV (<c>line,column,reason,raw</c>).</param>
 /// <param name="Warnings">Things a user should know that did not stop the job (e.g. skipped CSV columns).</param>
+/// <param name="DataSha256">The SHA-256 of <paramref name="DataPath"/>'s bytes, taken as they were written.</param>
 public sealed record TransformResult(
     IReadOnlyList<ColumnDefinition> Columns,
     long Read,
@@ -19,4 +20,5 @@ public sealed record TransformResult(
     long Filtered,
     string DataPath,
     string RejectsPath,
-    IReadOnlyList<string> Warnings);
+    IReadOnlyList<string> Warnings,
+    string DataSha256);

@@ -84,7 +84,7 @@ public sealed class TransformStage : IStage
         }).ToArray());
         var outputs = new JsonObject
         {
-            ["data"] = await StageFiles.DescribeAsync(result.DataPath, ct),
+            ["data"] = StageFiles.Describe(result.DataPath, result.DataSha256),
             ["ddl"] = await StageFiles.DescribeAsync(ddlPath, ct),
             ["rejects"] = await StageFiles.DescribeAsync(result.RejectsPath, ct),
             ["columns"] = columns,
