@@ -23,6 +23,11 @@ public sealed record StageCommit
     public TimeSpan NextBackoff { get; init; } = TimeSpan.FromSeconds(1);
     /// <summary>Queue the next stage as one task per chunk (0..n-1) instead of one task.</summary>
     public int? NextChunks { get; init; }
+    /// <summary>With <see cref="NextChunks"/>: queue only the first chunk's task; each chunk queues the next one's
+    /// when it is done (<see cref="ThenChunk"/>), so the chunks run one at a time, in order.</summary>
+    public bool NextChunksInOrder { get; init; }
+    /// <summary>Queue this chunk of the same stage (the next of a stage that runs its chunks in order).</summary>
+    public int? ThenChunk { get; init; }
     /// <summary>This is one chunk of a stage: the next stage is queued only by the last chunk to finish.</summary>
     public bool JoinsChunks { get; init; }
     /// <summary>This chunk failed the job: the other chunks of the attempt are stopped.</summary>

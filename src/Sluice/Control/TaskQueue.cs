@@ -141,10 +141,14 @@ public sealed class TaskQueue(NpgsqlDataSource db)
         }
         else
         {
+            // Before the join: the last chunk to finish is then the last of the chunks that run in order.
+            if (commit.ThenChunk is { } then)
+                batch.BatchCommands.Add(Command(SqlQueries.Get("enqueue_chunk"), task.JobId, task.Attempt, task.Stage, task.MaxTries,
+                    (int)task.Backoff.TotalMilliseconds, then));
             if (commit.NextStage is { } queued)
                 batch.BatchCommands.Add(commit.JoinsChunks
                     ? Command(SqlQueries.Get("join_chunks"), task.JobId, task.Attempt, task.Stage, queued,
-                        commit.NextMaxTries, (int)commit.NextBackoff.TotalMilliseconds, Int(commit.NextChunks))
+                        commit.NextMaxTries, (int)commit.NextBackoff.TotalMilliseconds, Int(commit.NextChunks), commit.NextChunksInOrder)
                     : Command(SqlQueries.Get("enqueue_task"), task.JobId, task.Attempt, queued,
                         commit.NextMaxTries, (int)commit.NextBackoff.TotalMilliseconds, Int(commit.NextChunks)));
             await batch.ExecuteNonQueryAsync(ct);

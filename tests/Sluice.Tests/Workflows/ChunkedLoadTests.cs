@@ -50,6 +50,33 @@ public sealed class ChunkedLoadTests
     }
 
     [Fact]
+    public async Task Chunks_of_an_append_into_a_keyed_table_load_one_at_a_time_in_file_order_while_transforms_run_side_by_side()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml(SmallChunks, mode: "append, key: [transaction_id]"));
+        env.StartHost(workers: 3);
+
+        var (job, file) = await LoadAsync(env, 4_500);
+
+        Assert.Equal("succeeded", job.Status);
+        Assert.Equal(5, job.Chunks);
+        Assert.True(job.Counts.Reconciled);
+        Assert.Equal(4_500L, await env.ScalarAsync<long>("select count(distinct transaction_id) from public.payments"));
+        Assert.Equal(PaymentsCsv.FormatCents(file.AmountCents), await env.ScalarAsync<string>("select sum(amount)::text from public.payments"));
+        Assert.Equal(5L, await env.ScalarAsync<long>("select count(*) from sluice.load_ledger where job_id = $1", job.Id));
+        // Each load began after the one before had ended, in chunk order...
+        var loads = job.Stages.Where(s => s.Name == "load").OrderBy(s => s.StartedAt).ToList();
+        Assert.Equal([0, 1, 2, 3, 4], loads.Select(s => s.Chunk!.Value));
+        for (var i = 1; i < loads.Count; i++)
+            Assert.True(loads[i].StartedAt >= loads[i - 1].FinishedAt, $"load of chunk {i} started before chunk {i - 1}'s had ended");
+        // ...so the rows sit in the table in file order (ids ascend in the file), every key added at the index's right edge.
+        Assert.Equal(0L, await env.ScalarAsync<long>(
+            "select count(*) from (select transaction_id < lag(transaction_id) over (order by ctid) as back from public.payments) r where back"));
+        // The transforms were not held back: all five ran before the first load.
+        Assert.True(job.Stages.Where(s => s.Name == "transform").Max(s => s.FinishedAt) <= loads[0].StartedAt);
+    }
+
+    [Fact]
     public async Task Rejected_rows_of_every_chunk_keep_their_line_in_the_whole_file_and_are_published_as_one_file()
     {
         await using var env = await TestEnvironment.CreateAsync();

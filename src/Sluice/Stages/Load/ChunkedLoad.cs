@@ -18,6 +18,16 @@ public static class ChunkedLoad
     public static bool UsesStaging(JobRecord job, Pipeline pipeline) =>
         job.Chunks > 1 && (pipeline.Target?.Mode != LoadMode.Append || job.Attempt > 1);
 
+    /// <summary>
+    /// Whether the chunks load one at a time, in file order: appends straight into a target with a key. Side by side,
+    /// each chunk's keys would go into the middle of the index the other chunks are filling, splitting its pages in
+    /// half (a 2,000,000-row file loaded as two chunks at once left a primary key of 60 MB against 43 MB in order, and
+    /// was no faster); in order, every key lands at the index's right edge and the rows sit in the table in file order.
+    /// Transforms still run side by side.
+    /// </summary>
+    public static bool LoadsInOrder(JobRecord job, Pipeline pipeline) =>
+        job.Chunks > 1 && !UsesStaging(job, pipeline) && pipeline.Target is { KeyColumns.Count: > 0 };
+
     /// <summary>The staging table of this job attempt (schema <c>sluice</c> of the target database).</summary>
     public static string StagingTable(JobRecord job) => PgIdentifier.QualifiedName("sluice", StagingPrefix(job.Id) + job.Attempt);
 
