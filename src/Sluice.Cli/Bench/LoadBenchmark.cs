@@ -212,7 +212,7 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
                       "for a file loaded whole, also loads the rows as it writes them (a streamed load) — load with the ledger, publish), after one untimed 20,000-row file " +
                       "per table (a serve that has been running). `sluice run`: the whole process, start-up included. " +
                       (chunk is null
-                          ? $"The pipelines use the default `chunk` policy (1,000,000 rows or 128 MiB): this file loads as {Math.Max(1, (rows + 999_999) / 1_000_000)} chunk(s), side by side on the two workers."
+                          ? $"The pipelines use the default `chunk` policy (1,000,000 rows or 128 MiB): this file loads as {Math.Max(1, (rows + 999_999) / 1_000_000)} chunk(s), transformed side by side on the two workers, then loaded side by side (no index) or one at a time in file order (primary key: the pipeline declares `key`)."
                           : $"The pipelines say `chunk: {chunk}`.")).AppendLine();
         sb.AppendLine(BenchMachine.Describe(pgVersion)).AppendLine();
         foreach (var c in Cases)

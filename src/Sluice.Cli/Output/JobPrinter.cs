@@ -28,7 +28,7 @@ internal static class JobPrinter
         o.MarkupLine($"  counts    read {N(c.Read)} = loaded {N(c.Loaded)} + rejected {N(c.Rejected)} + filtered {N(c.Filtered)}  " +
                      (c.Reconciled ? "[green]reconciled[/]" : "[yellow]not reconciled[/]"));
         o.MarkupLine($"  workspace {Markup.Escape(j.Workspace)}");
-        if (j.Chunks is { } chunks) o.MarkupLine($"  chunks    {chunks} (transformed and loaded in parallel)");
+        if (j.Chunks is { } chunks) o.MarkupLine($"  chunks    {chunks} (each transformed and loaded as its own task)");
         if (j.Error is { } e) o.MarkupLine($"  [red]error[/]     {Markup.Escape(e.Code)}: {Markup.Escape(e.Message)}");
         var table = new Table().Border(TableBorder.Simple).AddColumns("stage", "attempt", "try", "status", "duration", "worker", "error");
         foreach (var s in j.Stages)

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Sluice.Errors;
 using Sluice.Formats.Csv;
+using Sluice.Stages.Load;
 
 namespace Sluice.Stages.Download;
 
@@ -43,7 +44,9 @@ public sealed class DownloadStage : IStage
         described["count"] = plan.Chunks.Count;
         outputs["chunks"] = described;
         context.Info($"split into {plan.Chunks.Count} chunks of up to {context.Pipeline.Chunk.Rows:N0} rows / {context.Pipeline.Chunk.Bytes:N0} bytes, " +
-                     "transformed and loaded in parallel");
+                     (ChunkedLoad.LoadsInOrder(context.Job with { Chunks = plan.Chunks.Count }, context.Pipeline)
+                         ? "transformed in parallel, then loaded one at a time in file order (the target has a key)"
+                         : "transformed and loaded in parallel"));
         return new StageResult(outputs, Chunks: plan.Chunks.Count);
     }
 

@@ -22,7 +22,7 @@ public static class ChunkedLoad
     /// Whether the chunks load one at a time, in file order: appends straight into a target with a key. Side by side,
     /// each chunk's keys would go into the middle of the index the other chunks are filling, splitting its pages in
     /// half (a 2,000,000-row file loaded as two chunks at once left a primary key of 60 MB against 43 MB in order, and
-    /// was no faster); in order, every key lands at the index's right edge and the rows sit in the table in file order.
+    /// was no faster); in order, every key lands at the index's right edge and the rows go into the table in file order.
     /// Transforms still run side by side.
     /// </summary>
     public static bool LoadsInOrder(JobRecord job, Pipeline pipeline) =>

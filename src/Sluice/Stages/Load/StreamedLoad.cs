@@ -45,7 +45,7 @@ internal sealed class StreamedLoad : IAsyncDisposable
     public static bool Applies(StageContext context) =>
         context.Settings.StreamBytes > 0 && context.Job.SourceSize >= context.Settings.StreamBytes
         && context.Pipeline.Target is { Mode: LoadMode.Append } && context.Job.Attempt == 1
-        && (context.Task.Chunk is null || context.Settings.StreamChunks)
+        && (context.Task.Chunk is null || context.Settings.StreamChunks && !ChunkedLoad.LoadsInOrder(context.Job, context.Pipeline))
         // A transform run again (after a failure, or taken over from a stalled worker whose COPY may still hold its
         // rows' keys) leaves the load to the load stage: it never holds a COPY open beside another one of its own rows.
         && context.Task is { Try: 1, TookOver: false };
