@@ -163,6 +163,8 @@ public sealed class FolderWatcher : IAsyncDisposable
     private async Task<bool> ObserveAsync(string bucket, string root, string file, DateTime now, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
+        // Taken whatever happens next, so a mark never outlives its file (one renamed in and gone before this pass).
+        var renamedIn = _renamedIn.TryRemove(file, out _);
         var key = Path.GetRelativePath(root, file).Replace(Path.DirectorySeparatorChar, '/');
         if (!ObjectKey.IsValid(key))
         {
@@ -181,7 +183,7 @@ public sealed class FolderWatcher : IAsyncDisposable
         var size = info.Length;
         var modified = info.LastWriteTimeUtc;
         var previous = _seen.GetValueOrDefault(file);
-        if (_renamedIn.TryRemove(file, out _) && previous is null)
+        if (renamedIn && previous is null)
         {
             // Renamed into place: already stable as far as the settle interval goes.
             previous = new Observation(size, modified, now - _settle, Handled: false);

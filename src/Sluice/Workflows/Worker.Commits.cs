@@ -27,14 +27,13 @@ public sealed partial class Worker
         var next = Needed(workflow, workflow.After(task.Stage), job, pipeline);
         // The plan made by this stage (download), else the job's.
         var chunks = result.Chunks ?? job.Chunks;
-        var inOrder = Stages.Load.ChunkedLoad.LoadsInOrder(job, pipeline);
         return new StageCommit
         {
             TaskStatus = "done", StageStatus = "succeeded", Outputs = result.Outputs, Counts = result.Counts, AddsCounts = chunked,
             NextStage = next, NextMaxTries = pipeline.Retry.MaxAttempts, NextBackoff = pipeline.Retry.Backoff,
             NextChunks = next is not null && workflow.RunsInChunks(next) && chunks > 1 ? chunks : null,
-            NextChunksInOrder = inOrder && next == "load",
-            ThenChunk = inOrder && task.Stage == "load" && task.Chunk is { } done && done + 1 < chunks ? done + 1 : null,
+            NextChunksInOrder = Stages.Load.ChunkedLoad.RunsInOrder(next, job, pipeline),
+            ThenChunk = task.Chunk is { } done && done + 1 < chunks && Stages.Load.ChunkedLoad.RunsInOrder(task.Stage, job, pipeline) ? done + 1 : null,
             JoinsChunks = chunked, PlannedChunks = result.Chunks,
             // A failed job still runs publish (its rejects and report) but stays failed.
             JobStatus = task.Stage == workflow.DecidingStage && job.Status != "failed" ? "succeeded" : null,

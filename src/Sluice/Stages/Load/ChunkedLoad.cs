@@ -28,6 +28,10 @@ public static class ChunkedLoad
     public static bool LoadsInOrder(JobRecord job, Pipeline pipeline) =>
         job.Chunks > 1 && !UsesStaging(job, pipeline) && pipeline.Target is { KeyColumns.Count: > 0 };
 
+    /// <summary>Whether <paramref name="stage"/> runs this job's chunks one at a time, in order (its loads, see
+    /// <see cref="LoadsInOrder"/>).</summary>
+    public static bool RunsInOrder(string? stage, JobRecord job, Pipeline pipeline) => stage == "load" && LoadsInOrder(job, pipeline);
+
     /// <summary>The staging table of this job attempt (schema <c>sluice</c> of the target database).</summary>
     public static string StagingTable(JobRecord job) => PgIdentifier.QualifiedName("sluice", StagingPrefix(job.Id) + job.Attempt);
 

@@ -20,15 +20,14 @@ internal sealed class CopyFeed : WriteOnlyStream
     private readonly Channel<(byte[] Buffer, int Length)> _queue =
         Channel.CreateBounded<(byte[], int)>(new BoundedChannelOptions(QueuedBuffers) { SingleReader = true, SingleWriter = true });
     private readonly Task _pump;
-    private readonly CancellationToken _ct;
-    /// <summary>Stops the pump's write on abandon (the stage's own token may not be cancelled then).</summary>
+    /// <summary>The stage's token, and cancelled on abandon too (the stage's own may not be then): stops the pump's
+    /// write and a writer waiting for room in the queue.</summary>
     private readonly CancellationTokenSource _stop;
 
     /// <param name="copy">The COPY's stream (from <c>BeginRawBinaryCopyAsync</c>); not disposed here.</param>
     /// <param name="sourceKey">For the <c>load.copying</c> fault point.</param>
     public CopyFeed(Stream copy, string sourceKey, CancellationToken ct)
     {
-        _ct = ct;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         _pump = Task.Run(() => PumpAsync(copy, sourceKey, _stop.Token), ct);
     }
@@ -63,7 +62,7 @@ internal sealed class CopyFeed : WriteOnlyStream
         try
         {
             if (!_queue.Writer.TryWrite((copy, bytes.Length)))
-                _queue.Writer.WriteAsync((copy, bytes.Length), _ct).AsTask().GetAwaiter().GetResult();
+                _queue.Writer.WriteAsync((copy, bytes.Length), _stop.Token).AsTask().GetAwaiter().GetResult();
         }
         catch (ChannelClosedException)
         {
