@@ -17,14 +17,14 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
     private static readonly string[] Cases = ["noindex", "pk"];
 
     /// <summary>Per table, the timed serve runs' load stages (one per chunk) and how many found their rows streamed by transform.</summary>
-    private readonly Dictionary<string, (int Streamed, int Loads)> _serveLoads = [];
+    private readonly Dictionary<(string Case, long Rows), (int Streamed, int Loads)> _serveLoads = [];
 
-    public async Task<string> RunAsync(long rows, string? givenFile, CancellationToken ct)
+    public async Task<string> RunAsync(IReadOnlyList<long> sizes, string? givenFile, CancellationToken ct)
     {
         Directory.CreateDirectory(workDir);
-        var csv = givenFile ?? await GenerateAsync(rows, ct);
-        rows = givenFile is null ? rows : File.ReadLines(csv).LongCount() - 1;
-        var bytes = new FileInfo(csv).Length;
+        var files = new List<(long Rows, string Csv)>();
+        if (givenFile is not null) files.Add((File.ReadLines(givenFile).LongCount() - 1, givenFile));
+        else foreach (var n in sizes.Distinct().Order()) files.Add((n, await GenerateAsync(n, ct)));
         var home = Path.Combine(workDir, "home");
         if (Directory.Exists(home)) Directory.Delete(home, recursive: true);
         var pipelines = Path.Combine(home, "pipelines");
@@ -33,38 +33,43 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
         var env = BenchServe.Environment(home, pipelines, db.ConnectionString);
         var pgloader = usePgloader && File.Exists("/usr/bin/pgloader") ? "/usr/bin/pgloader" : null;
 
-        var stats = new Dictionary<(string Case, string Who), BenchStats>();
-        BenchStats S(string c, string who) => stats.TryGetValue((c, who), out var s) ? s : stats[(c, who)] = new BenchStats(who);
+        var stats = new Dictionary<(string Case, long Rows, string Who), BenchStats>();
+        BenchStats S(string c, long n, string who) => stats.TryGetValue((c, n, who), out var s) ? s : stats[(c, n, who)] = new BenchStats(who);
         double? runRss = null;
         double? serveRss;
         using (var serve = await BenchServe.StartAsync(dllPath, 2, env, ct))
         {
-            // A running serve has loaded files before: one small file per table first (not timed), so the first timed
+            // A running serve has loaded files before: small files per table first (not timed), so the first timed
             // round does not also pay for compiling the code every load runs.
             var warmup = Path.Combine(workDir, "warmup-20000.csv");
             if (!File.Exists(warmup)) PaymentsCsv.Write(warmup, 20_000, seed: 7);
-            foreach (var c in Cases) await ServeRoundAsync(home, warmup, c, 20_000, -1, ct);
+            for (var w = 0; w < WarmupFiles; w++)
+                foreach (var c in Cases) await ServeRoundAsync(home, warmup, c, 20_000, -1, ct);
             var contenders = new List<string> { "psql", "sluice serve", "sluice run" };
             if (pgloader is not null) contenders.Add("pgloader");
             for (var round = 0; round < rounds; round++)
             {
+                // What psql's own start costs (connect, no load): every psql run pays it once.
+                await db.QuietAsync(ct);
+                _psqlStart.Add(await PsqlStartAsync(ct));
                 foreach (var c in Cases)
+                foreach (var (rows, csv) in files)
                 {
                     // Alternate the order so no contender always runs on a warm (or cold) cache.
                     foreach (var who in contenders.Skip(round % contenders.Count).Concat(contenders.Take(round % contenders.Count)))
                     {
-                        Terminal.Line($"  round {round + 1}/{rounds} {c,-7} {who}…");
+                        Terminal.Line($"  round {round + 1}/{rounds} {c,-7} {rows,12:N0} rows {who}…");
                         // Nothing left to write from the run before: whichever contender followed a large load
                         // (pgloader's minute of inserts above all) otherwise measured up to a quarter slower.
                         await db.QuietAsync(ct);
                         switch (who)
                         {
-                            case "psql": S(c, who).Add(await PsqlAsync(csv, c, rows, ct)); break;
-                            case "pgloader": S(c, who).Add(await PgloaderAsync(pgloader!, csv, c, rows, ct)); break;
-                            case "sluice serve": S(c, who).Add(await ServeRoundAsync(home, csv, c, rows, round, ct)); break;
+                            case "psql": S(c, rows, who).Add(await PsqlAsync(csv, c, rows, ct)); break;
+                            case "pgloader": S(c, rows, who).Add(await PgloaderAsync(pgloader!, csv, c, rows, ct)); break;
+                            case "sluice serve": S(c, rows, who).Add(await ServeRoundAsync(home, csv, c, rows, round, ct)); break;
                             case "sluice run":
                                 var (secs, rss) = await RunRoundAsync(env, csv, c, rows, round, ct);
-                                S(c, who).Add(secs);
+                                S(c, rows, who).Add(secs);
                                 runRss = Math.Max(runRss ?? 0, rss ?? 0);
                                 break;
                         }
@@ -76,7 +81,20 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
         foreach (var c in Cases) await db.DropAsync($"bench_{c}", ct);
 
         var version = await db.ScalarAsync<string>("show server_version", ct);
-        return Report(rows, bytes, rounds, stats, serveRss, runRss, pgloader is not null, version);
+        return Report(files, rounds, stats, serveRss, runRss, pgloader is not null, version);
+    }
+
+    /// <summary>Untimed 20,000-row files per table before the first round: the first timed load after a single one was
+    /// still up to half slower than the rest.</summary>
+    private const int WarmupFiles = 3;
+
+    private readonly BenchStats _psqlStart = new("psql start-up");
+
+    private async Task<double> PsqlStartAsync(CancellationToken ct)
+    {
+        var r = await BenchMachine.RunAsync("psql", db.PsqlArgs("select 1"), db.PsqlEnv(), ct);
+        if (r.Code != 0) throw new InvalidOperationException($"psql failed: {r.Err}");
+        return r.Seconds;
     }
 
     private static string Pipeline(string c, string? chunk) => $"""
@@ -157,8 +175,8 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
                 "select count(*) filter (where s.outputs ->> 'streamed' = 'true') || ' ' || count(*) from sluice.job_stages s " +
                 "join sluice.jobs j on j.id = s.job_id where j.source_bucket = 'bench' and j.source_key = $1 and s.name = 'load' and s.status = 'succeeded'",
                 ct, key)).Split(' ').Select(int.Parse).ToArray();
-            var (streamed, all) = _serveLoads.GetValueOrDefault(c);
-            _serveLoads[c] = (streamed + loads[0], all + loads[1]);
+            var (streamed, all) = _serveLoads.GetValueOrDefault((c, rows));
+            _serveLoads[(c, rows)] = (streamed + loads[0], all + loads[1]);
         }
         await CleanAsync(home, key, ct);
         return sw.Elapsed.TotalSeconds;
@@ -201,40 +219,73 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
         if (File.Exists(inbox)) File.Delete(inbox);
     }
 
-    private string Report(long rows, long bytes, int rounds, Dictionary<(string Case, string Who), BenchStats> stats,
+    private string Report(IReadOnlyList<(long Rows, string Csv)> files, int rounds, Dictionary<(string Case, long Rows, string Who), BenchStats> stats,
         double? serveRss, double? runRss, bool pgloader, string pgVersion)
     {
         var sb = new StringBuilder();
-        sb.AppendLine($"# Load benchmark: {rows:N0} rows ({bytes / 1e6:0.0} MB CSV)").AppendLine();
-        sb.AppendLine("Command: `./sluice bench load --rows " + rows + (pgloader ? "" : " --no-pgloader") + (chunk is null ? "" : $" --chunk '{chunk}'") + "`. Each contender loads the same file into a fresh identical table " +
-                      $"on the same PostgreSQL; {rounds} rounds, order alternating, each run after a checkpoint and a `sync` (nothing left to write from the run before). Sluice serve: from the file appearing (atomic rename) " +
+        var several = files.Count > 1;
+        string Size(long rows, string csv) => $"{rows:N0} rows ({new FileInfo(csv).Length / 1e6:0.0} MB CSV)";
+        sb.AppendLine(several
+            ? $"# Load benchmark: {string.Join(", ", files.Select(f => $"{f.Rows:N0}"))} rows in one invocation"
+            : $"# Load benchmark: {Size(files[0].Rows, files[0].Csv)}").AppendLine();
+        sb.AppendLine("Command: `./sluice bench load --rows " + string.Join(' ', files.Select(f => f.Rows)) + (pgloader ? "" : " --no-pgloader") +
+                      (rounds == 3 ? "" : $" --rounds {rounds}") + (chunk is null ? "" : $" --chunk '{chunk}'") + "`. Each contender loads the same file into a fresh identical table " +
+                      $"on the same PostgreSQL; {rounds} rounds, order alternating, each run after a checkpoint and a `sync` (nothing left to write from the run before). " +
+                      (several ? "Every round runs every size, so all sizes are measured at the same moment of the machine. " : "") +
+                      "Sluice serve: from the file appearing (atomic rename) " +
                       "in the inbox of a running `sluice serve --workers 2` (renamed into place, so taken at once) to the job `succeeded` (download, transform — which, " +
-                      "for a file loaded whole, also loads the rows as it writes them (a streamed load) — load with the ledger, publish), after one untimed 20,000-row file " +
-                      "per table (a serve that has been running). `sluice run`: the whole process, start-up included. " +
+                      "for a file loaded whole, also loads the rows as it writes them (a streamed load) — load with the ledger, publish), after " +
+                      $"{WarmupFiles} untimed 20,000-row files per table (a serve that has been running). `sluice run`: the whole process, start-up included. " +
                       (chunk is null
-                          ? $"The pipelines use the default `chunk` policy (1,000,000 rows or 128 MiB): this file loads as {Math.Max(1, (rows + 999_999) / 1_000_000)} chunk(s), transformed side by side on the two workers, then loaded side by side (no index) or one at a time in file order (primary key: the pipeline declares `key`)."
+                          ? "The pipelines use the default `chunk` policy (1,000,000 rows or 128 MiB): " +
+                            string.Join(", ", files.Select(f => $"{f.Rows:N0} rows load as {Math.Max(1, (f.Rows + 999_999) / 1_000_000)} chunk(s)")) +
+                            ", transformed side by side on the two workers, then loaded side by side (no index) or one at a time in file order (primary key: the pipeline declares `key`)."
                           : $"The pipelines say `chunk: {chunk}`.")).AppendLine();
         sb.AppendLine(BenchMachine.Describe(pgVersion)).AppendLine();
         foreach (var c in Cases)
+        foreach (var (rows, csv) in files)
         {
-            var reference = stats[(c, "psql")].Median;
-            sb.AppendLine($"## {(c == "pk" ? "Table with a primary key" : "Table without indexes")}").AppendLine();
+            var reference = stats[(c, rows, "psql")].Median;
+            sb.AppendLine($"## {(c == "pk" ? "Table with a primary key" : "Table without indexes")}{(several ? $": {Size(rows, csv)}" : "")}").AppendLine();
             sb.AppendLine("| contender | runs (s) | min (s) | median (s) | median / psql | s per million rows |");
             sb.AppendLine("|---|---|---|---|---|---|");
-            foreach (var s in stats.Where(kv => kv.Key.Case == c).Select(kv => kv.Value))
+            foreach (var s in stats.Where(kv => kv.Key.Case == c && kv.Key.Rows == rows).Select(kv => kv.Value))
                 sb.AppendLine($"| {s.Name} | {string.Join(", ", s.Seconds.Select(x => BenchStats.F(x)))} | {BenchStats.F(s.Min)} | {BenchStats.F(s.Median)} | " +
                               $"{BenchStats.F(s.Median / reference)}× | {BenchStats.F(s.Median / (rows / 1e6), "0.000")} |");
             sb.AppendLine();
         }
+        if (several) Linearity(sb, files.Select(f => f.Rows).ToList(), stats);
         if (!pgloader) sb.AppendLine("pgloader is not in this report (not installed, or left out with --no-pgloader).").AppendLine();
-        var streamedLoads = Cases.Select(c =>
+        var streamedLoads = Cases.SelectMany(c => files.Select(f =>
         {
-            var (streamed, all) = _serveLoads.GetValueOrDefault(c);
-            return $"{(c == "pk" ? "primary key" : "no index")} {streamed} of {all}";
-        });
+            var (streamed, all) = _serveLoads.GetValueOrDefault((c, f.Rows));
+            return $"{(c == "pk" ? "primary key" : "no index")}{(several ? $", {f.Rows:N0} rows," : "")} {streamed} of {all}";
+        }));
         sb.AppendLine($"Streamed loads (rows loaded as transform wrote them) among the timed serve runs' loads, one per chunk: {string.Join("; ", streamedLoads)}. " +
                       "The others loaded from the artifact in the load stage: chunks stream only with SLUICE_STREAM_CHUNKS=1, and only when every chunk has a worker at once.").AppendLine();
-        sb.AppendLine($"Peak RSS: `sluice serve` process {BenchStats.F(serveRss ?? double.NaN, "0")} MiB over all rounds; `sluice run` {BenchStats.F(runRss ?? double.NaN, "0")} MiB (max over runs).");
+        sb.AppendLine($"Peak RSS: `sluice serve` process {BenchStats.F(serveRss ?? double.NaN, "0")} MiB over all rounds{(several ? " and sizes" : "")}; " +
+                      $"`sluice run` {BenchStats.F(runRss ?? double.NaN, "0")} MiB (max over runs).");
         return sb.ToString();
+    }
+
+    /// <summary>Seconds per million rows of each contender at each size (medians), and how far apart they are: the
+    /// largest over the smallest, less one. psql is also shown net of its own start-up, measured each round.</summary>
+    private void Linearity(StringBuilder sb, IReadOnlyList<long> sizes, Dictionary<(string Case, long Rows, string Who), BenchStats> stats)
+    {
+        sb.AppendLine("## Cost per million rows").AppendLine();
+        sb.AppendLine($"Median seconds per million rows at each size, and the spread: the largest over the smallest, less one. psql start-up (connect and " +
+                      $"a `select 1`, once a round): median {BenchStats.F(_psqlStart.Median, "0.000")} s; the row \"psql, net of start-up\" subtracts it from every psql run.").AppendLine();
+        sb.AppendLine($"| table | contender | {string.Join(" | ", sizes.Select(n => $"{n:N0}"))} | spread |");
+        sb.AppendLine($"|---|---|{string.Concat(sizes.Select(_ => "---|"))}---|");
+        foreach (var c in Cases)
+        {
+            var who = stats.Keys.Where(k => k.Case == c).Select(k => k.Who).Distinct().ToList();
+            var rowsOf = who.Select(w => (Name: w, PerMillion: sizes.Select(n => stats[(c, n, w)].Median / (n / 1e6)).ToList())).ToList();
+            rowsOf.Insert(1, ("psql, net of start-up", sizes.Select(n => (stats[(c, n, "psql")].Median - _psqlStart.Median) / (n / 1e6)).ToList()));
+            foreach (var (name, perMillion) in rowsOf)
+                sb.AppendLine($"| {(c == "pk" ? "primary key" : "no index")} | {name} | {string.Join(" | ", perMillion.Select(v => BenchStats.F(v, "0.000")))} | " +
+                              $"{BenchStats.F((perMillion.Max() / perMillion.Min() - 1) * 100, "0")} % |");
+        }
+        sb.AppendLine();
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Sluice.Cli.Bench;
 using Sluice.Cli.Output;
+using Sluice.Errors;
 using Sluice.Postgres;
 using Sluice.Postgres.Embedded;
 
@@ -10,11 +11,16 @@ internal static class BenchCommand
 {
     public static Command Create()
     {
-        var rows = new Option<long>("--rows") { Description = "Rows in the generated payments CSV.", DefaultValueFactory = _ => 2_000_000 };
+        var rows = new Option<long[]>("--rows")
+        {
+            Description = "Rows in the generated payments CSV; several sizes (--rows 200000 2000000 10000000) are measured round by round in one invocation, with their cost per million rows side by side.",
+            DefaultValueFactory = _ => [2_000_000],
+            AllowMultipleArgumentsPerToken = true,
+        };
         var file = new Option<FileInfo?>("--file") { Description = "Load this payments CSV instead of generating one." };
         var rounds = new Option<int>("--rounds") { Description = "Runs of each contender.", DefaultValueFactory = _ => 3 };
         var keep = new Option<bool>("--keep") { Description = "Keep workspaces and published files of the runs." };
-        var output = new Option<string?>("--output") { Description = "Write the markdown report here (default bench/results/load-<rows>.md)." };
+        var output = new Option<string?>("--output") { Description = "Write the markdown report here (default bench/results/load-<rows>.md, or load-sizes.md for several sizes)." };
         var noPgloader = new Option<bool>("--no-pgloader") { Description = "Leave pgloader out even when installed (it takes minutes on large files)." };
         var chunk = new Option<string?>("--chunk")
         {
@@ -30,10 +36,12 @@ internal static class BenchCommand
             var repo = FindRepoRoot();
             var work = Path.Combine(repo, "bench", "work");
             var dll = typeof(BenchCommand).Assembly.Location;
-            var n = parse.GetValue(rows);
+            var sizes = parse.GetValue(rows) ?? [2_000_000];
+            if (sizes.Length == 0 || sizes.Any(n => n < 1)) throw new SluiceException("cli.usage", "--rows takes one or more positive row counts, e.g. --rows 200000 2000000.");
             var bench = new LoadBenchmark(db, work, dll, parse.GetValue(rounds), parse.GetValue(keep), usePgloader: !parse.GetValue(noPgloader), chunk: parse.GetValue(chunk));
-            var report = await bench.RunAsync(n, parse.GetValue(file)?.FullName, ct);
-            var path = parse.GetValue(output) ?? Path.Combine(repo, "bench", "results", $"load-{n}.md");
+            var report = await bench.RunAsync(sizes, parse.GetValue(file)?.FullName, ct);
+            var name = sizes.Distinct().Count() == 1 || parse.GetValue(file) is not null ? $"load-{sizes[0]}.md" : "load-sizes.md";
+            var path = parse.GetValue(output) ?? Path.Combine(repo, "bench", "results", name);
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             await File.WriteAllTextAsync(path, report, ct);
             Console.Out.WriteLine(report);
