@@ -19,6 +19,11 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
     /// <summary>Per table, the timed serve runs' load stages (one per chunk) and how many found their rows streamed by transform.</summary>
     private readonly Dictionary<(string Case, long Rows), (int Streamed, int Loads)> _serveLoads = [];
 
+    /// <summary>Per table and size, each timed serve run's milliseconds in <see cref="SpanNames"/>.</summary>
+    private readonly Dictionary<(string Case, long Rows), List<double[]>> _serveSpans = [];
+
+    private static readonly string[] SpanNames = ["arrival", "download", "transform", "load", "publish", "between stages"];
+
     public async Task<string> RunAsync(IReadOnlyList<long> sizes, string? givenFile, CancellationToken ct)
     {
         Directory.CreateDirectory(workDir);
@@ -159,6 +164,7 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
         var staged = Path.Combine(home, "buckets", "bench", c, $".staged-{Guid.NewGuid():N}");
         if (!FileLinks.TryHardLink(csv, staged)) File.Copy(csv, staged);
         var sw = Stopwatch.StartNew();
+        var appeared = DateTime.UtcNow;
         File.Move(staged, target);   // the file appears in the inbox whole, at this instant
         string? status = null;
         while (status is not ("succeeded" or "failed"))
@@ -177,6 +183,16 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
                 ct, key)).Split(' ').Select(int.Parse).ToArray();
             var (streamed, all) = _serveLoads.GetValueOrDefault((c, rows));
             _serveLoads[(c, rows)] = (streamed + loads[0], all + loads[1]);
+            // Where the run's time went: arrival (rename to job recorded, on this machine's one clock), each stage from
+            // its first start to its last end (chunks side by side count once), and the rest (waits between stages).
+            var spans = (await db.ScalarAsync<string>(
+                "select string_agg(coalesce(round(extract(epoch from x.ms) * 1000)::text, '0'), ' ' order by x.o) from (" +
+                "select 0 o, j.created_at - $2::timestamptz ms from sluice.jobs j where j.source_bucket = 'bench' and j.source_key = $1 union all " +
+                "select n.o, (select max(s.finished_at) - min(s.started_at) from sluice.job_stages s where s.job_id = j.id and s.name = n.name) " +
+                "from sluice.jobs j, (values (1, 'download'), (2, 'transform'), (3, 'load'), (4, 'publish')) n(o, name) " +
+                "where j.source_bucket = 'bench' and j.source_key = $1) x", ct, key, appeared)).Split(' ').Select(x => double.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            if (!_serveSpans.TryGetValue((c, rows), out var list)) _serveSpans[(c, rows)] = list = [];
+            list.Add([.. spans, sw.Elapsed.TotalMilliseconds - spans.Sum()]);
         }
         await CleanAsync(home, key, ct);
         return sw.Elapsed.TotalSeconds;
@@ -255,6 +271,7 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
             sb.AppendLine();
         }
         if (several) Linearity(sb, files.Select(f => f.Rows).ToList(), stats);
+        Spans(sb, files.Select(f => f.Rows).ToList());
         if (!pgloader) sb.AppendLine("pgloader is not in this report (not installed, or left out with --no-pgloader).").AppendLine();
         var streamedLoads = Cases.SelectMany(c => files.Select(f =>
         {
@@ -266,6 +283,33 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
         sb.AppendLine($"Peak RSS: `sluice serve` process {BenchStats.F(serveRss ?? double.NaN, "0")} MiB over all rounds{(several ? " and sizes" : "")}; " +
                       $"`sluice run` {BenchStats.F(runRss ?? double.NaN, "0")} MiB (max over runs).");
         return sb.ToString();
+    }
+
+    /// <summary>Where the timed serve runs' time went, median milliseconds per part.</summary>
+    private void Spans(StringBuilder sb, IReadOnlyList<long> sizes)
+    {
+        sb.AppendLine("## Where a serve run's time went").AppendLine();
+        sb.AppendLine("Median milliseconds of the timed serve runs: arrival is from the rename to the job recorded (hash included); each stage from its " +
+                      "first start to its last end, as its rows record them (chunks side by side count once; transform includes a streamed load); " +
+                      "\"between stages\" is the rest: from a stage's commit to the next one's claim, and the benchmark's own polling (every 10 ms) for the job's end.").AppendLine();
+        sb.AppendLine($"| table | rows | {string.Join(" | ", SpanNames)} | total |");
+        sb.AppendLine($"|---|---|{string.Concat(SpanNames.Select(_ => "---|"))}---|");
+        foreach (var c in Cases)
+        foreach (var n in sizes)
+        {
+            if (!_serveSpans.TryGetValue((c, n), out var runs)) continue;
+            var parts = SpanNames.Select((_, i) => Median(runs.Select(r => r[i]))).ToList();
+            sb.AppendLine($"| {(c == "pk" ? "primary key" : "no index")} | {n:N0} | {string.Join(" | ", parts.Select(v => BenchStats.F(v, "0")))} | " +
+                          $"{BenchStats.F(Median(runs.Select(r => r.Sum())), "0")} |");
+        }
+        sb.AppendLine();
+
+        static double Median(IEnumerable<double> xs)
+        {
+            var s = new BenchStats("");
+            foreach (var x in xs) s.Add(x);
+            return s.Median;
+        }
     }
 
     /// <summary>Seconds per million rows of each contender at each size (medians), and how far apart they are: the
