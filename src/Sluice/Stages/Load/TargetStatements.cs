@@ -15,12 +15,13 @@ internal static class TargetStatements
         target.Database is { } url ? DatabaseUrl.ToConnectionString(url) : context.ControlPlane.ConnectionString;
 
     /// <summary>
-    /// A connection to the target: from the control plane's own pool when the target is its database (the default),
-    /// else from one pool per target database for the process (see <see cref="ReusablePool"/>).
+    /// A connection to the target: from the control plane's pool for loads when the target is its database (the
+    /// default; see <see cref="Control.ControlPlane.Loads"/>), else from one pool per target database for the process
+    /// (see <see cref="ReusablePool"/>).
     /// </summary>
     public static ValueTask<NpgsqlConnection> OpenAsync(StageContext context, TargetDefinition target, CancellationToken ct) =>
         target.Database is null
-            ? context.ControlPlane.DataSource.OpenConnectionAsync(ct)
+            ? context.ControlPlane.Loads.OpenConnectionAsync(ct)
             : Sources.GetOrAdd(ConnectionString(context, target), cs => ReusablePool.Build(cs, maxPreparedStatements: 32)).OpenConnectionAsync(ct);
 
     /// <summary><c>copy table (columns) from stdin (format binary)</c>: how every load hands its rows to the server.</summary>
