@@ -5,22 +5,76 @@ namespace Sluice.Control;
 /// <summary>Waits until jobs have ended and their follow-up stages (notify) have run.</summary>
 public static class JobWaiter
 {
-    /// <summary>Polls the control plane until every job is succeeded or failed with no task left to run.</summary>
+    /// <summary>
+    /// Returns when every job is succeeded or failed with no task left to run. Checks at once, then whenever a job ends
+    /// (LISTEN on <c>sluice_jobs</c>, raised by a trigger as the job's outcome commits) and at least every
+    /// <paramref name="poll"/>: a job whose follow-up stages (notify) still run, or a listening connection that could
+    /// not be opened or broke, is seen by the poll.
+    /// </summary>
     public static async Task WaitAsync(ControlPlane controlPlane, IReadOnlyCollection<Guid> jobs, TimeSpan poll, CancellationToken ct,
         Action<int>? onFinishedCount = null)
     {
         var ids = jobs.ToArray();
         var lastFinished = -1;
-        while (true)
+        // Listening before the first check: a job that ends between a check and the wait is a notification waiting.
+        var listener = await ListenAsync(controlPlane, ct);
+        try
         {
-            await using var cmd = controlPlane.DataSource.CreateCommand(
-                "select count(*) from sluice.jobs j where j.id = any($1) and j.status in ('succeeded', 'failed') " +
-                "and not exists (select 1 from sluice.tasks t where t.job_id = j.id and t.status in ('ready', 'running'))");
-            cmd.Parameters.Add(new NpgsqlParameter { Value = ids });
-            var finished = Convert.ToInt32(await cmd.ExecuteScalarAsync(ct));
-            if (finished != lastFinished) { onFinishedCount?.Invoke(finished); lastFinished = finished; }
-            if (finished == ids.Length) return;
+            while (true)
+            {
+                await using var cmd = controlPlane.DataSource.CreateCommand(
+                    "select count(*) from sluice.jobs j where j.id = any($1) and j.status in ('succeeded', 'failed') " +
+                    "and not exists (select 1 from sluice.tasks t where t.job_id = j.id and t.status in ('ready', 'running'))");
+                cmd.Parameters.Add(new NpgsqlParameter { Value = ids });
+                var finished = Convert.ToInt32(await cmd.ExecuteScalarAsync(ct));
+                if (finished != lastFinished) { onFinishedCount?.Invoke(finished); lastFinished = finished; }
+                if (finished == ids.Length) return;
+                listener = await WaitForEndAsync(listener, poll, ct);
+            }
+        }
+        finally
+        {
+            if (listener is not null) await listener.DisposeAsync();
+        }
+    }
+
+    /// <summary>A connection of its own listening for ended jobs, or null when none can be had now (then the caller polls).</summary>
+    private static async Task<NpgsqlConnection?> ListenAsync(ControlPlane controlPlane, CancellationToken ct)
+    {
+        NpgsqlConnection? conn = null;
+        try
+        {
+            // Not from the pool: a pooled connection is not reset when it goes back, and would go on listening.
+            conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(controlPlane.ConnectionString) { Pooling = false }.ConnectionString);
+            await conn.OpenAsync(ct);
+            await using var listen = new NpgsqlCommand("listen sluice_jobs", conn);
+            await listen.ExecuteNonQueryAsync(ct);
+            return conn;
+        }
+        catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException or System.Net.Sockets.SocketException)
+        {
+            if (conn is not null) await conn.DisposeAsync();
+            return null;
+        }
+    }
+
+    /// <summary>Waits for a job to end or for the poll interval; the listener, or null once it broke.</summary>
+    private static async Task<NpgsqlConnection?> WaitForEndAsync(NpgsqlConnection? listener, TimeSpan poll, CancellationToken ct)
+    {
+        if (listener is null)
+        {
             await Task.Delay(poll, ct);
+            return null;
+        }
+        try
+        {
+            await listener.WaitAsync(poll, ct);
+            return listener;
+        }
+        catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException or InvalidOperationException)
+        {
+            await listener.DisposeAsync();
+            return null;
         }
     }
 

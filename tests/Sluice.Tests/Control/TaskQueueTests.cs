@@ -68,6 +68,25 @@ public sealed class TaskQueueTests
     }
 
     [Fact]
+    public async Task A_waiter_learns_that_its_job_ended_when_the_outcome_commits_not_at_its_next_poll()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        var job = await NewJobAsync(env);
+        var firstCheck = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // A poll far beyond the test's own limit: only the job's end notification can end this wait in time.
+        var wait = JobWaiter.WaitAsync(env.ControlPlane, [job], TimeSpan.FromMinutes(10), CancellationToken.None, n => firstCheck.TrySetResult(n));
+        Assert.Equal(0, await firstCheck.Task.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.False(wait.IsCompleted);
+
+        var task = (await env.ControlPlane.Tasks.ClaimAsync("w", TimeSpan.FromSeconds(30), null, CancellationToken.None))!;
+        await env.ControlPlane.Tasks.CommitAsync(task, new StageCommit { TaskStatus = "done", StageStatus = "succeeded", JobStatus = "succeeded" },
+            CancellationToken.None);
+
+        await wait.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal("succeeded", await env.ScalarAsync<string>("select status from sluice.jobs where id = $1", job));
+    }
+
+    [Fact]
     public async Task Migrations_applied_by_many_processes_at_once_apply_once()
     {
         var cs = await PostgresFixture.CreateDatabaseAsync();
