@@ -1,5 +1,5 @@
 -- One notification when a job ends (succeeded or failed), carrying its id, so whoever waits for it (`sluice run`,
--- `sluice replay --wait`, the demo) learns it at the commit instead of at its next poll; polling remains the fallback
+-- `sluice replay`, the demo) learns it at the commit instead of at its next poll; polling remains the fallback
 -- (Control/JobWaiter.cs).
 create function sluice.notify_job_end() returns trigger language plpgsql as $$
 begin
