@@ -169,11 +169,16 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
         var staged = Path.Combine(home, "buckets", "bench", c, $".staged-{Guid.NewGuid():N}");
         if (!FileLinks.TryHardLink(csv, staged)) File.Copy(csv, staged);
         // The job's end is learnt from the notification its outcome's commit raises (as `sluice run` learns it), with a
-        // check every 100 ms besides; a connection of its own, open before the clock starts.
-        await using var ends = new NpgsqlConnection(db.ConnectionString);
+        // check every 100 ms besides. Both connections are opened before the clock starts, unpooled (the listening one
+        // must not go back to a pool), and apart: a notification arriving while the check runs then waits in the
+        // listening connection for the next wait, instead of being taken in by the check and slept past.
+        var unpooled = new NpgsqlConnectionStringBuilder(db.ConnectionString) { Pooling = false }.ConnectionString;
+        await using var ends = new NpgsqlConnection(unpooled);
         await ends.OpenAsync(ct);
         await using (var listen = new NpgsqlCommand("listen sluice_jobs", ends)) await listen.ExecuteNonQueryAsync(ct);
-        await using var check = new NpgsqlCommand("select status from sluice.jobs where source_bucket = 'bench' and source_key = $1", ends)
+        await using var checks = new NpgsqlConnection(unpooled);
+        await checks.OpenAsync(ct);
+        await using var check = new NpgsqlCommand("select status from sluice.jobs where source_bucket = 'bench' and source_key = $1", checks)
         {
             Parameters = { new NpgsqlParameter { Value = key } },
         };

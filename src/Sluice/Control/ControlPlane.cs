@@ -50,7 +50,7 @@ public sealed class ControlPlane : IAsyncDisposable
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         if (string.IsNullOrEmpty(builder.ApplicationName)) builder.ApplicationName = "sluice";
-        // The control plane runs the same few short statements for every stage of every job (and the loads into it).
+        // The control plane runs the same few short statements for every stage of every job (loads have a pool of their own).
         var db = ReusablePool.Build(builder.ConnectionString, maxPreparedStatements: 64);
         try
         {
@@ -77,7 +77,7 @@ public sealed class ControlPlane : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Loads.DisposeAsync();
-        await DataSource.DisposeAsync();
+        try { await Loads.DisposeAsync(); }
+        finally { await DataSource.DisposeAsync(); }
     }
 }

@@ -17,7 +17,7 @@ public static class JobWaiter
         var ids = jobs.ToArray();
         var lastFinished = -1;
         // Listening before the first check: a job that ends between a check and the wait is a notification waiting.
-        var listener = await ListenAsync(controlPlane, ct);
+        var listener = await ListenAsync(controlPlane, ids, ct);
         try
         {
             while (true)
@@ -38,28 +38,34 @@ public static class JobWaiter
         }
     }
 
-    /// <summary>A connection of its own listening for ended jobs, or null when none can be had now (then the caller polls).</summary>
-    private static async Task<NpgsqlConnection?> ListenAsync(ControlPlane controlPlane, CancellationToken ct)
+    /// <summary>A connection of its own listening for the end of one of <paramref name="ids"/>, or null when none can be
+    /// had now (then the caller polls).</summary>
+    private static async Task<Listener?> ListenAsync(ControlPlane controlPlane, Guid[] ids, CancellationToken ct)
     {
-        NpgsqlConnection? conn = null;
+        // Not from the pool: a pooled connection is not reset when it goes back, and would go on listening.
+        var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(controlPlane.ConnectionString) { Pooling = false }.ConnectionString);
         try
         {
-            // Not from the pool: a pooled connection is not reset when it goes back, and would go on listening.
-            conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(controlPlane.ConnectionString) { Pooling = false }.ConnectionString);
+            var listener = new Listener(conn, ids.Select(id => id.ToString()).ToHashSet());
             await conn.OpenAsync(ct);
             await using var listen = new NpgsqlCommand("listen sluice_jobs", conn);
             await listen.ExecuteNonQueryAsync(ct);
-            return conn;
+            return listener;
         }
         catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException or System.Net.Sockets.SocketException)
         {
-            if (conn is not null) await conn.DisposeAsync();
+            await conn.DisposeAsync();
             return null;
+        }
+        catch
+        {
+            await conn.DisposeAsync();
+            throw;
         }
     }
 
-    /// <summary>Waits for a job to end or for the poll interval; the listener, or null once it broke.</summary>
-    private static async Task<NpgsqlConnection?> WaitForEndAsync(NpgsqlConnection? listener, TimeSpan poll, CancellationToken ct)
+    /// <summary>Waits until one of the jobs ends or the poll interval passes; the listener, or null once it broke.</summary>
+    private static async Task<Listener?> WaitForEndAsync(Listener? listener, TimeSpan poll, CancellationToken ct)
     {
         if (listener is null)
         {
@@ -76,6 +82,30 @@ public static class JobWaiter
             await listener.DisposeAsync();
             return null;
         }
+    }
+
+    /// <summary>The listening connection, and whether one of the waited-for jobs has ended since the last wait (the
+    /// others' notifications, from a busy serve beside, do not wake the waiter).</summary>
+    private sealed class Listener : IAsyncDisposable
+    {
+        private readonly NpgsqlConnection _conn;
+        private bool _ended;
+
+        public Listener(NpgsqlConnection conn, HashSet<string> ids)
+        {
+            _conn = conn;
+            _conn.Notification += (_, e) => { if (ids.Contains(e.Payload)) _ended = true; };
+        }
+
+        public async Task WaitAsync(TimeSpan poll, CancellationToken ct)
+        {
+            var since = System.Diagnostics.Stopwatch.GetTimestamp();
+            while (!_ended && poll - System.Diagnostics.Stopwatch.GetElapsedTime(since) is { Ticks: > 0 } left)
+                await _conn.WaitAsync(left, ct);
+            _ended = false;
+        }
+
+        public ValueTask DisposeAsync() => _conn.DisposeAsync();
     }
 
     /// <summary>The stage currently running for a job, if any (for progress displays).</summary>

@@ -73,8 +73,9 @@ public sealed class TaskQueueTests
         await using var env = await TestEnvironment.CreateAsync();
         var job = await NewJobAsync(env);
         var firstCheck = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var stop = new CancellationTokenSource();   // ends the wait should an assertion fail first
         // A poll far beyond the test's own limit: only the job's end notification can end this wait in time.
-        var wait = JobWaiter.WaitAsync(env.ControlPlane, [job], TimeSpan.FromMinutes(10), CancellationToken.None, n => firstCheck.TrySetResult(n));
+        var wait = JobWaiter.WaitAsync(env.ControlPlane, [job], TimeSpan.FromMinutes(10), stop.Token, n => firstCheck.TrySetResult(n));
         Assert.Equal(0, await firstCheck.Task.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.False(wait.IsCompleted);
 
