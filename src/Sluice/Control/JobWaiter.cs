@@ -100,8 +100,12 @@ public static class JobWaiter
         public async Task WaitAsync(TimeSpan poll, CancellationToken ct)
         {
             var since = System.Diagnostics.Stopwatch.GetTimestamp();
-            while (!_ended && poll - System.Diagnostics.Stopwatch.GetElapsedTime(since) is { Ticks: > 0 } left)
-                await _conn.WaitAsync(left, ct);
+            while (!_ended)
+            {
+                // In whole milliseconds, at least one: the driver takes a timeout of 0 as "wait for ever".
+                var left = (int)Math.Ceiling((poll - System.Diagnostics.Stopwatch.GetElapsedTime(since)).TotalMilliseconds);
+                if (left <= 0 || !await _conn.WaitAsync(left, ct)) break;
+            }
             _ended = false;
         }
 
