@@ -15,14 +15,13 @@ internal sealed class BenchStats(string name)
 
     public double Min => _seconds.Count == 0 ? double.NaN : _seconds.Min();
 
-    public double Median
+    public double Median => MedianOf(_seconds);
+
+    public static double MedianOf(IEnumerable<double> values)
     {
-        get
-        {
-            if (_seconds.Count == 0) return double.NaN;
-            var s = _seconds.Order().ToList();
-            return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2;
-        }
+        var s = values.Order().ToList();
+        if (s.Count == 0) return double.NaN;
+        return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2;
     }
 
     public static string F(double v, string format = "0.00") => double.IsNaN(v) ? "–" : v.ToString(format, CultureInfo.InvariantCulture);

@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using Npgsql;
 using System.Text;
 using Sluice.Cli.Output;
+using Sluice.Control;
 using Sluice.Samples;
 using Sluice.Storage;
 
@@ -168,20 +168,9 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         var staged = Path.Combine(home, "buckets", "bench", c, $".staged-{Guid.NewGuid():N}");
         if (!FileLinks.TryHardLink(csv, staged)) File.Copy(csv, staged);
-        // The job's end is learnt from the notification its outcome's commit raises (as `sluice run` learns it), with a
-        // check every 100 ms besides. Both connections are opened before the clock starts, unpooled (the listening one
-        // must not go back to a pool), and apart: a notification arriving while the check runs then waits in the
-        // listening connection for the next wait, instead of being taken in by the check and slept past.
-        var unpooled = new NpgsqlConnectionStringBuilder(db.ConnectionString) { Pooling = false }.ConnectionString;
-        await using var ends = new NpgsqlConnection(unpooled);
-        await ends.OpenAsync(ct);
-        await using (var listen = new NpgsqlCommand("listen sluice_jobs", ends)) await listen.ExecuteNonQueryAsync(ct);
-        await using var checks = new NpgsqlConnection(unpooled);
-        await checks.OpenAsync(ct);
-        await using var check = new NpgsqlCommand("select status from sluice.jobs where source_bucket = 'bench' and source_key = $1", checks)
-        {
-            Parameters = { new NpgsqlParameter { Value = key } },
-        };
+        // The job's end is learnt from the notification its outcome's commit raises, as `sluice run` learns it (with a
+        // check every 100 ms besides), listening from before the clock starts.
+        await using var ends = await JobEndSignal.ListenAsync(db.ConnectionString, jobs: null, ct);
         var sw = Stopwatch.StartNew();
         var appeared = DateTime.UtcNow;
         File.Move(staged, target);   // the file appears in the inbox whole, at this instant
@@ -189,7 +178,7 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
         while (true)
         {
             await ends.WaitAsync(TimeSpan.FromMilliseconds(100), ct);
-            status = await check.ExecuteScalarAsync(ct) as string;
+            status = await db.ScalarAsync<object?>("select status from sluice.jobs where source_bucket = 'bench' and source_key = $1", ct, key) as string;
             if (status is "succeeded" or "failed") break;
         }
         sw.Stop();
@@ -319,18 +308,11 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
         foreach (var n in sizes)
         {
             if (!_serveSpans.TryGetValue((c, n), out var runs)) continue;
-            var parts = SpanNames.Select((_, i) => Median(runs.Select(r => r[i]))).ToList();
+            var parts = SpanNames.Select((_, i) => BenchStats.MedianOf(runs.Select(r => r[i]))).ToList();
             sb.AppendLine($"| {(c == "pk" ? "primary key" : "no index")} | {n:N0} | {string.Join(" | ", parts.Select(v => BenchStats.F(v, "0")))} | " +
-                          $"{BenchStats.F(Median(runs.Select(r => r.Sum())), "0")} |");
+                          $"{BenchStats.F(BenchStats.MedianOf(runs.Select(r => r.Sum())), "0")} |");
         }
         sb.AppendLine();
-
-        static double Median(IEnumerable<double> xs)
-        {
-            var s = new BenchStats("");
-            foreach (var x in xs) s.Add(x);
-            return s.Median;
-        }
     }
 
     /// <summary>Seconds per million rows of each contender at each size (medians), and how far apart they are: the

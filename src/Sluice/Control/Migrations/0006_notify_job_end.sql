@@ -1,6 +1,6 @@
 -- One notification when a job ends (succeeded or failed), carrying its id, so whoever waits for it (`sluice run`,
 -- `sluice replay`, the demo) learns it at the commit instead of at its next poll; polling remains the fallback
--- (Control/JobWaiter.cs).
+-- (Control/JobEndSignal.cs).
 create function sluice.notify_job_end() returns trigger language plpgsql as $$
 begin
     perform pg_notify('sluice_jobs', new.id::text);
