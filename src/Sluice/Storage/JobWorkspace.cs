@@ -32,7 +32,7 @@ public sealed class JobWorkspace(string path)
     public const long SmallFileBytes = 1 << 20;
 
     /// <summary>The size of the blocks large files are read, hashed and copied in.</summary>
-    public const int BlockBytes = 1 << 20;
+    public const int BlockBytes = Blocks.Size;
 
     public static async Task<string> Sha256Async(string file, CancellationToken ct)
     {
@@ -44,7 +44,7 @@ public sealed class JobWorkspace(string path)
         // Large files in blocks of 1 MiB: SHA256.HashDataAsync reads 4 KiB at a time, a quarter of a million awaits per GB.
         await using var fs = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, useAsync: true);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(BlockBytes);
+        var buffer = Blocks.Pool.Rent(BlockBytes);
         try
         {
             int n;
@@ -52,7 +52,7 @@ public sealed class JobWorkspace(string path)
         }
         finally
         {
-            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            Blocks.Pool.Return(buffer);
         }
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }

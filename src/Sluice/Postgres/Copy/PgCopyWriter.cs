@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -20,7 +19,7 @@ public sealed class PgCopyWriter : IDisposable
     private static ReadOnlySpan<byte> Signature => [(byte)'P', (byte)'G', (byte)'C', (byte)'O', (byte)'P', (byte)'Y', (byte)'\n', 0xFF, (byte)'\r', (byte)'\n', 0];
 
     // 1 MiB keeps the number of write syscalls low without growing memory with the file.
-    private const int DefaultBufferSize = 1 << 20;
+    private const int DefaultBufferSize = Storage.Blocks.Size;
 
     private readonly Stream _stream;
     private byte[] _buffer;
@@ -36,7 +35,7 @@ public sealed class PgCopyWriter : IDisposable
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentOutOfRangeException.ThrowIfLessThan(bufferSize, 4096);
         _stream = stream;
-        _buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
+        _buffer = Storage.Blocks.Pool.Rent(bufferSize);
         Signature.CopyTo(_buffer);
         _position = Signature.Length;
         WriteRawInt32(0); // flags: no OIDs
@@ -224,7 +223,7 @@ public sealed class PgCopyWriter : IDisposable
         _buffer = [];
         if (buffer.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            Storage.Blocks.Pool.Return(buffer);
         }
     }
 
@@ -276,9 +275,9 @@ public sealed class PgCopyWriter : IDisposable
         if (_buffer.Length - _position < count)
         {
             // One row larger than the buffer (a huge text field): grow rather than fail.
-            var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _position + count));
+            var bigger = Storage.Blocks.Pool.Rent(Math.Max(_buffer.Length * 2, _position + count));
             _buffer.AsSpan(0, _position).CopyTo(bigger);
-            ArrayPool<byte>.Shared.Return(_buffer);
+            Storage.Blocks.Pool.Return(_buffer);
             _buffer = bigger;
         }
     }

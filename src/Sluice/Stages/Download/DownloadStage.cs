@@ -84,8 +84,8 @@ public sealed class DownloadStage : IStage
         const int block = Storage.JobWorkspace.BlockBytes;
         await using var src = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, useAsync: true);
         await using var dst = new FileStream(target, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0, useAsync: true);
-        var current = System.Buffers.ArrayPool<byte>.Shared.Rent(block);
-        var next = System.Buffers.ArrayPool<byte>.Shared.Rent(block);
+        var current = Storage.Blocks.Pool.Rent(block);
+        var next = Storage.Blocks.Pool.Rent(block);
         Task hashing = Task.CompletedTask;
         long size = 0;
         try
@@ -107,8 +107,8 @@ public sealed class DownloadStage : IStage
         {
             // Never hand a buffer back to the pool while the hash may still be reading it.
             await hashing.ContinueWith(_ => { }, TaskScheduler.Default);
-            System.Buffers.ArrayPool<byte>.Shared.Return(current);
-            System.Buffers.ArrayPool<byte>.Shared.Return(next);
+            Storage.Blocks.Pool.Return(current);
+            Storage.Blocks.Pool.Return(next);
         }
         return size;
     }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Threading.Channels;
 using Sluice.Storage;
 using Sluice.Workflows;
@@ -8,10 +7,9 @@ namespace Sluice.Stages.Load;
 /// <summary>
 /// A write-only stream that hands what is written to a running binary COPY through a short queue: the writer (the
 /// transform, parsing on its own thread) goes on with the next rows while the server stores the last ones, and waits
-/// only when the queue is full, so memory stays at a few buffers whatever the file size. The buffers come from a
-/// small pool of Sluice's own, shared by all feeds of the process and bounded, so loads one after another reuse the
-/// same few megabytes (buffers of 1 MiB live on the large-object heap, collected rarely: fresh ones for every load
-/// grew a serve's peak RSS by 20 MiB over six 2M-row loads).
+/// only when the queue is full, so memory stays at a few buffers whatever the file size. The buffers are
+/// <see cref="Blocks"/>, so loads one after another reuse the same few megabytes (buffers of 1 MiB live on the
+/// large-object heap, collected rarely: fresh ones for every load grew a serve's peak RSS by 20 MiB over six 2M-row loads).
 /// </summary>
 internal sealed class CopyFeed : WriteOnlyStream
 {
@@ -71,12 +69,9 @@ internal sealed class CopyFeed : WriteOnlyStream
         }
     }
 
-    private static byte[] Take(int length) => Buffers.Rent(length);
+    private static byte[] Take(int length) => Blocks.Pool.Rent(length);
 
-    private static void GiveBack(byte[] buffer) => Buffers.Return(buffer);
-
-    /// <summary>Enough for four feeds (two chunks loading on each of two workers) with every buffer in use.</summary>
-    private static readonly ArrayPool<byte> Buffers = ArrayPool<byte>.Create(maxArrayLength: 1 << 20, maxArraysPerBucket: 4 * (QueuedBuffers + 2));
+    private static void GiveBack(byte[] buffer) => Blocks.Pool.Return(buffer);
 
     /// <summary>Waits until every byte written has been handed to the COPY (the COPY itself is ended by its owner).</summary>
     public async Task FinishAsync()

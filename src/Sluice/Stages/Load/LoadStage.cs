@@ -183,7 +183,16 @@ public sealed class LoadStage : IStage
             await copy.WriteAsync(head.AsMemory(0, read), ct);
             FaultInjection.At("load.copying", sourceKey);
         }
-        await file.CopyToAsync(copy, 1 << 20, ct);
+        var block = Storage.Blocks.Pool.Rent(Storage.Blocks.Size);
+        try
+        {
+            int n;
+            while ((n = await file.ReadAsync(block.AsMemory(0, Storage.Blocks.Size), ct)) > 0) await copy.WriteAsync(block.AsMemory(0, n), ct);
+        }
+        finally
+        {
+            Storage.Blocks.Pool.Return(block);
+        }
     }
 
     /// <summary>
