@@ -82,8 +82,9 @@ public sealed partial class Worker(
                 return (null, null);
             }
             var pipeline = PipelineLoader.ParseCached(job.PipelineYaml, job.PipelineFile);
-            var express = mayExpress && task.Chunk is null && settings.ExpressBytes > 0 && job.SourceSize <= settings.ExpressBytes;
-            return await RunStagesAsync(task, job, workflow, pipeline, express, stopClaiming, abort);
+            var mayLane = mayExpress && task.Chunk is null;
+            var express = mayLane && settings.ExpressBytes > 0 && job.SourceSize <= settings.ExpressBytes;
+            return await RunStagesAsync(task, job, workflow, pipeline, express, mayLane, stopClaiming, abort);
         }
         catch (LeaseLostException)
         {
@@ -116,10 +117,11 @@ public sealed partial class Worker(
     /// here too, under the same lease, up to the one that decides the job, and are recorded in one commit: a small
     /// file's download, transform and load cost one claim and one commit instead of one of each per stage. A crash in
     /// the lane loses the lane's records (never its rows, which the load committed with its ledger), and the job starts
-    /// again from the claimed task's stage, one stage at a time.
+    /// again from the claimed task's stage, one stage at a time. Any whole-file task (<paramref name="mayLane"/>) whose
+    /// stage already did the next one's work (<see cref="StageResult.NextStageDone"/>) takes that stage into a lane too.
     /// </summary>
     private async Task<(ClaimedTask? Next, JobRecord Job)> RunStagesAsync(ClaimedTask task, JobRecord job, WorkflowDefinition workflow, Pipeline pipeline,
-        bool express, CancellationToken stopClaiming, CancellationToken abort)
+        bool express, bool mayLane, CancellationToken stopClaiming, CancellationToken abort)
     {
         using var leaseLost = new CancellationTokenSource();
         using var running = CancellationTokenSource.CreateLinkedTokenSource(abort, leaseLost.Token);
@@ -154,7 +156,7 @@ public sealed partial class Worker(
                 finished = Stopwatch.GetTimestamp();
                 if (leaseLost.IsCancellationRequested) throw new LeaseLostException(task.Id);
                 commit = SuccessCommit(current, job, workflow, pipeline, result);
-                if (!(express && Continues(commit, workflow) && !stopClaiming.IsCancellationRequested)) break;
+                if (!((express || mayLane && result.NextStageDone) && Continues(commit, workflow) && !stopClaiming.IsCancellationRequested)) break;
                 lane.Add(new ExpressStage(current.Stage, commit, started, finished));
                 log.Write(LogLevel.Debug, $"{current.Stage} succeeded (express lane: recorded with the stages after it)", job.Id, current.Stage, Id);
                 job = After(job, commit);

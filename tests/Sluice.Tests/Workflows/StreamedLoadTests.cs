@@ -52,6 +52,10 @@ public sealed class StreamedLoadTests
         Assert.Equal(streams, transform.Outputs!["streamed_load"] is not null);
         Assert.Equal(streams, load.Outputs!["streamed"]!.GetValue<bool>());
         Assert.False(load.Outputs!["already_loaded"]!.GetValue<bool>());
+        // A streamed load leaves the load stage only its ledger to read: it runs on transform's task, recorded with it
+        // in one commit (an express lane), not queued as a task of its own.
+        Assert.Equal(streams ? 0L : 1L, await env.ScalarAsync<long>("select count(*) from sluice.tasks where job_id = $1 and stage = 'load'", job.Id));
+        if (streams) Assert.Equal((transform.WorkerId, 1), (load.WorkerId, load.Try));
         // The artifact is written either way: a replay from load loads from it.
         var artifact = Path.Combine(job.Workspace, "transform", "data.pgcopy");
         Assert.Equal(transform.Outputs!["data"]!["size"]!.GetValue<long>(), new FileInfo(artifact).Length);

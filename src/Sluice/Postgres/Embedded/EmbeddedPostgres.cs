@@ -112,10 +112,14 @@ public sealed class EmbeddedPostgres
         Directory.CreateDirectory(SocketDirectory);
         GiveToServerUser(SocketDirectory);
         // Stale pid file after a crash or reboot: pg_ctl handles it, but only if the socket folder exists.
+        // Tuned for bulk loads: few checkpoints during a large file, and the WAL writer flushing every 10 ms (not 200),
+        // so a COPY's backend seldom writes WAL itself and its commit has little left to flush. Measured with
+        // ./sluice bench load on two cores (the same server serves every contender): 200,000 rows in 0.26 s instead
+        // of 0.31 (psql 0.46 instead of 0.47); a WAL writer that has nothing to do sleeps as before.
         var options = new List<string>
         {
             $"-k {SocketDirectory}", "-c listen_addresses=''", $"-p {Port}", "-c max_connections=200",
-            "-c shared_buffers=128MB", "-c max_wal_size=2GB", "-c checkpoint_timeout=15min",
+            "-c shared_buffers=128MB", "-c max_wal_size=2GB", "-c checkpoint_timeout=15min", "-c wal_writer_delay=10ms",
         };
         options.AddRange(extraSettings.Select(s => "-c " + s));
         var r = await PgCtlAsync(["start", "-D", DataDirectory, "-l", LogFile, "-w", "-t", "60", "-s", "-o", string.Join(' ', options)], ct);

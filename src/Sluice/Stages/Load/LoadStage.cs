@@ -37,6 +37,13 @@ public sealed class LoadStage : IStage
         if (chunk is not null && await RejectsOverLimitAsync(context, ct) is { } tooMany)
             return new StageResult(new JsonObject { ["table"] = table, ["rows"] = 0 }, Failure: tooMany);
         await using var conn = await TargetStatements.OpenAsync(context, target, ct);
+        if (manifest.Streamed && await LoadLedger.FindAsync(conn, job.Id, chunk ?? 0, ct) is { } streamed && streamed.Attempt >= job.Attempt)
+        {
+            // Transform loaded the rows (always straight into the target) as it wrote them, and committed them with
+            // this ledger row: one read, with nothing to prepare.
+            context.Info($"{streamed.Rows:N0} rows were loaded into {table} as transform wrote them (ledger, attempt {streamed.Attempt})");
+            return Result(streamed.Rows, table, alreadyLoaded: false, streamed: true);
+        }
         await PrepareTargetAsync(context, conn, target, c => File.ReadAllTextAsync(Path.Combine(transformDir, "create.sql"), c), ct);
         string? staging = null;
         if (chunk is not null && ChunkedLoad.UsesStaging(job, context.Pipeline))
@@ -50,12 +57,6 @@ public sealed class LoadStage : IStage
         if (existing is not null && existing.Attempt >= job.Attempt)
         {
             await tx.RollbackAsync(ct);
-            if (manifest.Streamed)
-            {
-                // Transform loaded the rows as it wrote them and committed them with this ledger row.
-                context.Info($"{existing.Rows:N0} rows were loaded into {staging ?? table} as transform wrote them (ledger, attempt {existing.Attempt})");
-                return Result(existing.Rows, staging ?? table, alreadyLoaded: false, streamed: true);
-            }
             // A previous run of this stage committed and then died before recording it: the rows are already there.
             context.Info($"ledger shows {existing.Rows:N0} rows of {Part(chunk)} already loaded into {staging ?? table} (attempt {existing.Attempt}); not loading again");
             return Result(existing.Rows, staging ?? table, alreadyLoaded: true);

@@ -113,6 +113,8 @@ public sealed class TransformStage : IStage
         {
             await File.WriteAllTextAsync(manifestPath, (manifest with { Streamed = true }).ToJson(), ct);
             outputs["streamed_load"] = new JsonObject { ["table"] = PgIdentifier.QualifiedName(target.Schema, target.Table), ["rows"] = result.Written };
+            // The load stage has only the ledger left to read.
+            return new StageResult(outputs, counts, NextStageDone: true);
         }
         return new StageResult(outputs, counts);
     }
