@@ -135,7 +135,7 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
         var r = await BenchMachine.RunAsync("psql", db.PsqlArgs($"\\copy public.{table} ({cols}) from '{csv}' with (format csv, header)"), db.PsqlEnv(), ct);
         if (r.Code != 0) throw new InvalidOperationException($"psql failed: {r.Err}");
         await CheckRowsAsync(table, rows, ct);
-        await db.DropAsync(table, ct);
+        await DropAfterRunAsync(table, ct);
         return r.Seconds;
     }
 
@@ -154,7 +154,7 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
         var r = await BenchMachine.RunAsync(pgloader, ["--quiet", "--root-dir", Path.Combine(workDir, "pgloader"), load], null, ct);
         if (r.Code != 0) throw new InvalidOperationException($"pgloader failed: {r.Err}{r.Out}");
         await CheckRowsAsync(table, rows, ct);
-        await db.DropAsync(table, ct);
+        await DropAfterRunAsync(table, ct);
         return r.Seconds;
     }
 
@@ -204,6 +204,7 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
             list.Add([.. spans, sw.Elapsed.TotalMilliseconds - spans.Sum()]);
         }
         await CleanAsync(home, key, ct);
+        await DropAfterRunAsync($"bench_{c}", ct);
         return sw.Elapsed.TotalSeconds;
     }
 
@@ -221,9 +222,18 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
         var id = System.Text.Json.JsonDocument.Parse(r.Out).RootElement.GetProperty("id").GetString()!;
         var key = System.Text.Json.JsonDocument.Parse(r.Out).RootElement.GetProperty("source").GetProperty("key").GetString()!;
         await CleanAsync(env["SLUICE_HOME"], key, ct, id);
+        await DropAfterRunAsync($"bench_{c}", ct);
         var rssLine = r.Err.Split('\n').LastOrDefault(l => l.StartsWith("peak_rss_kb=", StringComparison.Ordinal));
         return (r.Seconds, rssLine is not null && long.TryParse(rssLine["peak_rss_kb=".Length..], out var kb) ? kb / 1024.0 : null);
     }
+
+    /// <summary>
+    /// Every contender's table goes as soon as its rows are counted: a loaded table left standing is vacuumed by
+    /// autovacuum within the minute (its inserts pass the insert threshold), seconds of work that would fall on
+    /// whichever contender runs next. Sluice's tables stood until its next run, and the server's log showed autovacuum
+    /// scanning them during other contenders' runs (cancelled when Sluice's next run dropped them).
+    /// </summary>
+    private Task DropAfterRunAsync(string table, CancellationToken ct) => db.DropAsync(table, ct);
 
     private async Task CheckRowsAsync(string table, long rows, CancellationToken ct)
     {
@@ -255,7 +265,7 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
             : $"# Load benchmark: {Size(files[0].Rows, files[0].Csv)}").AppendLine();
         sb.AppendLine("Command: `./sluice bench load --rows " + string.Join(' ', files.Select(f => f.Rows)) + (pgloader ? "" : " --no-pgloader") +
                       (rounds == 3 ? "" : $" --rounds {rounds}") + (chunk is null ? "" : $" --chunk '{chunk}'") + "`. Each contender loads the same file into a fresh identical table " +
-                      $"on the same PostgreSQL; {rounds} rounds, order alternating, each run after a checkpoint and a `sync` (nothing left to write from the run before). " +
+                      $"on the same PostgreSQL; {rounds} rounds, order alternating, each run after a checkpoint and a `sync` (nothing left to write from the run before), each table dropped once its rows are counted (none left for autovacuum to work on during the next run). " +
                       (several ? "Every round runs every size, so all sizes are measured at the same moment of the machine. " : "") +
                       "Sluice serve: from the file appearing (atomic rename) " +
                       "in the inbox of a running `sluice serve --workers 2` (renamed into place, so taken at once) to the job `succeeded` (download, transform — which, " +
