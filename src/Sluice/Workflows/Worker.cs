@@ -167,7 +167,7 @@ public sealed partial class Worker(
                 // lane has run long enough that a stall could hide in it, the lease is renewed (and so proven) first.
                 if (Stopwatch.GetElapsedTime(leaseConfirmed) > options.Lease / 3)
                 {
-                    if (!await controlPlane.Tasks.RenewAsync(task, options.Lease, running.Token)) throw new LeaseLostException(task.Id);
+                    if (!await ProveLeaseAsync(task, running.Token)) throw new LeaseLostException(task.Id);
                     leaseConfirmed = Stopwatch.GetTimestamp();
                 }
             }
@@ -189,6 +189,25 @@ public sealed partial class Worker(
         }
         log.Write(LogLevel.Debug, $"{current.Stage}{ChunkText(task)} {commit.StageStatus}", job.Id, current.Stage, Id);
         return (chained, After(job, commit));
+    }
+
+    /// <summary>
+    /// Renews the lease between two stages of a lane; false when it is gone or cannot be proven now. A lane that cannot
+    /// prove its lease stops as a crash would, recording nothing: what its stages committed in the target (a streamed
+    /// load's rows and ledger row) must not be answered by a failure of the stage that committed them.
+    /// </summary>
+    private async Task<bool> ProveLeaseAsync(ClaimedTask task, CancellationToken ct)
+    {
+        try
+        {
+            return await controlPlane.Tasks.RenewAsync(task, options.Lease, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.Warn($"cannot renew the lease on task {task.Id} between the stages of its express lane ({e.Message}); " +
+                     "stopping without recording them: the task is taken over when its lease runs out", task.JobId, task.Stage, Id);
+            return false;
+        }
     }
 
     /// <summary>A lane goes on while its stages succeed, one whole-file stage after another, and stops before the

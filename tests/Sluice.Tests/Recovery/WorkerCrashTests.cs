@@ -135,11 +135,12 @@ public sealed class WorkerCrashTests
 
     [Theory]
     // A small file: download, transform and load run in one lane, killed as the load commits.
-    [InlineData(100, "load.commit", "transform,load", "download:abandoned,download:succeeded,transform:succeeded,load:succeeded,publish:succeeded")]
-    // A streamed file: transform's worker runs the load stage (a ledger read) in a lane after it, killed between the two.
-    [InlineData(20_000, "express.next", "load", "download:succeeded,transform:abandoned,transform:succeeded,load:succeeded,publish:succeeded")]
+    [InlineData(100, "load.commit", "download", "transform,load", "download:abandoned,download:succeeded,transform:succeeded,load:succeeded,publish:succeeded")]
+    // A streamed file (1.7 MB, above the 1 MiB streamed-load threshold): transform's worker runs the load stage (a
+    // ledger read) in a lane after it, killed between the two.
+    [InlineData(20_000, "express.next", "transform", "load", "download:succeeded,transform:abandoned,transform:succeeded,load:succeeded,publish:succeeded")]
     public async Task A_crash_in_an_express_lane_loses_its_records_not_its_rows_and_the_job_goes_on_one_stage_at_a_time_loading_once(
-        int fileRows, string fault, string unrecorded, string stages)
+        int fileRows, string fault, string claimed, string unrecorded, string stages)
     {
         await using var env = await TestEnvironment.CreateAsync();
         var (rows, sum) = await ArriveAsync(env, fileRows);
@@ -152,6 +153,7 @@ public sealed class WorkerCrashTests
         // The rows committed with their ledger row; nothing of the lane reached the control plane.
         Assert.Equal(rows, await env.ScalarAsync<long>("select count(*) from public.payments"));
         Assert.Equal(0L, await env.ScalarAsync<long>("select count(*) from sluice.job_stages where name = any(string_to_array($1, ','))", unrecorded));
+        Assert.Equal("running", await env.ScalarAsync<string>("select status from sluice.job_stages where name = $1", claimed));
 
         using var next = CliProcess.Start(WorkerEnv(env), "worker", "--workers", "1");
         var job = Assert.Single(await env.WaitForJobsAsync(1, TimeSpan.FromMinutes(2)));

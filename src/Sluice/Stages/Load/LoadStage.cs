@@ -37,10 +37,11 @@ public sealed class LoadStage : IStage
         if (chunk is not null && await RejectsOverLimitAsync(context, ct) is { } tooMany)
             return new StageResult(new JsonObject { ["table"] = table, ["rows"] = 0 }, Failure: tooMany);
         await using var conn = await TargetStatements.OpenAsync(context, target, ct);
-        if (manifest.Streamed && await LoadLedger.FindAsync(conn, job.Id, chunk ?? 0, ct) is { } streamed && streamed.Attempt >= job.Attempt)
+        if (manifest.Streamed && job.Attempt == 1 && await LoadLedger.FindAsync(conn, job.Id, chunk ?? 0, ct) is { } streamed && streamed.Attempt >= job.Attempt)
         {
-            // Transform loaded the rows (always straight into the target) as it wrote them, and committed them with
-            // this ledger row: one read, with nothing to prepare.
+            // Transform loaded the rows (always straight into the target, and only on a job's first attempt) as it
+            // wrote them, and committed them with this ledger row: one read, with nothing to prepare. A replay's load
+            // (a later attempt) goes the whole way, whatever the first attempt's manifest says.
             context.Info($"{streamed.Rows:N0} rows were loaded into {table} as transform wrote them (ledger, attempt {streamed.Attempt})");
             return Result(streamed.Rows, table, alreadyLoaded: false, streamed: true);
         }
