@@ -90,8 +90,6 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
             }
             serveRss = serve.PeakRssMiB();
         }
-        foreach (var c in Cases) await db.DropAsync($"bench_{c}", ct);
-
         var version = await db.ScalarAsync<string>("show server_version", ct);
         return Report(files, rounds, stats, serveRss, runRss, pgloader is not null, version);
     }
@@ -134,8 +132,7 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
         var cols = string.Join(", ", BenchDatabase.PaymentsColumns.Select(x => x.Name));
         var r = await BenchMachine.RunAsync("psql", db.PsqlArgs($"\\copy public.{table} ({cols}) from '{csv}' with (format csv, header)"), db.PsqlEnv(), ct);
         if (r.Code != 0) throw new InvalidOperationException($"psql failed: {r.Err}");
-        await CheckRowsAsync(table, rows, ct);
-        await DropAfterRunAsync(table, ct);
+        await CheckAndDropAsync(table, rows, ct);
         return r.Seconds;
     }
 
@@ -153,8 +150,7 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
             """, ct);
         var r = await BenchMachine.RunAsync(pgloader, ["--quiet", "--root-dir", Path.Combine(workDir, "pgloader"), load], null, ct);
         if (r.Code != 0) throw new InvalidOperationException($"pgloader failed: {r.Err}{r.Out}");
-        await CheckRowsAsync(table, rows, ct);
-        await DropAfterRunAsync(table, ct);
+        await CheckAndDropAsync(table, rows, ct);
         return r.Seconds;
     }
 
@@ -183,7 +179,7 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
         }
         sw.Stop();
         if (status != "succeeded") throw new InvalidOperationException($"the Sluice job for {key} failed; see ./sluice jobs with SLUICE_HOME={home}");
-        await CheckRowsAsync($"bench_{c}", rows, ct);
+        await CheckAndDropAsync($"bench_{c}", rows, ct);
         if (round >= 0)
         {
             var loads = (await db.ScalarAsync<string>(
@@ -204,7 +200,6 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
             list.Add([.. spans, sw.Elapsed.TotalMilliseconds - spans.Sum()]);
         }
         await CleanAsync(home, key, ct);
-        await DropAfterRunAsync($"bench_{c}", ct);
         return sw.Elapsed.TotalSeconds;
     }
 
@@ -218,27 +213,26 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
         var r = await BenchMachine.RunAsync("/usr/bin/time", ["-f", "peak_rss_kb=%M", "dotnet", dllPath, "run", file, "--pipeline", $"bench-{c}", "--json"], env, ct);
         File.Delete(file);
         if (r.Code != 0) throw new InvalidOperationException($"sluice run failed ({r.Code}): {r.Err}");
-        await CheckRowsAsync($"bench_{c}", rows, ct);
+        await CheckAndDropAsync($"bench_{c}", rows, ct);
         var id = System.Text.Json.JsonDocument.Parse(r.Out).RootElement.GetProperty("id").GetString()!;
         var key = System.Text.Json.JsonDocument.Parse(r.Out).RootElement.GetProperty("source").GetProperty("key").GetString()!;
         await CleanAsync(env["SLUICE_HOME"], key, ct, id);
-        await DropAfterRunAsync($"bench_{c}", ct);
         var rssLine = r.Err.Split('\n').LastOrDefault(l => l.StartsWith("peak_rss_kb=", StringComparison.Ordinal));
         return (r.Seconds, rssLine is not null && long.TryParse(rssLine["peak_rss_kb=".Length..], out var kb) ? kb / 1024.0 : null);
     }
 
     /// <summary>
-    /// Every contender's table goes as soon as its rows are counted: a loaded table left standing is vacuumed by
-    /// autovacuum within the minute (its inserts pass the insert threshold), seconds of work that would fall on
-    /// whichever contender runs next. Sluice's tables stood until its next run, and the server's log showed autovacuum
-    /// scanning them during other contenders' runs (cancelled when Sluice's next run dropped them).
+    /// Checks the table holds the file's rows, then drops it: every contender's table goes as soon as its rows are
+    /// counted. A loaded table left standing is vacuumed by autovacuum within the minute (its inserts pass the insert
+    /// threshold), seconds of work that would fall on whichever contender runs next. Sluice's tables stood until its
+    /// next run, and the server's log showed autovacuum scanning them during other contenders' runs (cancelled when
+    /// Sluice's next run dropped them).
     /// </summary>
-    private Task DropAfterRunAsync(string table, CancellationToken ct) => db.DropAsync(table, ct);
-
-    private async Task CheckRowsAsync(string table, long rows, CancellationToken ct)
+    private async Task CheckAndDropAsync(string table, long rows, CancellationToken ct)
     {
         var n = await db.ScalarAsync<long>($"select count(*) from public.{table}", ct);
         if (n != rows) throw new InvalidOperationException($"{table} holds {n:N0} rows, expected {rows:N0}");
+        await db.DropAsync(table, ct);
     }
 
     /// <summary>Removes a finished job's workspace and published copies, so long runs do not fill the disk.</summary>

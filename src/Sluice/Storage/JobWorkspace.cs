@@ -31,9 +31,6 @@ public sealed class JobWorkspace(string path)
     /// the hand-offs of asynchronous file I/O to the thread pool cost more than the bytes.</summary>
     public const long SmallFileBytes = 1 << 20;
 
-    /// <summary>The size of the blocks large files are read, hashed and copied in.</summary>
-    public const int BlockBytes = Blocks.Size;
-
     public static async Task<string> Sha256Async(string file, CancellationToken ct)
     {
         if (new FileInfo(file).Length <= SmallFileBytes)
@@ -44,11 +41,11 @@ public sealed class JobWorkspace(string path)
         // Large files in blocks of 1 MiB: SHA256.HashDataAsync reads 4 KiB at a time, a quarter of a million awaits per GB.
         await using var fs = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, useAsync: true);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = Blocks.Pool.Rent(BlockBytes);
+        var buffer = Blocks.Pool.Rent(Blocks.Size);
         try
         {
             int n;
-            while ((n = await fs.ReadAsync(buffer.AsMemory(0, BlockBytes), ct)) > 0) hash.AppendData(buffer, 0, n);
+            while ((n = await fs.ReadAsync(buffer.AsMemory(0, Blocks.Size), ct)) > 0) hash.AppendData(buffer, 0, n);
         }
         finally
         {

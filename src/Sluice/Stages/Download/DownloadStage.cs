@@ -81,7 +81,7 @@ public sealed class DownloadStage : IStage
     /// </summary>
     private static async Task<long> CopyLargeAsync(string source, string target, IncrementalHash hash, CsvChunkPlanner? planner, CancellationToken ct)
     {
-        const int block = Storage.JobWorkspace.BlockBytes;
+        const int block = Storage.Blocks.Size;
         await using var src = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, useAsync: true);
         await using var dst = new FileStream(target, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0, useAsync: true);
         var current = Storage.Blocks.Pool.Rent(block);
