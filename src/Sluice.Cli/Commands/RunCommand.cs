@@ -39,8 +39,9 @@ internal static class RunCommand
             var bucketFile = buckets.ObjectPath(pipeline.Bucket, key);
             if (!string.Equals(Path.GetFullPath(path.FullName), bucketFile, StringComparison.Ordinal))
                 await buckets.PutFileAsync(pipeline.Bucket, key, path.FullName, ct);
-            var sha = await JobWorkspace.Sha256Async(bucketFile, ct);
-            var outcome = await host.Intake.ReceiveAsync(new Arrival(pipeline.Bucket, key, bucketFile, new FileInfo(bucketFile).Length, sha), pipeline, "cli:run", ct);
+            var outcome = await host.Intake.ReceiveFileAsync(pipeline.Bucket, key, bucketFile, new FileInfo(bucketFile).Length, pipeline, "cli:run", ct);
+            if (outcome.Incomplete)
+                throw new SluiceException("run.file_changing", $"{bucketFile} changed while Sluice read it; run again once it is written completely.");
             var jobId = outcome.JobId!.Value;
             if (!outcome.Created)
                 Terminal.Line($"this content already arrived as {pipeline.Bucket}/{key}: job {jobId}; to load it again: ./sluice replay {jobId} --from load");

@@ -11,10 +11,15 @@ public sealed class JobStore(NpgsqlDataSource db)
     /// Records the receive stage: a job, its first attempt, events and first task, in one statement. When this exact
     /// content already arrived under this key, nothing is written and the existing job is returned with Created=false.
     /// </summary>
-    public async Task<(Guid Id, bool Created)> CreateAsync(NewJob job, string workspaceRoot, CancellationToken ct)
+    public Task<(Guid Id, bool Created)> CreateAsync(NewJob job, string workspaceRoot, CancellationToken ct)
     {
         var id = Guid.CreateVersion7();
-        var workspace = Storage.JobWorkspace.PathFor(workspaceRoot, id, DateTime.UtcNow);
+        return CreateAsync(job, id, Storage.JobWorkspace.PathFor(workspaceRoot, id, DateTime.UtcNow), ct);
+    }
+
+    /// <summary>As above, for a job whose id and workspace were chosen before (its file already copied there).</summary>
+    public async Task<(Guid Id, bool Created)> CreateAsync(NewJob job, Guid id, string workspace, CancellationToken ct)
+    {
         await using var cmd = db.CreateCommand(SqlQueries.Get("create_job"));
         foreach (var v in new object[] { id, job.Pipeline, job.Workflow, job.Bucket, job.Key, job.Size, job.Sha256,
                      job.PipelineYaml, job.PipelineFile, workspace, job.RequestedBy, job.FirstStage, job.MaxTries,

@@ -57,7 +57,8 @@ public sealed class SluiceHost : IAsyncDisposable
         if (watch && Catalog.InputBuckets.Count > 0)
         {
             _watcher = new FolderWatcher(Buckets, Catalog.InputBuckets, Settings.Settle,
-                (arrival, ct) => Intake.ReceiveAsync(arrival, "trigger:folder", ct), Log);
+                async (found, ct) => !(await Intake.ReceiveFileAsync(found.Bucket, found.Key, found.Path, found.Size, null, "trigger:folder", ct)).Incomplete,
+                Log);
             _loops.Add(Task.Run(() => _watcher.RunAsync(_stop.Token)));
         }
     }

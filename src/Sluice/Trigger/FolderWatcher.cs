@@ -24,7 +24,7 @@ public sealed class FolderWatcher : IAsyncDisposable
     private readonly FolderBuckets _buckets;
     private readonly IReadOnlyList<string> _bucketNames;
     private readonly TimeSpan _settle;
-    private readonly Func<Arrival, CancellationToken, Task> _onArrival;
+    private readonly Func<FoundFile, CancellationToken, Task<bool>> _onFound;
     private readonly JobLog _log;
     private readonly ConcurrentDictionary<string, Observation> _seen = new();
     /// <summary>Files seen but not handed on yet (settling, still open, or refused for now), with their bucket.</summary>
@@ -40,13 +40,16 @@ public sealed class FolderWatcher : IAsyncDisposable
 
     private sealed record Observation(long Size, DateTime Modified, DateTime FirstSeenStable, bool Handled);
 
+    /// <summary>A file found complete: <paramref name="Size"/> bytes when it was last looked at.</summary>
+    public sealed record FoundFile(string Bucket, string Key, string Path, long Size);
+
     public FolderWatcher(FolderBuckets buckets, IReadOnlyList<string> bucketNames, TimeSpan settle,
-        Func<Arrival, CancellationToken, Task> onArrival, JobLog log)
+        Func<FoundFile, CancellationToken, Task<bool>> onFound, JobLog log)
     {
         _buckets = buckets;
         _bucketNames = bucketNames;
         _settle = settle;
-        _onArrival = onArrival;
+        _onFound = onFound;
         _log = log;
     }
 
@@ -210,22 +213,15 @@ public sealed class FolderWatcher : IAsyncDisposable
             _log.Write(LogLevel.Debug, $"{bucket}/{key} is still open for writing; waiting");
             return false;
         }
-        string sha;
         try
         {
-            sha = await JobWorkspace.Sha256Async(file, ct);
+            // False when the file changed while it was read (still being written): looked at again later.
+            return await _onFound(new FoundFile(bucket, key, file, size), ct);
         }
         catch (IOException e)
         {
             _log.Write(LogLevel.Debug, $"{bucket}/{key} not readable yet: {e.Message}");
             return false;
-        }
-        // The file may have grown while we hashed it: only a file unchanged across the hash is complete.
-        var after = new FileInfo(file);
-        if (!after.Exists || after.Length != size) return false;
-        try
-        {
-            await _onArrival(new Arrival(bucket, key, file, size, sha), ct);
         }
         catch (Exception e) when (e is not OperationCanceledException && Errors.ErrorClassifier.Classify(e).Transient)
         {
@@ -234,7 +230,6 @@ public sealed class FolderWatcher : IAsyncDisposable
             _log.Warn($"could not receive {bucket}/{ObjectKey.Printable(key)} yet ({e.Message}); trying again on the next scan");
             return false;
         }
-        return true;
     }
 
     /// <summary>The candidate files under <paramref name="folder"/> (the bucket root or one of its folders).</summary>

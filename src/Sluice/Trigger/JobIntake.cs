@@ -2,6 +2,8 @@ using Sluice.Configuration;
 using Sluice.Control;
 using Sluice.Observability;
 using Sluice.Pipelines;
+using Sluice.Stages.Download;
+using Sluice.Storage;
 using Sluice.Workflows;
 
 namespace Sluice.Trigger;
@@ -15,31 +17,120 @@ public sealed class JobIntake(ControlPlane controlPlane, PipelineCatalog catalog
     /// <summary>Called for every created job (not for duplicates).</summary>
     public event Action<Guid>? JobCreated;
 
-    public sealed record Outcome(Guid? JobId, bool Created, string? Problem);
+    /// <param name="Incomplete">The file changed while it was read: it is still being written; try again later.</param>
+    public sealed record Outcome(Guid? JobId, bool Created, string? Problem, bool Incomplete = false);
 
+    /// <summary>
+    /// A file that arrived in a folder bucket, <paramref name="size"/> bytes when it was found complete. Routed first
+    /// (a file no pipeline takes is not read at all); then read once, hashing it while copying it into the new job's
+    /// workspace, where its download stage takes it (<see cref="ReceivedCopies"/>) instead of reading the file again.
+    /// </summary>
+    /// <param name="pipeline">The pipeline chosen by the caller, or null to route by bucket and key.</param>
+    public async Task<Outcome> ReceiveFileAsync(string bucket, string key, string file, long size, Pipeline? pipeline, string requestedBy,
+        CancellationToken ct)
+    {
+        if (pipeline is null)
+        {
+            var route = catalog.Route(bucket, key);
+            if (Unrouted(route) is { } problem) return problem;
+            pipeline = route.Pipeline!;
+        }
+        var workflow = WorkflowDefinition.For(WorkflowName(pipeline));
+        var id = Guid.CreateVersion7();
+        var workspace = JobWorkspace.PathFor(settings.WorkspaceRoot, id, DateTime.UtcNow);
+        var jobFolder = Path.GetDirectoryName(workspace)!;
+        var kept = false;
+        try
+        {
+            var (sha, copy) = await HashAndCopyAsync(file, workspace, key, workflow, pipeline, size, ct);
+            // The file may have changed while it was read: only a file the same size across the read is complete.
+            var after = new FileInfo(file);
+            if (copy?.Size is { } copied && copied != size || !after.Exists || after.Length != size)
+                return new Outcome(null, false, $"{bucket}/{key} changed while it was read", Incomplete: true);
+            var outcome = await RecordAsync(new Arrival(bucket, key, file, size, sha), pipeline, workflow, requestedBy, (id, workspace), ct);
+            if (outcome.Created && copy is not null)
+            {
+                ReceivedCopies.Add(id, copy);
+                kept = true;
+            }
+            return outcome;
+        }
+        finally
+        {
+            if (!kept) DeleteQuietly(jobFolder);
+        }
+    }
+
+    /// <summary>
+    /// Hashes the file while copying it into the workspace's download folder, for a workflow that starts by
+    /// downloading (planning its chunks on the way, as that stage would). A copy that cannot be written (a full disk)
+    /// is given up: the file is then only hashed, and the download stage copies it, failing there with its reason.
+    /// </summary>
+    private static async Task<(string Sha256, ReceivedCopies.Copy? Copy)> HashAndCopyAsync(string file, string workspace, string key,
+        WorkflowDefinition workflow, Pipeline pipeline, long size, CancellationToken ct)
+    {
+        if (workflow.FirstTaskStage == "download")
+        {
+            var target = Path.Combine(new JobWorkspace(workspace).StageFolder("download"), DownloadStage.SafeFileName(key));
+            var planner = DownloadStage.PlannerFor(workflow.Name, pipeline, size);
+            try
+            {
+                var (copied, sha) = await HashedCopy.CopyAsync(file, target, planner is null ? null : planner.Append, ct);
+                return (sha, new ReceivedCopies.Copy(target, copied, sha, planner?.Complete()));
+            }
+            catch (IOException) when (File.Exists(file))
+            {
+                DeleteQuietly(Path.GetDirectoryName(workspace)!);
+            }
+        }
+        return (await JobWorkspace.Sha256Async(file, ct), null);
+    }
+
+    private static void DeleteQuietly(string folder)
+    {
+        try { if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+
+    /// <summary>An object already hashed (an upload, hashed as it was received): routed and recorded.</summary>
     public async Task<Outcome> ReceiveAsync(Arrival arrival, string requestedBy, CancellationToken ct)
     {
         var route = catalog.Route(arrival.Bucket, arrival.Key);
+        if (Unrouted(route) is { } problem) return problem;
+        return await ReceiveAsync(arrival, route.Pipeline!, requestedBy, ct);
+    }
+
+    public Task<Outcome> ReceiveAsync(Arrival arrival, Pipeline pipeline, string requestedBy, CancellationToken ct) =>
+        RecordAsync(arrival, pipeline, WorkflowDefinition.For(WorkflowName(pipeline)), requestedBy, null, ct);
+
+    private Outcome? Unrouted(RouteResult route)
+    {
         if (route.IsAmbiguous)
         {
             log.Error(route.Message);
             return new Outcome(null, false, route.Message);
         }
-        if (route.Pipeline is not { } pipeline)
+        if (route.Pipeline is null)
         {
             log.Write(LogLevel.Debug, route.Message + "; left alone");
             return new Outcome(null, false, route.Message);
         }
-        return await ReceiveAsync(arrival, pipeline, requestedBy, ct);
+        return null;
     }
 
-    public async Task<Outcome> ReceiveAsync(Arrival arrival, Pipeline pipeline, string requestedBy, CancellationToken ct)
+    private static string WorkflowName(Pipeline pipeline) => pipeline.Workflow.ToString().ToLowerInvariant();
+
+    private async Task<Outcome> RecordAsync(Arrival arrival, Pipeline pipeline, WorkflowDefinition workflow, string requestedBy,
+        (Guid Id, string Workspace)? chosen, CancellationToken ct)
     {
-        var workflow = WorkflowDefinition.For(pipeline.Workflow.ToString().ToLowerInvariant());
         var yaml = await File.ReadAllTextAsync(pipeline.SourceFile, ct);
-        var (id, created) = await controlPlane.Jobs.CreateAsync(new NewJob(
+        var job = new NewJob(
             pipeline.Name, workflow.Name, arrival.Bucket, arrival.Key, arrival.Size, arrival.Sha256, yaml, pipeline.SourceFile,
-            requestedBy, workflow.FirstTaskStage, pipeline.Retry.MaxAttempts, pipeline.Retry.Backoff), settings.WorkspaceRoot, ct);
+            requestedBy, workflow.FirstTaskStage, pipeline.Retry.MaxAttempts, pipeline.Retry.Backoff);
+        var (id, created) = chosen is { } c
+            ? await controlPlane.Jobs.CreateAsync(job, c.Id, c.Workspace, ct)
+            : await controlPlane.Jobs.CreateAsync(job, settings.WorkspaceRoot, ct);
         if (created)
         {
             log.Info($"received {arrival.Bucket}/{arrival.Key} ({arrival.Size:N0} bytes) for pipeline {pipeline.Name}", id, "receive");

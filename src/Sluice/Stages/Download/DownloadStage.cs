@@ -1,14 +1,15 @@
-using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Sluice.Errors;
 using Sluice.Formats.Csv;
 using Sluice.Stages.Load;
+using Sluice.Storage;
 
 namespace Sluice.Stages.Download;
 
 /// <summary>
 /// Copies the source object into the job workspace, hashing it on the way: the bytes every later stage reads are
-/// exactly the bytes that arrived, or the job stops here.
+/// exactly the bytes that arrived, or the job stops here. A file the receive stage already copied into the workspace
+/// in this process (hashing it as it copied, see <see cref="ReceivedCopies"/>) is taken as it is.
 /// </summary>
 public sealed class DownloadStage : IStage
 {
@@ -17,28 +18,50 @@ public sealed class DownloadStage : IStage
     public async Task<StageResult> RunAsync(StageContext context, CancellationToken ct)
     {
         var job = context.Job;
+        var target = Path.Combine(context.Workspace.StageFolder(Name), SafeFileName(job.SourceKey));
+        if (TakeReceivedCopy(context, target) is { } received)
+        {
+            context.Info($"took the {received.Size:N0} bytes of {job.SourceBucket}/{job.SourceKey} copied on arrival");
+            return await ResultAsync(context, target, received.Size, received.Sha256, received.Plan, receivedCopy: true, ct);
+        }
         var source = context.Buckets.ObjectPath(job.SourceBucket, job.SourceKey);
         if (!File.Exists(source))
             throw new SluiceException("source.missing",
                 $"object '{job.SourceKey}' is no longer in bucket '{job.SourceBucket}' ({source}); put it back and replay from download.");
-        var target = Path.Combine(context.Workspace.StageFolder(Name), SafeFileName(job.SourceKey));
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var planner = PlannerFor(context);
-        var size = job.SourceSize <= Storage.JobWorkspace.SmallFileBytes
-            ? CopySmall(source, target, hash, planner)
-            : await CopyLargeAsync(source, target, hash, planner, ct);
-        var sha = Convert.ToHexStringLower(hash.GetHashAndReset());
+        var planner = PlannerFor(job.Workflow, context.Pipeline, job.SourceSize);
+        var (size, sha) = await HashedCopy.CopyAsync(source, target, planner is null ? null : planner.Append, ct);
         if (sha != job.SourceSha256)
             throw new SluiceException("source.changed",
                 $"object '{job.SourceKey}' in bucket '{job.SourceBucket}' changed after it arrived (sha256 {job.SourceSha256[..12]}… now {sha[..12]}…); " +
                 "the new content gets a job of its own, this one stops.");
         context.Info($"downloaded {size:N0} bytes from {job.SourceBucket}/{job.SourceKey}");
-        var outputs = new JsonObject { ["file"] = new JsonObject { ["path"] = target, ["size"] = size, ["sha256"] = sha } };
-        if (planner is null) return new StageResult(outputs, Chunks: 1);
+        return await ResultAsync(context, target, size, sha, planner?.Complete(), receivedCopy: false, ct);
+    }
 
-        var plan = planner.Complete();
-        if (plan.Chunks.Count == 1) return new StageResult(outputs, Chunks: 1);
-        var planPath = Path.Combine(context.Workspace.StageFolder(Name), CsvChunkPlan.FileName);
+    /// <summary>
+    /// The copy the receive stage made of this job's file in this process (<see cref="ReceivedCopies"/>), when it is
+    /// where this stage would write its own, whole, and of the content the job was recorded with; only on the job's
+    /// first attempt and this stage's first try (a replay or a retry copies the object again).
+    /// </summary>
+    private static ReceivedCopies.Copy? TakeReceivedCopy(StageContext context, string target)
+    {
+        if (context.Job.Attempt != 1 || context.Task is not { Try: 1, TookOver: false }) return null;
+        var copy = ReceivedCopies.Take(context.Job.Id);
+        if (copy is null || copy.Path != target || copy.Sha256 != context.Job.SourceSha256 || copy.Size != context.Job.SourceSize) return null;
+        var file = new FileInfo(target);
+        return file.Exists && file.Length == copy.Size ? copy : null;
+    }
+
+    private static async Task<StageResult> ResultAsync(StageContext context, string target, long size, string sha, CsvChunkPlan? plan,
+        bool receivedCopy, CancellationToken ct)
+    {
+        var outputs = new JsonObject
+        {
+            ["file"] = new JsonObject { ["path"] = target, ["size"] = size, ["sha256"] = sha },
+            ["copied_on_arrival"] = receivedCopy,
+        };
+        if (plan is null || plan.Chunks.Count == 1) return new StageResult(outputs, Chunks: 1);
+        var planPath = Path.Combine(context.Workspace.StageFolder("download"), CsvChunkPlan.FileName);
         await File.WriteAllTextAsync(planPath, plan.ToJson(), ct);
         var described = await StageFiles.DescribeAsync(planPath, ct);
         described["count"] = plan.Chunks.Count;
@@ -50,80 +73,16 @@ public sealed class DownloadStage : IStage
         return new StageResult(outputs, Chunks: plan.Chunks.Count);
     }
 
-    /// <summary>A file of a few kilobytes: plain synchronous calls, no hand-offs to the thread pool.</summary>
-    private static long CopySmall(string source, string target, IncrementalHash hash, CsvChunkPlanner? planner)
-    {
-        using var src = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: false);
-        using var dst = new FileStream(target, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: false);
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 16);
-        try
-        {
-            long size = 0;
-            int n;
-            while ((n = src.Read(buffer)) > 0)
-            {
-                hash.AppendData(buffer, 0, n);
-                planner?.Append(buffer.AsSpan(0, n));
-                dst.Write(buffer, 0, n);
-                size += n;
-            }
-            return size;
-        }
-        finally
-        {
-            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    /// <summary>
-    /// A large file in blocks of 1 MiB, two cores at work: each block is hashed on a pool thread while this one plans
-    /// and writes it and reads the next (hashing alone costs about as much as planning, copying and reading together).
-    /// </summary>
-    private static async Task<long> CopyLargeAsync(string source, string target, IncrementalHash hash, CsvChunkPlanner? planner, CancellationToken ct)
-    {
-        const int block = Storage.Blocks.Size;
-        await using var src = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, useAsync: true);
-        await using var dst = new FileStream(target, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0, useAsync: true);
-        var current = Storage.Blocks.Pool.Rent(block);
-        var next = Storage.Blocks.Pool.Rent(block);
-        Task hashing = Task.CompletedTask;
-        long size = 0;
-        try
-        {
-            var n = await src.ReadAsync(current.AsMemory(0, block), ct);
-            while (n > 0)
-            {
-                var (bytes, count) = (current, n);
-                hashing = Task.Run(() => hash.AppendData(bytes, 0, count), ct);
-                planner?.Append(bytes.AsSpan(0, count));
-                await dst.WriteAsync(bytes.AsMemory(0, count), ct);
-                size += count;
-                n = await src.ReadAsync(next.AsMemory(0, block), ct);
-                await hashing;
-                (current, next) = (next, current);
-            }
-        }
-        finally
-        {
-            // Never hand a buffer back to the pool while the hash may still be reading it.
-            await hashing.ContinueWith(_ => { }, TaskScheduler.Default);
-            Storage.Blocks.Pool.Return(current);
-            Storage.Blocks.Pool.Return(next);
-        }
-        return size;
-    }
-
     /// <summary>
     /// A chunk planner when this job's file may need splitting: a load job whose CSV is larger than one chunk could
     /// be (a file of n bytes holds at most n records). Small files are not scanned at all.
     /// </summary>
-    private static CsvChunkPlanner? PlannerFor(StageContext context)
+    public static CsvChunkPlanner? PlannerFor(string workflow, Pipelines.Pipeline pipeline, long sourceSize)
     {
-        var pipeline = context.Pipeline;
         var policy = pipeline.Chunk;
-        if (context.Job.Workflow != "load" || pipeline.SourceFormat != "csv" || !policy.Enabled || !CsvChunkPlanner.CanPlan(pipeline.Csv))
+        if (workflow != "load" || pipeline.SourceFormat != "csv" || !policy.Enabled || !CsvChunkPlanner.CanPlan(pipeline.Csv))
             return null;
-        return context.Job.SourceSize > policy.Bytes || context.Job.SourceSize > policy.Rows ? new CsvChunkPlanner(pipeline.Csv, policy) : null;
+        return sourceSize > policy.Bytes || sourceSize > policy.Rows ? new CsvChunkPlanner(pipeline.Csv, policy) : null;
     }
 
     /// <summary>The last segment of the key (keys are validated on arrival, so it holds no path separators).</summary>

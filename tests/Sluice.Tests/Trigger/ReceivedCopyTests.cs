@@ -1,0 +1,97 @@
+using Sluice.Observability;
+using Sluice.Samples;
+using Sluice.Storage;
+using Sluice.Tests.Infrastructure;
+using Sluice.Tests.Workflows;
+using Sluice.Trigger;
+
+namespace Sluice.Tests.Trigger;
+
+/// <summary>The receive stage reads an arrived file once, hashing it while copying it into the job's workspace; the
+/// download stage of that job, in the same process, takes the copy.</summary>
+public sealed class ReceivedCopyTests
+{
+    private static JobIntake Intake(TestEnvironment env) =>
+        new(env.ControlPlane, env.Catalog(), env.Settings, new JobLog(null, LogLevel.Error, false, TextWriter.Null));
+
+    [Fact]
+    public async Task A_file_removed_from_the_bucket_after_it_arrived_is_loaded_from_the_copy_made_on_arrival()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml());
+        var file = Path.Combine(env.Home, "p.csv");
+        var summary = PaymentsCsv.Write(file, 2_000, seed: 5);
+        var path = env.Drop("inbox", "payments/gone.csv", File.ReadAllText(file));
+        var size = new FileInfo(path).Length;
+
+        var outcome = await Intake(env).ReceiveFileAsync("inbox", "payments/gone.csv", path, size, null, "test", CancellationToken.None);
+        File.Delete(path);
+        env.StartHost(watch: false);
+        var job = await env.WaitForJobAsync(outcome.JobId!.Value);
+
+        Assert.True(outcome.Created);
+        Assert.Equal("succeeded", job.Status);
+        var download = job.Stages.Single(s => s.Name == "download");
+        Assert.True(download.Outputs!["copied_on_arrival"]!.GetValue<bool>());
+        Assert.Equal(await JobWorkspace.Sha256Async(file, CancellationToken.None), download.Outputs["file"]!["sha256"]!.GetValue<string>());
+        Assert.Equal(size, download.Outputs["file"]!["size"]!.GetValue<long>());
+        Assert.Equal(2_000L, await env.ScalarAsync<long>("select count(*) from public.payments"));
+        Assert.Equal(PaymentsCsv.FormatCents(summary.AmountCents), await env.ScalarAsync<string>("select sum(amount)::text from public.payments"));
+    }
+
+    [Fact]
+    public async Task Without_the_copy_in_memory_the_download_stage_reads_the_object_again_and_finds_it_changed()
+    {
+        // As in a worker of another process (or after a restart): the copy on disk is not trusted, the object is read again.
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml());
+        var path = env.Drop("inbox", "payments/changed.csv", PaymentsCsv.Header + "\n1,1,1,1.00,EUR,2026-01-01 00:00:00,x,booked\n");
+
+        var outcome = await Intake(env).ReceiveFileAsync("inbox", "payments/changed.csv", path, new FileInfo(path).Length, null, "test", CancellationToken.None);
+        Assert.NotNull(ReceivedCopies.Take(outcome.JobId!.Value));
+        await File.WriteAllTextAsync(path, PaymentsCsv.Header + "\n2,1,1,9.00,EUR,2026-01-01 00:00:00,x,booked\n");
+        env.StartHost(watch: false);
+        var job = await env.WaitForJobAsync(outcome.JobId.Value);
+
+        Assert.Equal("failed", job.Status);
+        Assert.Equal("source.changed", job.Error!.Code);
+        Assert.Equal(0L, await env.ScalarAsync<long>("select count(*) from pg_tables where tablename = 'payments'"));
+    }
+
+    [Fact]
+    public async Task Concurrent_arrivals_of_the_same_content_make_one_job_and_keep_one_copy()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml());
+        var file = Path.Combine(env.Home, "p.csv");
+        PaymentsCsv.Write(file, 50, seed: 3);
+        var path = env.Drop("inbox", "payments/dup.csv", File.ReadAllText(file));
+        var intake = Intake(env);
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Task.Run(() =>
+            intake.ReceiveFileAsync("inbox", "payments/dup.csv", path, new FileInfo(path).Length, null, "test", CancellationToken.None))));
+
+        var created = Assert.Single(outcomes, o => o.Created);
+        Assert.Single(outcomes.Select(o => o.JobId).Distinct());
+        Assert.Equal(1L, await env.ScalarAsync<long>("select count(*) from sluice.jobs"));
+        // The copies of the arrivals that made no job are gone; the job's own is in its workspace.
+        Assert.Equal([created.JobId!.Value.ToString()], Directory.GetDirectories(env.Settings.WorkspaceRoot).Select(Path.GetFileName));
+        var copy = ReceivedCopies.Take(created.JobId!.Value);
+        Assert.NotNull(copy);
+        Assert.Equal(File.ReadAllBytes(path), File.ReadAllBytes(copy.Path));
+    }
+
+    [Fact]
+    public async Task A_file_no_pipeline_takes_is_not_read_and_leaves_no_copy()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml());
+        var path = env.Drop("inbox", "elsewhere/x.txt", "not for any pipeline");
+
+        var outcome = await Intake(env).ReceiveFileAsync("inbox", "elsewhere/x.txt", path, new FileInfo(path).Length, null, "test", CancellationToken.None);
+
+        Assert.Null(outcome.JobId);
+        Assert.NotNull(outcome.Problem);
+        Assert.False(Directory.Exists(env.Settings.WorkspaceRoot) && Directory.EnumerateFileSystemEntries(env.Settings.WorkspaceRoot).Any());
+    }
+}
