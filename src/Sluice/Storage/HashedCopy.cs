@@ -59,6 +59,7 @@ public static class HashedCopy
         var current = Blocks.Pool.Rent(block);
         var next = Blocks.Pool.Rent(block);
         Task hashing = Task.CompletedTask;
+        var writeback = new Writeback.Tracker(dst.SafeFileHandle);
         long size = 0;
         try
         {
@@ -69,6 +70,7 @@ public static class HashedCopy
                 hashing = Task.Run(() => hash.AppendData(bytes, 0, count), ct);
                 observe?.Invoke(bytes.AsSpan(0, count));
                 await dst.WriteAsync(bytes.AsMemory(0, count), ct);
+                writeback.Wrote(count);
                 size += count;
                 n = await src.ReadAsync(next.AsMemory(0, block), ct);
                 await hashing;

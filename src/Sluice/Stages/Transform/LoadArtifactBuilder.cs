@@ -147,7 +147,7 @@ public static class LoadArtifactBuilder
         {
             using var data = new FileStream(dataPath, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.SequentialScan);
             // Hashed as it is written: describing the artifact then needs no second read of it.
-            using var hashed = new Storage.HashingWriteStream(data);
+            using var hashed = new Storage.HashingWriteStream(new Storage.Writeback.Stream(data));
             using var writer = new PgCopyWriter(alsoTo is null ? hashed : new TeeStream(hashed, alsoTo));
             using var rejects = new RejectFileWriter(rejectsPath);
             while (source.Read())
