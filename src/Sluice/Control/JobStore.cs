@@ -18,15 +18,24 @@ public sealed class JobStore(NpgsqlDataSource db)
     }
 
     /// <summary>As above, for a job whose id and workspace were chosen before (its file already copied there).</summary>
-    public async Task<(Guid Id, bool Created)> CreateAsync(NewJob job, Guid id, string workspace, CancellationToken ct)
+    /// <param name="waitForDisk">False: the commit does not wait for the disk, and the caller makes the job durable with
+    /// <see cref="WaitForDiskAsync"/> before it counts the object as received; the job's first task can start meanwhile.</param>
+    public async Task<(Guid Id, bool Created)> CreateAsync(NewJob job, Guid id, string workspace, CancellationToken ct, bool waitForDisk = true)
     {
-        await using var cmd = db.CreateCommand(SqlQueries.Get("create_job"));
+        await using var batch = db.CreateBatch();
+        // One implicit transaction for the batch: the setting applies to the statement after it.
+        if (!waitForDisk) batch.BatchCommands.Add(new NpgsqlBatchCommand("select set_config('synchronous_commit', 'off', true)"));
+        var create = new NpgsqlBatchCommand(SqlQueries.Get("create_job"));
         foreach (var v in new object[] { id, job.Pipeline, job.Workflow, job.Bucket, job.Key, job.Size, job.Sha256,
                      job.PipelineYaml, job.PipelineFile, workspace, job.RequestedBy, job.FirstStage, job.MaxTries,
                      (int)job.Backoff.TotalMilliseconds })
-            cmd.Parameters.Add(new NpgsqlParameter { Value = v });
-        await using (var r = await cmd.ExecuteReaderAsync(ct))
+            create.Parameters.Add(new NpgsqlParameter { Value = v });
+        batch.BatchCommands.Add(create);
+        await using (var r = await batch.ExecuteReaderAsync(ct))
+        {
+            if (!waitForDisk) await r.NextResultAsync(ct);
             if (await r.ReadAsync(ct)) return (r.GetGuid(0), r.GetBoolean(1));
+        }
 
         // A concurrent arrival of the same content won the insert after our statement's snapshot: read it now.
         await using var find = db.CreateCommand("select id from sluice.jobs where source_bucket = $1 and source_key = $2 and source_sha256 = $3");
@@ -34,6 +43,14 @@ public sealed class JobStore(NpgsqlDataSource db)
         find.Parameters.Add(new() { Value = job.Key });
         find.Parameters.Add(new() { Value = job.Sha256 });
         return ((Guid)(await find.ExecuteScalarAsync(ct))!, false);
+    }
+
+    /// <summary>Returns once every commit made before it is on disk: a transaction that only takes a transaction id
+    /// commits with a flush of the log up to its commit record, which follows theirs.</summary>
+    public async Task WaitForDiskAsync(CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("select txid_current()");
+        await cmd.ExecuteScalarAsync(ct);
     }
 
     public async Task<JobRecord?> GetAsync(Guid id, CancellationToken ct)

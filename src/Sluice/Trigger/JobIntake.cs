@@ -47,12 +47,17 @@ public sealed class JobIntake(ControlPlane controlPlane, PipelineCatalog catalog
             var after = new FileInfo(file);
             if (copy?.Size is { } copied && copied != size || !after.Exists || after.Length != size)
                 return new Outcome(null, false, $"{bucket}/{key} changed while it was read", Incomplete: true);
-            var outcome = await RecordAsync(new Arrival(bucket, key, file, size, sha), pipeline, workflow, requestedBy, (id, workspace), ct);
+            // A large copy is still on its way to the disk, and a commit that waits for the disk waits for it too (the
+            // file system writes it first): the job is committed without waiting, so its download can start at once,
+            // and made durable after, before the file counts as received (an error here leaves it to be received again).
+            var early = copy is { Size: > JobWorkspace.SmallFileBytes };
+            var outcome = await RecordAsync(new Arrival(bucket, key, file, size, sha), pipeline, workflow, requestedBy, (id, workspace, !early), ct);
             if (outcome.Created && copy is not null)
             {
                 ReceivedCopies.Add(id, copy);
                 kept = true;
             }
+            if (outcome.Created && early) await controlPlane.Jobs.WaitForDiskAsync(ct);
             return outcome;
         }
         finally
@@ -122,14 +127,14 @@ public sealed class JobIntake(ControlPlane controlPlane, PipelineCatalog catalog
     private static string WorkflowName(Pipeline pipeline) => pipeline.Workflow.ToString().ToLowerInvariant();
 
     private async Task<Outcome> RecordAsync(Arrival arrival, Pipeline pipeline, WorkflowDefinition workflow, string requestedBy,
-        (Guid Id, string Workspace)? chosen, CancellationToken ct)
+        (Guid Id, string Workspace, bool WaitForDisk)? chosen, CancellationToken ct)
     {
         var yaml = await File.ReadAllTextAsync(pipeline.SourceFile, ct);
         var job = new NewJob(
             pipeline.Name, workflow.Name, arrival.Bucket, arrival.Key, arrival.Size, arrival.Sha256, yaml, pipeline.SourceFile,
             requestedBy, workflow.FirstTaskStage, pipeline.Retry.MaxAttempts, pipeline.Retry.Backoff);
         var (id, created) = chosen is { } c
-            ? await controlPlane.Jobs.CreateAsync(job, c.Id, c.Workspace, ct)
+            ? await controlPlane.Jobs.CreateAsync(job, c.Id, c.Workspace, ct, c.WaitForDisk)
             : await controlPlane.Jobs.CreateAsync(job, settings.WorkspaceRoot, ct);
         if (created)
         {
