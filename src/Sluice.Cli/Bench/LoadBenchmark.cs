@@ -312,7 +312,7 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
     private void Spans(StringBuilder sb, IReadOnlyList<long> sizes)
     {
         sb.AppendLine("## Where a serve run's time went").AppendLine();
-        sb.AppendLine("Median milliseconds of the timed serve runs: arrival is from the rename to the job recorded (hash included); each stage from its " +
+        sb.AppendLine("Median milliseconds of the timed serve runs: arrival is from the rename to the job recorded (the receive stage reads the file once, copying it into the job's workspace as it hashes it); each stage from its " +
                       "first start to its last end, as its rows record them (chunks side by side count once; transform includes a streamed load); " +
                       "\"between stages\" is the rest: from a stage's commit to the next one's claim, and the moment the benchmark learns of the job's end (from the notification its commit raises).").AppendLine();
         sb.AppendLine($"| table | rows | {string.Join(" | ", SpanNames)} | total |");
