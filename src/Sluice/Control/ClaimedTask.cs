@@ -13,4 +13,8 @@ public sealed record ClaimedTask(
     long LeaseToken,
     long StageRowId,
     bool TookOver,
-    int? Chunk = null);
+    int? Chunk = null)
+{
+    /// <summary>The job as it stood when this task was claimed (read in the claim's transaction), when the claim read it.</summary>
+    public JobRecord? Job { get; init; }
+}

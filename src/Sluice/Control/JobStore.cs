@@ -55,16 +55,21 @@ public sealed class JobStore(NpgsqlDataSource db)
 
     public async Task<JobRecord?> GetAsync(Guid id, CancellationToken ct)
     {
-        await using var cmd = db.CreateCommand(
-            "select id, pipeline, workflow, source_bucket, source_key, source_size, source_sha256, status, attempt, " +
-            "pipeline_yaml, pipeline_file, workspace, chunks from sluice.jobs where id = $1");
+        await using var cmd = db.CreateCommand(RecordSql);
         cmd.Parameters.Add(new() { Value = id });
         await using var r = await cmd.ExecuteReaderAsync(ct);
-        if (!await r.ReadAsync(ct)) return null;
-        return new JobRecord(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetInt64(5),
+        return await r.ReadAsync(ct) ? ReadRecord(r) : null;
+    }
+
+    /// <summary>The job <c>$1</c> as a <see cref="JobRecord"/> (read with <see cref="ReadRecord"/>).</summary>
+    internal const string RecordSql =
+        "select id, pipeline, workflow, source_bucket, source_key, source_size, source_sha256, status, attempt, " +
+        "pipeline_yaml, pipeline_file, workspace, chunks from sluice.jobs where id = $1";
+
+    internal static JobRecord ReadRecord(NpgsqlDataReader r) =>
+        new(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetInt64(5),
             r.GetString(6), r.GetString(7), r.GetInt32(8), r.GetString(9), r.GetString(10), r.GetString(11),
             r.IsDBNull(12) ? null : r.GetInt32(12));
-    }
 
     /// <summary>The job's reconciliation counts as recorded so far.</summary>
     public async Task<JobCounts> GetCountsAsync(Guid id, CancellationToken ct)
@@ -107,47 +112,46 @@ public sealed class JobStore(NpgsqlDataSource db)
         return found.Count == 1 ? found[0] : null;
     }
 
+    /// <summary>A job with its stages and attempts: three queries in one round trip and one transaction (publish reads
+    /// this for every job, so a burst of small files pays it once per job).</summary>
     public async Task<JobView?> GetViewAsync(Guid id, CancellationToken ct)
     {
-        await using var conn = await db.OpenConnectionAsync(ct);
-        JobView view;
-        await using (var cmd = new NpgsqlCommand(
-            "select id, pipeline, workflow, status, attempt, source_bucket, source_key, source_size, source_sha256, error_code, " +
-            "error_message, rows_read, rows_loaded, rows_rejected, rows_filtered, workspace, created_at, started_at, finished_at, chunks " +
-            "from sluice.jobs where id = $1", conn) { Parameters = { new() { Value = id } } })
-        await using (var r = await cmd.ExecuteReaderAsync(ct))
+        await using var batch = db.CreateBatch();
+        foreach (var sql in new[]
+                 {
+                     "select id, pipeline, workflow, status, attempt, source_bucket, source_key, source_size, source_sha256, error_code, " +
+                     "error_message, rows_read, rows_loaded, rows_rejected, rows_filtered, workspace, created_at, started_at, finished_at, chunks " +
+                     "from sluice.jobs where id = $1",
+                     "select name, status, attempt, try, worker_id, started_at, finished_at, " +
+                     "round(extract(epoch from finished_at - started_at) * 1000)::bigint, error_code, error_message, outputs::text, chunk " +
+                     "from sluice.job_stages where job_id = $1 order by id",
+                     "select attempt, from_stage, reason, requested_by, created_at from sluice.job_attempts where job_id = $1 order by attempt",
+                 })
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(sql) { Parameters = { new() { Value = id } } });
+        await using var r = await batch.ExecuteReaderAsync(ct);
+        if (!await r.ReadAsync(ct)) return null;
+        long? L(int i) => r.IsDBNull(i) ? null : r.GetInt64(i);
+        DateTime? T(int i) => r.IsDBNull(i) ? null : r.GetDateTime(i);
+        var view = new JobView
         {
-            if (!await r.ReadAsync(ct)) return null;
-            long? L(int i) => r.IsDBNull(i) ? null : r.GetInt64(i);
-            DateTime? T(int i) => r.IsDBNull(i) ? null : r.GetDateTime(i);
-            view = new JobView
-            {
-                Id = r.GetGuid(0), Pipeline = r.GetString(1), Workflow = r.GetString(2), Status = r.GetString(3), Attempt = r.GetInt32(4),
-                Source = new(r.GetString(5), r.GetString(6), r.GetInt64(7), r.GetString(8)),
-                Error = r.IsDBNull(9) ? null : new(r.GetString(9), r.IsDBNull(10) ? "" : r.GetString(10)),
-                Counts = new(L(11), L(12), L(13), L(14)),
-                Workspace = r.GetString(15), CreatedAt = r.GetDateTime(16), StartedAt = T(17), FinishedAt = T(18),
-                Chunks = r.IsDBNull(19) ? null : r.GetInt32(19),
-            };
-        }
+            Id = r.GetGuid(0), Pipeline = r.GetString(1), Workflow = r.GetString(2), Status = r.GetString(3), Attempt = r.GetInt32(4),
+            Source = new(r.GetString(5), r.GetString(6), r.GetInt64(7), r.GetString(8)),
+            Error = r.IsDBNull(9) ? null : new(r.GetString(9), r.IsDBNull(10) ? "" : r.GetString(10)),
+            Counts = new(L(11), L(12), L(13), L(14)),
+            Workspace = r.GetString(15), CreatedAt = r.GetDateTime(16), StartedAt = T(17), FinishedAt = T(18),
+            Chunks = r.IsDBNull(19) ? null : r.GetInt32(19),
+        };
         var stages = new List<JobView.StageView>();
-        await using (var cmd = new NpgsqlCommand(
-            "select name, status, attempt, try, worker_id, started_at, finished_at, " +
-            "round(extract(epoch from finished_at - started_at) * 1000)::bigint, error_code, error_message, outputs::text, chunk " +
-            "from sluice.job_stages where job_id = $1 order by id", conn) { Parameters = { new() { Value = id } } })
-        await using (var r = await cmd.ExecuteReaderAsync(ct))
-            while (await r.ReadAsync(ct))
-                stages.Add(new(r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetInt32(3), r.IsDBNull(4) ? null : r.GetString(4),
-                    r.GetDateTime(5), r.IsDBNull(6) ? null : r.GetDateTime(6), r.IsDBNull(7) ? null : r.GetInt64(7),
-                    r.IsDBNull(8) ? null : new(r.GetString(8), r.IsDBNull(9) ? "" : r.GetString(9)),
-                    r.IsDBNull(10) ? null : JsonNode.Parse(r.GetString(10)), r.IsDBNull(11) ? null : r.GetInt32(11)));
+        await r.NextResultAsync(ct);
+        while (await r.ReadAsync(ct))
+            stages.Add(new(r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetInt32(3), r.IsDBNull(4) ? null : r.GetString(4),
+                r.GetDateTime(5), r.IsDBNull(6) ? null : r.GetDateTime(6), r.IsDBNull(7) ? null : r.GetInt64(7),
+                r.IsDBNull(8) ? null : new(r.GetString(8), r.IsDBNull(9) ? "" : r.GetString(9)),
+                r.IsDBNull(10) ? null : JsonNode.Parse(r.GetString(10)), r.IsDBNull(11) ? null : r.GetInt32(11)));
         var attempts = new List<JobView.AttemptView>();
-        await using (var cmd = new NpgsqlCommand(
-            "select attempt, from_stage, reason, requested_by, created_at from sluice.job_attempts where job_id = $1 order by attempt", conn)
-                     { Parameters = { new() { Value = id } } })
-        await using (var r = await cmd.ExecuteReaderAsync(ct))
-            while (await r.ReadAsync(ct))
-                attempts.Add(new(r.GetInt32(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.GetString(3), r.GetDateTime(4)));
+        await r.NextResultAsync(ct);
+        while (await r.ReadAsync(ct))
+            attempts.Add(new(r.GetInt32(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.GetString(3), r.GetDateTime(4)));
         return view with { Stages = stages, Attempts = attempts };
     }
 

@@ -30,22 +30,25 @@ public sealed class TaskQueue(NpgsqlDataSource db)
             oldStageRow = r.IsDBNull(9) ? null : r.GetInt64(9);
             chunk = r.IsDBNull(10) ? null : r.GetInt32(10);
         }
+        // The stage row, and the job the worker needs next, in one round trip.
         long stageRowId;
-        await using (var start = new NpgsqlCommand(SqlQueries.Get("start_stage"), conn, tx))
+        JobRecord? job = null;
+        await using (var batch = new NpgsqlBatch(conn, tx))
         {
-            start.Parameters.Add(new() { Value = id });
-            start.Parameters.Add(new() { Value = jobId });
-            start.Parameters.Add(new() { Value = attempt });
-            start.Parameters.Add(new() { Value = stage });
-            start.Parameters.Add(new() { Value = tries });
-            start.Parameters.Add(new() { Value = workerId });
-            start.Parameters.Add(new() { Value = tookOver ? oldStageRow! : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
-            start.Parameters.Add(new() { Value = token });
-            start.Parameters.Add(new() { Value = (object?)chunk ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
-            stageRowId = (long)(await start.ExecuteScalarAsync(ct))!;
+            batch.BatchCommands.Add(Command(SqlQueries.Get("start_stage"), id, jobId, attempt, stage, tries, workerId,
+                tookOver ? new NpgsqlParameter { Value = oldStageRow!, NpgsqlDbType = NpgsqlDbType.Bigint } : Null(NpgsqlDbType.Bigint),
+                token, Int(chunk)));
+            batch.BatchCommands.Add(Command(JobStore.RecordSql, jobId));
+            await using var r = await batch.ExecuteReaderAsync(ct);
+            await r.ReadAsync(ct);
+            stageRowId = r.GetInt64(0);
+            if (await r.NextResultAsync(ct) && await r.ReadAsync(ct)) job = JobStore.ReadRecord(r);
         }
         await tx.CommitAsync(ct);
-        return new ClaimedTask(id, jobId, attempt, stage, tries, maxTries, TimeSpan.FromMilliseconds(backoffMs), token, stageRowId, tookOver, chunk);
+        return new ClaimedTask(id, jobId, attempt, stage, tries, maxTries, TimeSpan.FromMilliseconds(backoffMs), token, stageRowId, tookOver, chunk)
+        {
+            Job = job,
+        };
     }
 
     /// <summary>Extends the lease; false when another worker has taken the task over.</summary>

@@ -68,7 +68,7 @@ public sealed partial class Worker(
     private async Task<(ClaimedTask? Next, JobRecord? Job)> RunTaskAsync(ClaimedTask task, JobRecord? known, bool mayExpress,
         CancellationToken stopClaiming, CancellationToken abort)
     {
-        JobRecord? job = known?.Id == task.JobId ? known : null;
+        JobRecord? job = known?.Id == task.JobId ? known : task.Job;
         try
         {
             job ??= await controlPlane.Jobs.GetAsync(task.JobId, abort) ?? throw new SluiceException("job.missing", $"job {task.JobId} not found");
