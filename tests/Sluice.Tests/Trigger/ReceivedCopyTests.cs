@@ -40,6 +40,30 @@ public sealed class ReceivedCopyTests
     }
 
     [Fact]
+    public async Task A_large_file_is_copied_and_planned_in_chunks_on_arrival_and_loads_every_row_once()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml("chunk: { rows: 5000 }"));
+        var file = Path.Combine(env.Home, "p.csv");
+        var summary = PaymentsCsv.Write(file, 20_000, seed: 9);
+        var path = env.Drop("inbox", "payments/large.csv", File.ReadAllText(file));
+        var size = new FileInfo(path).Length;
+        Assert.True(size > JobWorkspace.SmallFileBytes);
+
+        var outcome = await Intake(env).ReceiveFileAsync("inbox", "payments/large.csv", path, size, null, "test", CancellationToken.None);
+        env.StartHost(watch: false);
+        var job = await env.WaitForJobAsync(outcome.JobId!.Value);
+
+        Assert.Equal("succeeded", job.Status);
+        var download = job.Stages.Single(s => s.Name == "download");
+        Assert.True(download.Outputs!["copied_on_arrival"]!.GetValue<bool>());
+        Assert.Equal(4, download.Outputs["chunks"]!["count"]!.GetValue<int>());
+        Assert.Equal(4, job.Chunks);
+        Assert.Equal(20_000L, await env.ScalarAsync<long>("select count(*) from public.payments"));
+        Assert.Equal(PaymentsCsv.FormatCents(summary.AmountCents), await env.ScalarAsync<string>("select sum(amount)::text from public.payments"));
+    }
+
+    [Fact]
     public async Task Without_the_copy_in_memory_the_download_stage_reads_the_object_again_and_finds_it_changed()
     {
         // As in a worker of another process (or after a restart): the copy on disk is not trusted, the object is read again.
