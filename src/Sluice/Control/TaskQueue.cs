@@ -180,11 +180,19 @@ public sealed class TaskQueue(NpgsqlDataSource db)
     /// </summary>
     public async Task<bool> StillHoldsAsync(ClaimedTask task, CancellationToken ct)
     {
-        await using var cmd = db.CreateCommand("select 1 from sluice.tasks where id = $1 and lease_token = $2 and status = 'running' and lease_expires_at > now()");
+        await using var cmd = db.CreateCommand(StillHoldsSql);
         cmd.Parameters.Add(new() { Value = task.Id });
         cmd.Parameters.Add(new() { Value = task.LeaseToken });
         return await cmd.ExecuteScalarAsync(ct) is not null;
     }
+
+    /// <summary>The check of <see cref="StillHoldsAsync"/> for a load transaction on the control plane's own database: run
+    /// there (with the ledger row, in one round trip), it needs no transaction or connection of its own. A row when held.</summary>
+    public static NpgsqlBatchCommand StillHoldsCommand(ClaimedTask task) =>
+        new(StillHoldsSql) { Parameters = { new() { Value = task.Id }, new() { Value = task.LeaseToken } } };
+
+    private const string StillHoldsSql =
+        "select 1 from sluice.tasks where id = $1 and lease_token = $2 and status = 'running' and lease_expires_at > clock_timestamp()";
 
     private static async Task FenceAsync(NpgsqlConnection conn, NpgsqlTransaction tx, ClaimedTask task, string status,
         TimeSpan runAfter, string? error, CancellationToken ct)

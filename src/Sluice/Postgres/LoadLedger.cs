@@ -62,19 +62,35 @@ public static class LoadLedger
     /// Writes this load's ledger row. A first load inserts and fails if another load of the same chunk committed first
     /// (the unique key waits for it), so two workers can never both commit rows; a replay updates the row it replaced.
     /// </summary>
-    public static async Task RecordAsync(NpgsqlConnection conn, Guid jobId, int chunk, int attempt, string target, long rows,
-        bool replacing, CancellationToken ct)
+    /// <param name="andThen">A query to run in the same round trip, after the ledger row (the lease check when the
+    /// target is the control plane's database); whether it returned a row. Without one: true.</param>
+    public static async Task<bool> RecordAsync(NpgsqlConnection conn, Guid jobId, int chunk, int attempt, string target, long rows,
+        bool replacing, CancellationToken ct, NpgsqlBatchCommand? andThen = null)
     {
         var sql = replacing
             ? "update sluice.load_ledger set attempt = $3, target = $4, rows = $5, loaded_at = now() where job_id = $1 and chunk = $2"
             : "insert into sluice.load_ledger (job_id, chunk, attempt, target, rows) values ($1, $2, $3, $4, $5) on conflict (job_id, chunk) do nothing";
-        await using var cmd = new NpgsqlCommand(sql, conn)
+        await using var batch = new NpgsqlBatch(conn);
+        var record = new NpgsqlBatchCommand(sql)
         {
             Parameters = { new() { Value = jobId }, new() { Value = chunk }, new() { Value = attempt }, new() { Value = target }, new() { Value = rows } },
         };
-        if (await cmd.ExecuteNonQueryAsync(ct) != 1)
+        batch.BatchCommands.Add(record);
+        if (andThen is not null) batch.BatchCommands.Add(andThen);
+        var returned = andThen is null;
+        await using (var r = await batch.ExecuteReaderAsync(ct))
+        {
+            // The reader passes over statements that return no rows (the ledger's), once they are prepared at least:
+            // the query's rows are the first result that has columns.
+            do
+            {
+                if (r.FieldCount > 0 && await r.ReadAsync(ct)) returned = true;
+            } while (await r.NextResultAsync(ct));
+        }
+        if (record.RecordsAffected != 1)
             throw new Errors.SluiceException("load.concurrent",
                 $"job {jobId} chunk {chunk} was loaded by another worker while this one was loading; nothing from this worker is committed.",
                 transient: true);
+        return returned;
     }
 }

@@ -53,6 +53,32 @@ public sealed class TaskQueueTests
     }
 
     [Fact]
+    public async Task The_lease_check_inside_a_load_transaction_sees_the_lease_as_it_is_now_also_once_its_statements_are_prepared()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        var job = await NewJobAsync(env);
+        var task = (await env.ControlPlane.Tasks.ClaimAsync("w", TimeSpan.FromSeconds(30), null, CancellationToken.None))!;
+
+        // As a load on the control plane's database checks its lease: in its own transaction, with the ledger row.
+        async Task<bool> HeldAsync()
+        {
+            await using var conn = await env.ControlPlane.Loads.OpenConnectionAsync(CancellationToken.None);
+            await using var tx = await conn.BeginTransactionAsync();
+            var held = await Sluice.Postgres.LoadLedger.RecordAsync(conn, job, 0, 1, "public.t", 0, replacing: false, CancellationToken.None,
+                TaskQueue.StillHoldsCommand(task));
+            await tx.RollbackAsync();
+            return held;
+        }
+        await Sluice.Postgres.LoadLedger.EnsureAsync(await env.ControlPlane.Loads.OpenConnectionAsync(CancellationToken.None), CancellationToken.None);
+
+        // Several times: the load pool prepares statements used twice, and a prepared batch reads differently.
+        for (var i = 0; i < 4; i++) Assert.True(await HeldAsync());
+        await env.ExecuteAsync($"update sluice.tasks set lease_expires_at = now() - interval '1 second' where id = {task.Id}");
+        for (var i = 0; i < 2; i++) Assert.False(await HeldAsync());
+        Assert.Equal(0L, await env.ScalarAsync<long>("select count(*) from sluice.load_ledger"));
+    }
+
+    [Fact]
     public async Task A_task_scheduled_for_later_is_not_claimed_before_its_time()
     {
         await using var env = await TestEnvironment.CreateAsync();

@@ -113,9 +113,12 @@ public sealed class LoadStage : IStage
         if (loaded != expected)
             throw new SluiceException("reconcile.load_mismatch",
                 $"COPY into {into} stored {loaded:N0} rows but the artifact holds {expected:N0}; nothing was committed.");
-        await LoadLedger.RecordAsync(conn, job.Id, ledgerChunk, job.Attempt, into, loaded, replacing, ct);
-        // Fencing: if another worker took this task over while we copied, we must not commit.
-        if (!await context.ControlPlane.Tasks.StillHoldsAsync(context.Task, ct))
+        // Fencing: if another worker took this task over while we copied, we must not commit. On the control plane's
+        // own database (the default target) the check runs in this transaction, with the ledger row.
+        var sameDatabase = context.Pipeline.Target!.Database is null;
+        var held = await LoadLedger.RecordAsync(conn, job.Id, ledgerChunk, job.Attempt, into, loaded, replacing, ct,
+            sameDatabase ? TaskQueue.StillHoldsCommand(context.Task) : null);
+        if (!(sameDatabase ? held : await context.ControlPlane.Tasks.StillHoldsAsync(context.Task, ct)))
             throw new LeaseLostException(context.Task.Id);
         await tx.CommitAsync(ct);
         FaultInjection.At("load.commit", job.SourceKey);
