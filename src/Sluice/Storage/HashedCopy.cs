@@ -12,11 +12,13 @@ public delegate void BlockObserver(ReadOnlySpan<byte> block);
 /// </summary>
 public static class HashedCopy
 {
+    /// <param name="expectedSize">The size the caller knows the file by: it chooses how the file is read, no more.</param>
     /// <returns>The bytes copied and their SHA-256 (lower-case hex).</returns>
-    public static async Task<(long Size, string Sha256)> CopyAsync(string source, string target, BlockObserver? observe, CancellationToken ct)
+    public static async Task<(long Size, string Sha256)> CopyAsync(string source, string target, long expectedSize, BlockObserver? observe,
+        CancellationToken ct)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var size = new FileInfo(source).Length <= JobWorkspace.SmallFileBytes
+        var size = expectedSize <= JobWorkspace.SmallFileBytes
             ? CopySmall(source, target, hash, observe)
             : await CopyLargeAsync(source, target, hash, observe, ct);
         return (size, Convert.ToHexStringLower(hash.GetHashAndReset()));

@@ -80,7 +80,7 @@ public sealed class JobIntake(ControlPlane controlPlane, PipelineCatalog catalog
             var planner = DownloadStage.PlannerFor(workflow.Name, pipeline, size);
             try
             {
-                var (copied, sha) = await HashedCopy.CopyAsync(file, target, planner is null ? null : planner.Append, ct);
+                var (copied, sha) = await HashedCopy.CopyAsync(file, target, size, planner is null ? null : planner.Append, ct);
                 return (sha, new ReceivedCopies.Copy(target, copied, sha, planner?.Complete()));
             }
             catch (IOException) when (File.Exists(file))

@@ -4,6 +4,7 @@ using Sluice.Control;
 using Sluice.Hosting;
 using Sluice.Observability;
 using Sluice.Pipelines;
+using Sluice.Samples;
 using Sluice.Workflows;
 
 namespace Sluice.Tests.Infrastructure;
@@ -93,6 +94,18 @@ public sealed class TestEnvironment : IAsyncDisposable
         File.WriteAllText(temp, content);
         File.Move(temp, path);
         return path;
+    }
+
+    /// <summary>Writes a payments CSV of <paramref name="rows"/> rows into the inbox under <paramref name="key"/>, atomically
+    /// (written beside it, then renamed in); its path and what it holds.</summary>
+    public (string Path, PaymentsCsv.Summary Summary) DropPayments(string key, long rows, int seed)
+    {
+        var path = Path.Combine(Settings.BucketsRoot, "inbox", key);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temp = Path.Combine(Home, Guid.NewGuid().ToString("N"));
+        var summary = PaymentsCsv.Write(temp, rows, seed);
+        File.Move(temp, path);
+        return (path, summary);
     }
 
     /// <summary>Waits (polling the control plane, with a deadline) until <paramref name="count"/> jobs exist and have all ended.</summary>

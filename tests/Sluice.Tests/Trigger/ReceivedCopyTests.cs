@@ -19,10 +19,9 @@ public sealed class ReceivedCopyTests
     {
         await using var env = await TestEnvironment.CreateAsync();
         env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml());
-        var file = Path.Combine(env.Home, "p.csv");
-        var summary = PaymentsCsv.Write(file, 2_000, seed: 5);
-        var path = env.Drop("inbox", "payments/gone.csv", File.ReadAllText(file));
+        var (path, summary) = env.DropPayments("payments/gone.csv", 2_000, seed: 5);
         var size = new FileInfo(path).Length;
+        var sha = await JobWorkspace.Sha256Async(path, CancellationToken.None);
 
         var outcome = await Intake(env).ReceiveFileAsync("inbox", "payments/gone.csv", path, size, null, "test", CancellationToken.None);
         File.Delete(path);
@@ -33,7 +32,7 @@ public sealed class ReceivedCopyTests
         Assert.Equal("succeeded", job.Status);
         var download = job.Stages.Single(s => s.Name == "download");
         Assert.True(download.Outputs!["copied_on_arrival"]!.GetValue<bool>());
-        Assert.Equal(await JobWorkspace.Sha256Async(file, CancellationToken.None), download.Outputs["file"]!["sha256"]!.GetValue<string>());
+        Assert.Equal(sha, download.Outputs["file"]!["sha256"]!.GetValue<string>());
         Assert.Equal(size, download.Outputs["file"]!["size"]!.GetValue<long>());
         Assert.Equal(2_000L, await env.ScalarAsync<long>("select count(*) from public.payments"));
         Assert.Equal(PaymentsCsv.FormatCents(summary.AmountCents), await env.ScalarAsync<string>("select sum(amount)::text from public.payments"));
@@ -44,9 +43,7 @@ public sealed class ReceivedCopyTests
     {
         await using var env = await TestEnvironment.CreateAsync();
         env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml("chunk: { rows: 5000 }"));
-        var file = Path.Combine(env.Home, "p.csv");
-        var summary = PaymentsCsv.Write(file, 20_000, seed: 9);
-        var path = env.Drop("inbox", "payments/large.csv", File.ReadAllText(file));
+        var (path, summary) = env.DropPayments("payments/large.csv", 20_000, seed: 9);
         var size = new FileInfo(path).Length;
         Assert.True(size > JobWorkspace.SmallFileBytes);
 
@@ -91,9 +88,7 @@ public sealed class ReceivedCopyTests
     {
         await using var env = await TestEnvironment.CreateAsync();
         env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml());
-        var file = Path.Combine(env.Home, "p.csv");
-        PaymentsCsv.Write(file, 50, seed: 3);
-        var path = env.Drop("inbox", "payments/dup.csv", File.ReadAllText(file));
+        var (path, _) = env.DropPayments("payments/dup.csv", 50, seed: 3);
         var intake = Intake(env);
 
         var outcomes = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Task.Run(() =>

@@ -10,10 +10,8 @@ public sealed class LoaderWorkflowTests
     {
         await using var env = await TestEnvironment.CreateAsync();
         env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml());
-        var file = Path.Combine(env.Home, "p.csv");
-        var summary = PaymentsCsv.Write(file, 5_000, seed: 7);
         env.StartHost();
-        env.Drop("inbox", "payments/p.csv", File.ReadAllText(file));
+        var (_, summary) = env.DropPayments("payments/p.csv", 5_000, seed: 7);
 
         var jobs = await env.WaitForJobsAsync(1);
 
@@ -33,10 +31,8 @@ public sealed class LoaderWorkflowTests
     {
         await using var env = await TestEnvironment.CreateAsync();
         env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml());
-        var file = Path.Combine(env.Home, "p.csv");
-        PaymentsCsv.Write(file, 300, seed: 1);
         env.StartHost();
-        env.Drop("inbox", "payments/stages.csv", File.ReadAllText(file));
+        env.DropPayments("payments/stages.csv", 300, seed: 1);
 
         var job = Assert.Single(await env.WaitForJobsAsync(1));
 
@@ -62,12 +58,9 @@ public sealed class LoaderWorkflowTests
     {
         await using var env = await TestEnvironment.CreateAsync();
         env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml());
-        var file = Path.Combine(env.Home, "p.csv");
-        PaymentsCsv.Write(file, 50, seed: 3);
-        var content = File.ReadAllText(file);
         var catalog = env.Catalog();
         var intake = new Sluice.Trigger.JobIntake(env.ControlPlane, catalog, env.Settings, new Sluice.Observability.JobLog(null, Sluice.Observability.LogLevel.Error, false, TextWriter.Null));
-        var path = env.Drop("inbox", "payments/dup.csv", content);
+        var (path, _) = env.DropPayments("payments/dup.csv", 50, seed: 3);
         var sha = await Sluice.Storage.JobWorkspace.Sha256Async(path, CancellationToken.None);
         var arrival = new Sluice.Trigger.Arrival("inbox", "payments/dup.csv", path, new FileInfo(path).Length, sha);
 

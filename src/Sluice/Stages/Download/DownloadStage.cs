@@ -18,7 +18,8 @@ public sealed class DownloadStage : IStage
     public async Task<StageResult> RunAsync(StageContext context, CancellationToken ct)
     {
         var job = context.Job;
-        var target = Path.Combine(context.Workspace.StageFolder(Name), SafeFileName(job.SourceKey));
+        // Not created here: a copy made on arrival is in it already; the folder is made below for a copy of this stage's own.
+        var target = Path.Combine(context.Workspace.ChunkFolder(Name, null), SafeFileName(job.SourceKey));
         if (TakeReceivedCopy(context, target) is { } received)
         {
             context.Info($"took the {received.Size:N0} bytes of {job.SourceBucket}/{job.SourceKey} copied on arrival");
@@ -28,8 +29,9 @@ public sealed class DownloadStage : IStage
         if (!File.Exists(source))
             throw new SluiceException("source.missing",
                 $"object '{job.SourceKey}' is no longer in bucket '{job.SourceBucket}' ({source}); put it back and replay from download.");
+        context.Workspace.StageFolder(Name);
         var planner = PlannerFor(job.Workflow, context.Pipeline, job.SourceSize);
-        var (size, sha) = await HashedCopy.CopyAsync(source, target, planner is null ? null : planner.Append, ct);
+        var (size, sha) = await HashedCopy.CopyAsync(source, target, job.SourceSize, planner is null ? null : planner.Append, ct);
         if (sha != job.SourceSha256)
             throw new SluiceException("source.changed",
                 $"object '{job.SourceKey}' in bucket '{job.SourceBucket}' changed after it arrived (sha256 {job.SourceSha256[..12]}… now {sha[..12]}…); " +
