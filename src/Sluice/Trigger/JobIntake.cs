@@ -51,18 +51,20 @@ public sealed class JobIntake(ControlPlane controlPlane, PipelineCatalog catalog
             // file system writes it first): the job is committed without waiting, so its download can start at once,
             // and made durable after, before the file counts as received (an error here leaves it to be received again).
             var early = copy is { Size: > JobWorkspace.SmallFileBytes };
+            // Offered before the job is committed: the commit wakes the workers, and one may claim the download at once.
+            if (copy is not null) ReceivedCopies.Add(id, copy);
             var outcome = await RecordAsync(new Arrival(bucket, key, file, size, sha), pipeline, workflow, requestedBy, (id, workspace, !early), ct);
-            if (outcome.Created && copy is not null)
-            {
-                ReceivedCopies.Add(id, copy);
-                kept = true;
-            }
+            kept = outcome.Created;
             if (outcome.Created && early) await controlPlane.Jobs.WaitForDiskAsync(ct);
             return outcome;
         }
         finally
         {
-            if (!kept) DeleteQuietly(jobFolder);
+            if (!kept)
+            {
+                ReceivedCopies.Take(id);
+                DeleteQuietly(jobFolder);
+            }
         }
     }
 

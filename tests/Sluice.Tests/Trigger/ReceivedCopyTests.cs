@@ -105,6 +105,24 @@ public sealed class ReceivedCopyTests
     }
 
     [Fact]
+    public async Task The_copy_is_there_for_a_worker_that_claims_the_download_the_moment_the_job_is_committed()
+    {
+        // The job's commit wakes the workers: one may claim its download before the receive stage has returned.
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml());
+        var (path, _) = env.DropPayments("payments/early.csv", 20_000, seed: 4);
+        var intake = Intake(env);
+        ReceivedCopies.Copy? seenAtCommit = null;
+        intake.JobCreated += id => seenAtCommit = ReceivedCopies.Take(id);
+
+        var outcome = await intake.ReceiveFileAsync("inbox", "payments/early.csv", path, new FileInfo(path).Length, null, "test", CancellationToken.None);
+
+        Assert.True(outcome.Created);
+        Assert.NotNull(seenAtCommit);
+        Assert.Equal(File.ReadAllBytes(path), File.ReadAllBytes(seenAtCommit.Path));
+    }
+
+    [Fact]
     public async Task A_file_no_pipeline_takes_is_not_read_and_leaves_no_copy()
     {
         await using var env = await TestEnvironment.CreateAsync();
