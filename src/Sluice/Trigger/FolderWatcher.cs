@@ -15,11 +15,18 @@ namespace Sluice.Trigger;
 /// File system events say which paths changed, and only those (and files still settling) are looked at again; a full
 /// scan of every bucket runs at start, every <see cref="FullScanInterval"/>, and whenever the events overflowed, so a
 /// missed event delays a file but never loses it. Where events cannot be had, every pass is a full scan.
+/// Up to <see cref="ConcurrentReceives"/> files are received at once, each on its own, so a large file being copied
+/// does not hold back the files that arrive behind it.
 /// </summary>
 public sealed class FolderWatcher : IAsyncDisposable
 {
     /// <summary>How often every file of every bucket is looked at even without events (the safety net).</summary>
     public static readonly TimeSpan FullScanInterval = TimeSpan.FromSeconds(5);
+
+    /// <summary>How many files are received at once. One receive is mostly reading and writing a file, then waiting
+    /// for its job's commit to reach the disk: side by side, a burst's commits share those waits, and a file of a
+    /// gigabyte being copied holds back no other.</summary>
+    public const int ConcurrentReceives = 4;
 
     private readonly FolderBuckets _buckets;
     private readonly IReadOnlyList<string> _bucketNames;
@@ -35,6 +42,11 @@ public sealed class FolderWatcher : IAsyncDisposable
     private readonly ConcurrentDictionary<string, byte> _renamedIn = new();
     private readonly List<FileSystemWatcher> _watchers = [];
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
+    private readonly SemaphoreSlim _receiving = new(ConcurrentReceives, ConcurrentReceives);
+    /// <summary>Files being received now: passes leave them alone until their receive has ended.</summary>
+    private readonly ConcurrentDictionary<string, byte> _receivingNow = new();
+    /// <summary>The receives under way, for a pass or a stop to wait for.</summary>
+    private readonly ConcurrentDictionary<Task, byte> _receives = new();
     private volatile bool _rescan = true;
     private bool _eventsWork;
 
@@ -66,7 +78,7 @@ public sealed class FolderWatcher : IAsyncDisposable
                 {
                     _rescan = false;
                     _changed.Clear();
-                    await ScanOnceAsync(ct);
+                    await ScanAsync(ct);
                     nextFullScan = DateTime.UtcNow + FullScanInterval;
                 }
                 else
@@ -79,13 +91,16 @@ public sealed class FolderWatcher : IAsyncDisposable
                 _rescan = true;
                 nextFullScan = DateTime.UtcNow + settling;   // again soon, but never in a tight loop
             }
-            // Files still settling are looked at again soon; otherwise only an event or the next full scan wakes us.
-            var wait = !_eventsWork || !_pending.IsEmpty ? settling : nextFullScan - DateTime.UtcNow;
+            // Files still settling (or being received, which may yet fail) are looked at again soon; otherwise only an
+            // event or the next full scan wakes us.
+            var wait = !_eventsWork || !_pending.IsEmpty || !_receivingNow.IsEmpty ? settling : nextFullScan - DateTime.UtcNow;
             try { await _wake.WaitAsync(wait < TimeSpan.Zero ? TimeSpan.Zero : wait, ct); }
             catch (OperationCanceledException) { break; }
             // Let a burst of events settle into one pass.
             while (_wake.CurrentCount > 0) await _wake.WaitAsync(ct);
         }
+        // Receives under way end first (they stop at their next step once cancelled).
+        await Task.WhenAll(_receives.Keys).ContinueWith(_ => { }, TaskScheduler.Default);
     }
 
     private bool StartWatchers()
@@ -127,19 +142,28 @@ public sealed class FolderWatcher : IAsyncDisposable
 
     private void Wake() => _wake.Release();
 
-    /// <summary>One pass over every file of every bucket; returns how many files were handed on.</summary>
+    /// <summary>One pass over every file of every bucket, and the receives it started; returns how many files were
+    /// handed on.</summary>
     public async Task<int> ScanOnceAsync(CancellationToken ct)
     {
-        var handed = 0;
+        var started = await ScanAsync(ct);
+        await Task.WhenAll(started);
+        return started.Count;
+    }
+
+    /// <returns>The receives this pass started (they go on after it).</returns>
+    private async Task<List<Task>> ScanAsync(CancellationToken ct)
+    {
+        var started = new List<Task>();
         var now = DateTime.UtcNow;
         foreach (var bucket in _bucketNames)
         {
             var root = _buckets.BucketPath(bucket);
             if (!Directory.Exists(root)) continue;
             foreach (var file in Enumerate(root, root))
-                if (await ObserveAsync(bucket, root, file, now, ct)) handed++;
+                if (await ObserveAsync(bucket, root, file, now, ct) is { } receive) started.Add(receive);
         }
-        return handed;
+        return started;
     }
 
     /// <summary>Looks only at the paths events named (a folder: everything in it) and at files still settling.</summary>
@@ -163,9 +187,11 @@ public sealed class FolderWatcher : IAsyncDisposable
     }
 
     /// <summary>Notes a file's size and time; hands it on once it has been stable for the settle interval.</summary>
-    private async Task<bool> ObserveAsync(string bucket, string root, string file, DateTime now, CancellationToken ct)
+    /// <returns>The file's receive, when this started it.</returns>
+    private async Task<Task?> ObserveAsync(string bucket, string root, string file, DateTime now, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
+        if (_receivingNow.ContainsKey(file)) return null;
         // Taken whatever happens next, so a mark never outlives its file (one renamed in and gone before this pass).
         var renamedIn = _renamedIn.TryRemove(file, out _);
         var key = Path.GetRelativePath(root, file).Replace(Path.DirectorySeparatorChar, '/');
@@ -173,16 +199,16 @@ public sealed class FolderWatcher : IAsyncDisposable
         {
             if (_seen.TryAdd(file, new Observation(-1, default, default, Handled: true)))
                 _log.Warn($"ignoring {bucket}/{ObjectKey.Printable(key)}: not a valid object key (empty, '.' or '..' segments, or control characters)");
-            return false;
+            return null;
         }
         FileInfo info;
         try
         {
             info = new FileInfo(file);
             // A symbolic link is never followed: it could point outside the bucket.
-            if (!info.Exists || info.Attributes.HasFlag(FileAttributes.ReparsePoint)) { _pending.TryRemove(file, out _); return false; }
+            if (!info.Exists || info.Attributes.HasFlag(FileAttributes.ReparsePoint)) { _pending.TryRemove(file, out _); return null; }
         }
-        catch (IOException) { return false; }
+        catch (IOException) { return null; }
         var size = info.Length;
         var modified = info.LastWriteTimeUtc;
         var previous = _seen.GetValueOrDefault(file);
@@ -196,14 +222,39 @@ public sealed class FolderWatcher : IAsyncDisposable
         {
             _seen[file] = new Observation(size, modified, now, Handled: false);
             _pending[file] = bucket;
-            return false;
+            return null;
         }
-        if (previous.Handled) { _pending.TryRemove(file, out _); return false; }
-        if (now - previous.FirstSeenStable < _settle) { _pending[file] = bucket; return false; }
-        if (!await TryHandAsync(bucket, key, file, size, ct)) { _pending[file] = bucket; return false; }
-        _seen[file] = previous with { Handled = true };
+        if (previous.Handled) { _pending.TryRemove(file, out _); return null; }
+        if (now - previous.FirstSeenStable < _settle) { _pending[file] = bucket; return null; }
+        await _receiving.WaitAsync(ct);
+        _receivingNow[file] = 0;
         _pending.TryRemove(file, out _);
-        return true;
+        var receive = Task.Run(() => ReceiveAsync(bucket, key, file, size, previous, ct), CancellationToken.None);
+        _receives.TryAdd(receive, 0);
+        _ = receive.ContinueWith(done => _receives.TryRemove(done, out _), TaskScheduler.Default);
+        return receive;
+    }
+
+    /// <summary>Hands the file on; marks it handled, or leaves it for a later pass (still being written, unreadable
+    /// for now, the control plane unreachable).</summary>
+    private async Task ReceiveAsync(string bucket, string key, string file, long size, Observation seen, CancellationToken ct)
+    {
+        try
+        {
+            if (await TryHandAsync(bucket, key, file, size, ct)) _seen[file] = seen with { Handled = true };
+            else _pending[file] = bucket;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+        catch (Exception e)
+        {
+            _log.Error($"receiving {bucket}/{ObjectKey.Printable(key)} failed ({e.GetType().Name}: {e.Message}); trying again on a later pass");
+            _pending[file] = bucket;
+        }
+        finally
+        {
+            _receivingNow.TryRemove(file, out _);
+            _receiving.Release();
+        }
     }
 
     private async Task<bool> TryHandAsync(string bucket, string key, string file, long size, CancellationToken ct)
