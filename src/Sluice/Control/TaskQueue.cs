@@ -81,28 +81,24 @@ public sealed class TaskQueue(NpgsqlDataSource db)
         (string WorkerId, TimeSpan Lease)? chainTo)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
+        // One round trip: the statements go together and run in one implicit transaction, the fence first; when the
+        // lease is gone the fence raises, and nothing of the batch is committed.
+        await using var batch = new NpgsqlBatch(conn);
+        // Chunks of one job commit one at a time, so exactly one sees itself as the last (lock order: job row, then
+        // task rows; the fence locks this task's row).
         if (task.Chunk is not null)
-        {
-            // Chunks of one job commit one at a time, so exactly one sees itself as the last (lock order: job row,
-            // then task rows; the fence below locks this task's row).
-            await using var lockJob = new NpgsqlCommand("select 1 from sluice.jobs where id = $1 for update", conn, tx);
-            lockJob.Parameters.Add(new() { Value = task.JobId });
-            await lockJob.ExecuteScalarAsync(ct);
-        }
-        // Before the fence, whose transaction start is now() for the stage times below: read after it, the lane's
-        // times would come out early by a round trip (a quick stage could end before it started).
+            batch.BatchCommands.Add(Command("select 1 from sluice.jobs where id = $1 for update", task.JobId));
+        // Before the batch goes, whose transaction start is now() for the stage times below: read after, the lane's
+        // times could come out early (a quick stage could end before it started).
         var now = Stopwatch.GetTimestamp();
-        await FenceAsync(conn, tx, task, commit.TaskStatus, commit.RetryAfter, commit.ErrorMessage, ct);
-
-        var batch = new NpgsqlBatch(conn, tx);
+        batch.BatchCommands.Add(FenceCommand(task, commit.TaskStatus, commit.RetryAfter, commit.ErrorMessage));
         // A stage that succeeded without deciding the job does not wait for its commit to reach the disk: if a database
         // crash loses it, the task is still the earlier stage's, whose lease runs out, and the stage runs again (stages
         // are idempotent; the rows a load commits, with their ledger row, are committed synchronously on their own, and
         // so is the commit that decides the job). A burst of small files spends most of its commits here, and a large
         // file's commits would otherwise wait behind the writeback of the workspace files its stage just wrote.
         if (commit.StageStatus == "succeeded" && commit.JobStatus is null)
-            batch.BatchCommands.Add(new NpgsqlBatchCommand("set local synchronous_commit = off"));
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("select set_config('synchronous_commit', 'off', true)"));
         var ran = lane?.Stages ?? [new ExpressStage(task.Stage, commit, now, now)];
         for (var i = 0; i < ran.Count; i++)
         {
@@ -134,13 +130,16 @@ public sealed class TaskQueue(NpgsqlDataSource db)
                 (int)commit.NextBackoff.TotalMilliseconds, owner.WorkerId, (long)owner.Lease.TotalMilliseconds,
                 lane?.NextStartedAt is { } started ? MillisecondsAgo(started, now) : 0L);
             batch.BatchCommands.Add(chain);
-            await using var r = await batch.ExecuteReaderAsync(ct);
-            do
+            await Fenced(task, async () =>
             {
-                if (r.FieldCount == 3 && r.GetName(1) == "lease_token" && await r.ReadAsync(ct))
-                    chained = new ClaimedTask(r.GetInt64(0), task.JobId, task.Attempt, next, 1, commit.NextMaxTries, commit.NextBackoff,
-                        r.GetInt64(1), r.GetInt64(2), TookOver: false);
-            } while (await r.NextResultAsync(ct));
+                await using var r = await batch.ExecuteReaderAsync(ct);
+                do
+                {
+                    if (r.FieldCount == 3 && r.GetName(1) == "lease_token" && await r.ReadAsync(ct))
+                        chained = new ClaimedTask(r.GetInt64(0), task.JobId, task.Attempt, next, 1, commit.NextMaxTries, commit.NextBackoff,
+                            r.GetInt64(1), r.GetInt64(2), TookOver: false);
+                } while (await r.NextResultAsync(ct));
+            });
         }
         else
         {
@@ -154,9 +153,8 @@ public sealed class TaskQueue(NpgsqlDataSource db)
                         commit.NextMaxTries, (int)commit.NextBackoff.TotalMilliseconds, Int(commit.NextChunks), commit.NextChunksInOrder)
                     : Command(SqlQueries.Get("enqueue_task"), task.JobId, task.Attempt, queued,
                         commit.NextMaxTries, (int)commit.NextBackoff.TotalMilliseconds, Int(commit.NextChunks)));
-            await batch.ExecuteNonQueryAsync(ct);
+            await Fenced(task, () => batch.ExecuteNonQueryAsync(ct));
         }
-        await tx.CommitAsync(ct);
         return chained;
     }
 
@@ -164,14 +162,12 @@ public sealed class TaskQueue(NpgsqlDataSource db)
     public async Task ReleaseAsync(ClaimedTask task, string reason, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        await FenceAsync(conn, tx, task, "ready", TimeSpan.Zero, null, ct);
-        var batch = new NpgsqlBatch(conn, tx);
+        await using var batch = new NpgsqlBatch(conn);
+        batch.BatchCommands.Add(FenceCommand(task, "ready", TimeSpan.Zero, null));
         batch.BatchCommands.Add(Command("update sluice.tasks set tries = greatest(tries - 1, 0) where id = $1", task.Id));
         batch.BatchCommands.Add(Command(SqlQueries.Get("finish_stage"), task.StageRowId, "abandoned",
             "worker.stopping", reason, Null(NpgsqlDbType.Jsonb), "stage.released", 0L));
-        await batch.ExecuteNonQueryAsync(ct);
-        await tx.CommitAsync(ct);
+        await Fenced(task, () => batch.ExecuteNonQueryAsync(ct));
     }
 
     /// <summary>
@@ -194,17 +190,19 @@ public sealed class TaskQueue(NpgsqlDataSource db)
     private const string StillHoldsSql =
         "select 1 from sluice.tasks where id = $1 and lease_token = $2 and status = 'running' and lease_expires_at > clock_timestamp()";
 
-    private static async Task FenceAsync(NpgsqlConnection conn, NpgsqlTransaction tx, ClaimedTask task, string status,
-        TimeSpan runAfter, string? error, CancellationToken ct)
+    /// <summary>The SQLSTATE the fence raises when the lease is gone (<c>sluice.lease_held</c>, migration 0007).</summary>
+    internal const string LeaseLostState = "SL001";
+
+    /// <summary>Closes the task if this worker still holds its lease; raises <see cref="LeaseLostState"/> otherwise, which
+    /// rolls back the batch it leads (<see cref="Fenced"/> turns it into a <see cref="LeaseLostException"/>).</summary>
+    private static NpgsqlBatchCommand FenceCommand(ClaimedTask task, string status, TimeSpan runAfter, string? error) =>
+        Command(SqlQueries.Get("fence_task"), task.Id, task.LeaseToken, status, (long)runAfter.TotalMilliseconds, Text(error));
+
+    /// <summary>Runs a batch led by <see cref="FenceCommand"/>: a lost lease surfaces as <see cref="LeaseLostException"/>.</summary>
+    private static async Task Fenced(ClaimedTask task, Func<Task> run)
     {
-        await using var fence = new NpgsqlCommand(SqlQueries.Get("fence_task"), conn, tx);
-        fence.Parameters.Add(new() { Value = task.Id });
-        fence.Parameters.Add(new() { Value = task.LeaseToken });
-        fence.Parameters.Add(new() { Value = status });
-        fence.Parameters.Add(new() { Value = (long)runAfter.TotalMilliseconds });
-        fence.Parameters.Add(new() { Value = (object?)error ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        if (await fence.ExecuteScalarAsync(ct) is null)
-            throw new LeaseLostException(task.Id);
+        try { await run(); }
+        catch (PostgresException e) when (e.SqlState == LeaseLostState) { throw new LeaseLostException(task.Id); }
     }
 
     private static NpgsqlBatchCommand Command(string sql, params object[] values)

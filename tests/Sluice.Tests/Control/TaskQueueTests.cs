@@ -53,6 +53,36 @@ public sealed class TaskQueueTests
     }
 
     [Fact]
+    public async Task A_lane_commit_from_a_worker_that_lost_its_lease_leaves_no_trace_of_any_of_its_statements()
+    {
+        // The commit is one batch in one implicit transaction, the fence first: the statements after a fence that
+        // failed (stage rows, counts, the chained next task) must not be committed either.
+        await using var env = await TestEnvironment.CreateAsync();
+        var job = await NewJobAsync(env);
+        var first = (await env.ControlPlane.Tasks.ClaimAsync("slow", TimeSpan.FromMilliseconds(1), null, CancellationToken.None))!;
+        await env.ScalarAsync<int>("select 1 from pg_sleep(0.05)");
+        var second = await env.ControlPlane.Tasks.ClaimAsync("fast", TimeSpan.FromSeconds(30), null, CancellationToken.None);
+        Assert.True(second!.TookOver);
+
+        var now = System.Diagnostics.Stopwatch.GetTimestamp();
+        var lane = new ExpressLane("slow", [
+            new ExpressStage("download", new StageCommit { TaskStatus = "done", StageStatus = "succeeded", NextStage = "transform" }, now, now),
+            new ExpressStage("transform", new StageCommit
+            {
+                TaskStatus = "done", StageStatus = "succeeded", NextStage = "load", Counts = new JobCounts(Read: 7, Rejected: 0, Filtered: 0),
+            }, now, now),
+        ]);
+        await Assert.ThrowsAsync<LeaseLostException>(() =>
+            env.ControlPlane.Tasks.CommitLaneAsync(first, lane, CancellationToken.None, ("slow", TimeSpan.FromSeconds(30))));
+
+        Assert.Equal("download running fast", await env.ScalarAsync<string>(
+            "select string_agg(stage || ' ' || status || ' ' || coalesce(lease_owner, '-'), ',') from sluice.tasks where job_id = $1", job));
+        Assert.Equal("receive succeeded,download abandoned,download running", await env.ScalarAsync<string>(
+            "select string_agg(name || ' ' || status, ',' order by id) from sluice.job_stages where job_id = $1", job));
+        Assert.True(await env.ScalarAsync<bool>("select rows_read is null from sluice.jobs where id = $1", job));
+    }
+
+    [Fact]
     public async Task The_lease_check_inside_a_load_transaction_sees_the_lease_as_it_is_now_also_once_its_statements_are_prepared()
     {
         await using var env = await TestEnvironment.CreateAsync();
