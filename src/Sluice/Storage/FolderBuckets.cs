@@ -58,7 +58,7 @@ public sealed class FolderBuckets(string root)
         var target = ObjectPath(bucket, key);
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         var temp = TempNameFor(target);
-        await File.WriteAllTextAsync(temp, text, ct);
+        await FreshFile.WriteAllTextAsync(temp, text, ct);
         File.Move(temp, target, overwrite: true);
         return target;
     }

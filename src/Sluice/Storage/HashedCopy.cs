@@ -28,7 +28,7 @@ public static class HashedCopy
     private static long CopySmall(string source, string target, IncrementalHash hash, BlockObserver? observe)
     {
         using var src = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: false);
-        using var dst = new FileStream(target, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: false);
+        using var dst = FreshFile.Open(target);
         var buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
         try
         {
@@ -57,7 +57,7 @@ public static class HashedCopy
     {
         const int block = Blocks.Size;
         await using var src = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, useAsync: true);
-        await using var dst = new FileStream(target, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0, useAsync: true);
+        await using var dst = FreshFile.Open(target, bufferSize: 0, options: FileOptions.Asynchronous);
         var current = Blocks.Pool.Rent(block);
         var next = Blocks.Pool.Rent(block);
         Task hashing = Task.CompletedTask;

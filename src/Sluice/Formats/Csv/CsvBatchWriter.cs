@@ -26,7 +26,7 @@ public sealed class CsvBatchWriter : IBatchWriter
         _options = options;
         _nullText = options.NullMarkers.Count > 0 ? options.NullMarkers[0] : "";
         _needsQuotes = SearchValues.Create([options.Delimiter, options.Quote, options.Escape, '\r', '\n']);
-        _writer = new StreamWriter(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16), new UTF8Encoding(false), 1 << 16)
+        _writer = new StreamWriter(Storage.FreshFile.Open(path), new UTF8Encoding(false), 1 << 16)
         {
             NewLine = "\n",
         };

@@ -22,7 +22,7 @@ public sealed class JsonLinesBatchWriter : IBatchWriter
     public JsonLinesBatchWriter(string path, IReadOnlyList<ColumnDefinition> columns)
     {
         ArgumentNullException.ThrowIfNull(columns);
-        _stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+        _stream = Storage.FreshFile.Open(path);
         _json = new Utf8JsonWriter(_buffer, Options);
         _names = columns.Select(c => JsonEncodedText.Encode(c.Name, Options.Encoder)).ToArray();
     }

@@ -29,7 +29,7 @@ public sealed class ParquetBatchWriter : IBatchWriter
     public static async Task<ParquetBatchWriter> CreateAsync(string path, IReadOnlyList<ColumnDefinition> columns, CompressionMethod compression, CancellationToken ct)
     {
         var schema = ParquetSchemaMapping.ToParquet(columns);
-        var stream = new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16);
+        var stream = Storage.FreshFile.Open(path, FileAccess.ReadWrite);
         try
         {
             var options = new ParquetOptions { CompressionMethod = compression, CompressionLevel = System.IO.Compression.CompressionLevel.Fastest };

@@ -50,7 +50,7 @@ public sealed class ConvertStage : IStage
             throw new SluiceException(e.Code, $"{fileName}: {e.Message}", transient: false, e);
         }
         foreach (var w in result.Warnings) context.Warn(w);
-        await File.WriteAllTextAsync(Path.Combine(outDir, ConvertManifest.FileName),
+        await Storage.FreshFile.WriteAllTextAsync(Path.Combine(outDir, ConvertManifest.FileName),
             new ConvertManifest(sourceFormat, target.Format, targetFile, csv, result.Columns).ToJson(), ct);
 
         var outputs = new JsonObject

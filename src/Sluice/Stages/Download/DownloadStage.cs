@@ -64,7 +64,7 @@ public sealed class DownloadStage : IStage
         };
         if (plan is null || plan.Chunks.Count == 1) return new StageResult(outputs, Chunks: 1);
         var planPath = Path.Combine(context.Workspace.StageFolder("download"), CsvChunkPlan.FileName);
-        await File.WriteAllTextAsync(planPath, plan.ToJson(), ct);
+        await Storage.FreshFile.WriteAllTextAsync(planPath, plan.ToJson(), ct);
         var described = await StageFiles.DescribeAsync(planPath, ct);
         described["count"] = plan.Chunks.Count;
         outputs["chunks"] = described;

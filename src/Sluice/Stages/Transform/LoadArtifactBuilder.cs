@@ -145,7 +145,7 @@ public static class LoadArtifactBuilder
         var completed = false;
         try
         {
-            using var data = new FileStream(dataPath, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.SequentialScan);
+            using var data = Storage.FreshFile.Open(dataPath, bufferSize: 1, options: FileOptions.SequentialScan);
             // Hashed as it is written: describing the artifact then needs no second read of it.
             using var hashed = new Storage.HashingWriteStream(new Storage.Writeback.Stream(data));
             using var writer = new PgCopyWriter(alsoTo is null ? hashed : new TeeStream(hashed, alsoTo));

@@ -13,7 +13,7 @@ public sealed class RejectFileWriter : IDisposable
 
     public RejectFileWriter(string path)
     {
-        _writer = new StreamWriter(path, append: false, new UTF8Encoding(false), bufferSize: 1 << 16);
+        _writer = new StreamWriter(Storage.FreshFile.Open(path), new UTF8Encoding(false), bufferSize: 1 << 16);
         _writer.Write("line,column,reason,raw\n");
     }
 
@@ -35,7 +35,7 @@ public sealed class RejectFileWriter : IDisposable
     /// Line numbers already count from the start of the whole file.</summary>
     public static async Task CombineAsync(IEnumerable<string> parts, string into, CancellationToken ct)
     {
-        await using var output = new FileStream(into, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+        await using var output = Storage.FreshFile.Open(into, options: FileOptions.Asynchronous);
         var first = true;
         foreach (var part in parts)
         {
