@@ -66,10 +66,11 @@ public sealed class JobStore(NpgsqlDataSource db)
         "select id, pipeline, workflow, source_bucket, source_key, source_size, source_sha256, status, attempt, " +
         "pipeline_yaml, pipeline_file, workspace, chunks from sluice.jobs where id = $1";
 
-    internal static JobRecord ReadRecord(NpgsqlDataReader r) =>
-        new(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetInt64(5),
-            r.GetString(6), r.GetString(7), r.GetInt32(8), r.GetString(9), r.GetString(10), r.GetString(11),
-            r.IsDBNull(12) ? null : r.GetInt32(12));
+    /// <param name="at">The column the record starts at (its columns in the order of <see cref="RecordSql"/>).</param>
+    internal static JobRecord ReadRecord(NpgsqlDataReader r, int at = 0) =>
+        new(r.GetGuid(at), r.GetString(at + 1), r.GetString(at + 2), r.GetString(at + 3), r.GetString(at + 4), r.GetInt64(at + 5),
+            r.GetString(at + 6), r.GetString(at + 7), r.GetInt32(at + 8), r.GetString(at + 9), r.GetString(at + 10), r.GetString(at + 11),
+            r.IsDBNull(at + 12) ? null : r.GetInt32(at + 12));
 
     /// <summary>The job's reconciliation counts as recorded so far.</summary>
     public async Task<JobCounts> GetCountsAsync(Guid id, CancellationToken ct)

@@ -11,45 +11,27 @@ namespace Sluice.Control;
 /// </summary>
 public sealed class TaskQueue(NpgsqlDataSource db)
 {
-    /// <summary>Claims one runnable task (optionally of one job) and records its stage as running; null when none is due.</summary>
+    /// <summary>Claims one runnable task (optionally of one job) and records its stage as running, with the job, in
+    /// one round trip (<c>claim_task.sql</c>); null when none is due.</summary>
     public async Task<ClaimedTask?> ClaimAsync(string workerId, TimeSpan lease, IReadOnlyList<Guid>? onlyJobs, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        long id, token; Guid jobId; int attempt, tries, maxTries, backoffMs; string stage; bool tookOver; long? oldStageRow; int? chunk;
-        await using (var claim = new NpgsqlCommand(SqlQueries.Get("claim_task"), conn, tx))
+        await using var claim = new NpgsqlCommand(SqlQueries.Get("claim_task"), conn);
+        claim.Parameters.Add(new() { Value = workerId });
+        claim.Parameters.Add(new() { Value = (long)lease.TotalMilliseconds });
+        claim.Parameters.Add(new() { Value = (object?)onlyJobs?.ToArray() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        await using var r = await claim.ExecuteReaderAsync(ct);
+        if (!await r.ReadAsync(ct)) return null;
+        // Columns 0-11 the task and its stage row, 12 the commit setting, 13 on the job (null if it is gone).
+        return new ClaimedTask(r.GetInt64(0), r.GetGuid(1), r.GetInt32(2), r.GetString(3), r.GetInt32(4), r.GetInt32(5),
+            TimeSpan.FromMilliseconds(r.GetInt32(6)), r.GetInt64(7), r.GetInt64(11), TookOver: r.GetString(8) == "running",
+            r.IsDBNull(10) ? null : r.GetInt32(10))
         {
-            claim.Parameters.Add(new() { Value = workerId });
-            claim.Parameters.Add(new() { Value = (long)lease.TotalMilliseconds });
-            claim.Parameters.Add(new() { Value = (object?)onlyJobs?.ToArray() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
-            await using var r = await claim.ExecuteReaderAsync(ct);
-            if (!await r.ReadAsync(ct)) return null;
-            id = r.GetInt64(0); jobId = r.GetGuid(1); attempt = r.GetInt32(2); stage = r.GetString(3);
-            tries = r.GetInt32(4); maxTries = r.GetInt32(5); backoffMs = r.GetInt32(6); token = r.GetInt64(7);
-            tookOver = r.GetString(8) == "running";
-            oldStageRow = r.IsDBNull(9) ? null : r.GetInt64(9);
-            chunk = r.IsDBNull(10) ? null : r.GetInt32(10);
-        }
-        // The stage row, and the job the worker needs next, in one round trip.
-        long stageRowId;
-        JobRecord? job = null;
-        await using (var batch = new NpgsqlBatch(conn, tx))
-        {
-            batch.BatchCommands.Add(Command(SqlQueries.Get("start_stage"), id, jobId, attempt, stage, tries, workerId,
-                tookOver ? new NpgsqlParameter { Value = oldStageRow!, NpgsqlDbType = NpgsqlDbType.Bigint } : Null(NpgsqlDbType.Bigint),
-                token, Int(chunk)));
-            batch.BatchCommands.Add(Command(JobStore.RecordSql, jobId));
-            await using var r = await batch.ExecuteReaderAsync(ct);
-            await r.ReadAsync(ct);
-            stageRowId = r.GetInt64(0);
-            if (await r.NextResultAsync(ct) && await r.ReadAsync(ct)) job = JobStore.ReadRecord(r);
-        }
-        await tx.CommitAsync(ct);
-        return new ClaimedTask(id, jobId, attempt, stage, tries, maxTries, TimeSpan.FromMilliseconds(backoffMs), token, stageRowId, tookOver, chunk)
-        {
-            Job = job,
+            Job = r.IsDBNull(ClaimJobColumn) ? null : JobStore.ReadRecord(r, ClaimJobColumn),
         };
     }
+
+    private const int ClaimJobColumn = 13;
 
     /// <summary>Extends the lease; false when another worker has taken the task over.</summary>
     public async Task<bool> RenewAsync(ClaimedTask task, TimeSpan lease, CancellationToken ct)
