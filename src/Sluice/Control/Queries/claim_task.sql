@@ -10,14 +10,27 @@
 -- (lease tokens are random, never handed out twice), and the task is claimed again.
 -- The stage row's id is taken from its sequence by the claim itself, which records it on the task: one statement
 -- may change a row only once.
+-- A task whose lease expired goes first (it has waited longest), then the ready task due first: each read in order
+-- from its own partial index, one row, so a claim costs the same whatever the queue's length (one scan over both
+-- kinds read and sorted every queued task: with 1,000 ready, 1.0 ms against 0.3 ms a claim, its transaction included,
+-- measured with pgbench).
 with next as (
-    select id, status as old_status, stage_row_id as old_stage_row_id
-    from sluice.tasks
-    where ((status = 'ready' and run_after <= now()) or (status = 'running' and lease_expires_at < now()))
-      and ($3::uuid[] is null or job_id = any($3::uuid[]))
-    order by run_after, id
+    select * from (
+        select id, status as old_status, stage_row_id as old_stage_row_id
+        from sluice.tasks
+        where status = 'running' and lease_expires_at < now() and ($3::uuid[] is null or job_id = any($3::uuid[]))
+        order by lease_expires_at
+        limit 1
+        for update skip locked) expired
+    union all
+    select * from (
+        select id, status, stage_row_id
+        from sluice.tasks
+        where status = 'ready' and run_after <= now() and ($3::uuid[] is null or job_id = any($3::uuid[]))
+        order by run_after, id
+        limit 1
+        for update skip locked) due
     limit 1
-    for update skip locked
 ), claimed as (
     update sluice.tasks t
     set status = 'running',
