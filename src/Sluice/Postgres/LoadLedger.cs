@@ -27,16 +27,47 @@ public static class LoadLedger
 
     public sealed record Entry(int Attempt, long Rows);
 
+    private const string FindSql = "select attempt, rows from sluice.load_ledger where job_id = $1 and chunk = $2 for update";
+
     /// <summary>The ledger row of this chunk of this job, locked until the transaction ends (so a concurrent load waits).</summary>
     public static async Task<Entry?> FindAsync(NpgsqlConnection conn, Guid jobId, int chunk, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand("select attempt, rows from sluice.load_ledger where job_id = $1 and chunk = $2 for update", conn)
+        await using var cmd = new NpgsqlCommand(FindSql, conn)
         {
             Parameters = { new() { Value = jobId }, new() { Value = chunk } },
         };
         await using var r = await cmd.ExecuteReaderAsync(ct);
         return await r.ReadAsync(ct) ? new Entry(r.GetInt32(0), r.GetInt64(1)) : null;
     }
+
+    /// <summary>
+    /// <see cref="FindAsync"/>, and in the same round trip the rows this transaction has inserted into
+    /// <paramref name="countTable"/> so far (<see cref="InsertedSql"/>): a load's count before its COPY.
+    /// </summary>
+    public static async Task<(Entry? Entry, long Inserted)> FindAndCountAsync(NpgsqlConnection conn, Guid jobId, int chunk, string countTable,
+        CancellationToken ct)
+    {
+        await using var batch = new NpgsqlBatch(conn)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand(InsertedSql) { Parameters = { new() { Value = countTable } } },
+                new NpgsqlBatchCommand(FindSql) { Parameters = { new() { Value = jobId }, new() { Value = chunk } } },
+            },
+        };
+        await using var r = await batch.ExecuteReaderAsync(ct);
+        await r.ReadAsync(ct);
+        var inserted = Convert.ToInt64(r.GetValue(0));
+        await r.NextResultAsync(ct);
+        return (await r.ReadAsync(ct) ? new Entry(r.GetInt32(0), r.GetInt64(1)) : null, inserted);
+    }
+
+    /// <summary>
+    /// Rows inserted into the table <c>$1</c> by this transaction so far, from PostgreSQL's own per-transaction
+    /// statistics: an exact count of what COPY stored, without scanning the table. The statistics function itself rather
+    /// than the pg_stat_xact_user_tables view, whose plan costs more than a small load.
+    /// </summary>
+    public const string InsertedSql = "select pg_stat_get_xact_tuples_inserted($1::regclass)";
 
     /// <summary>Removes the job's chunk rows other than chunk 0 (a replay that loads a once-split file whole).</summary>
     public static async Task ForgetChunksAsync(NpgsqlConnection conn, Guid jobId, CancellationToken ct)
@@ -65,12 +96,21 @@ public static class LoadLedger
     /// <param name="andThen">A query to run in the same round trip, after the ledger row (the lease check when the
     /// target is the control plane's database); whether it returned a row. Without one: true.</param>
     public static async Task<bool> RecordAsync(NpgsqlConnection conn, Guid jobId, int chunk, int attempt, string target, long rows,
-        bool replacing, CancellationToken ct, NpgsqlBatchCommand? andThen = null)
+        bool replacing, CancellationToken ct, NpgsqlBatchCommand? andThen = null) =>
+        (await RecordAndCountAsync(conn, jobId, chunk, attempt, target, rows, replacing, null, andThen, ct)).Returned;
+
+    /// <summary>
+    /// <see cref="RecordAsync"/>, and in the same round trip, when <paramref name="countTable"/> is given, the rows this
+    /// transaction has inserted into it so far (<see cref="InsertedSql"/>): a load's count after its COPY.
+    /// </summary>
+    public static async Task<(bool Returned, long? Inserted)> RecordAndCountAsync(NpgsqlConnection conn, Guid jobId, int chunk, int attempt,
+        string target, long rows, bool replacing, string? countTable, NpgsqlBatchCommand? andThen, CancellationToken ct)
     {
         var sql = replacing
             ? "update sluice.load_ledger set attempt = $3, target = $4, rows = $5, loaded_at = now() where job_id = $1 and chunk = $2"
             : "insert into sluice.load_ledger (job_id, chunk, attempt, target, rows) values ($1, $2, $3, $4, $5) on conflict (job_id, chunk) do nothing";
         await using var batch = new NpgsqlBatch(conn);
+        if (countTable is not null) batch.BatchCommands.Add(new NpgsqlBatchCommand(InsertedSql) { Parameters = { new() { Value = countTable } } });
         var record = new NpgsqlBatchCommand(sql)
         {
             Parameters = { new() { Value = jobId }, new() { Value = chunk }, new() { Value = attempt }, new() { Value = target }, new() { Value = rows } },
@@ -78,19 +118,28 @@ public static class LoadLedger
         batch.BatchCommands.Add(record);
         if (andThen is not null) batch.BatchCommands.Add(andThen);
         var returned = andThen is null;
+        long? inserted = null;
         await using (var r = await batch.ExecuteReaderAsync(ct))
         {
             // The reader passes over statements that return no rows (the ledger's), once they are prepared at least:
-            // the query's rows are the first result that has columns.
+            // the results that have columns are, in order, the count (always one row) and the query's rows.
+            var counted = countTable is null;
             do
             {
-                if (r.FieldCount > 0 && await r.ReadAsync(ct)) returned = true;
+                if (r.FieldCount == 0) continue;
+                if (!counted)
+                {
+                    await r.ReadAsync(ct);
+                    inserted = Convert.ToInt64(r.GetValue(0));
+                    counted = true;
+                }
+                else if (await r.ReadAsync(ct)) returned = true;
             } while (await r.NextResultAsync(ct));
         }
         if (record.RecordsAffected != 1)
             throw new Errors.SluiceException("load.concurrent",
                 $"job {jobId} chunk {chunk} was loaded by another worker while this one was loading; nothing from this worker is committed.",
                 transient: true);
-        return returned;
+        return (returned, inserted);
     }
 }

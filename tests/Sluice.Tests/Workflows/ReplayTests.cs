@@ -42,6 +42,30 @@ public sealed class ReplayTests
     }
 
     [Fact]
+    public async Task A_load_whose_copy_stores_other_than_the_artifacts_row_count_commits_nothing()
+    {
+        // The count is read with the ledger row, in the round trip before the commit: a difference rolls both back.
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml());
+        env.StartHost();
+        var job = await LoadOneAsync(env);
+        // The artifact is left as it is; its manifest now says one row fewer than it holds.
+        var manifest = Path.Combine(job.Workspace, "transform", Sluice.Stages.Transform.LoadManifest.FileName);
+        var said = Sluice.Stages.Transform.LoadManifest.Read(manifest);
+        await File.WriteAllTextAsync(manifest, (said with { Rows = said.Rows - 1 }).ToJson());
+
+        await new JobReplay(env.ControlPlane).ReplayAsync(job.Id, "load", "count check", "test", CancellationToken.None);
+        var replayed = await env.WaitForJobAsync(job.Id);
+
+        Assert.Equal("failed", replayed.Status);
+        Assert.Equal("reconcile.load_mismatch", replayed.Error!.Code);
+        Assert.Contains("stored 500 rows but the artifact holds 499", replayed.Error.Message);
+        // The first attempt's rows and ledger row stand: the replay's delete and COPY were rolled back with it.
+        Assert.Equal(500L, await env.ScalarAsync<long>("select count(*) from public.payments"));
+        Assert.Equal("1 500", await env.ScalarAsync<string>("select attempt || ' ' || rows from sluice.load_ledger where job_id = $1", job.Id));
+    }
+
+    [Fact]
     public async Task Replaying_from_transform_after_a_schema_change_loads_the_new_shape()
     {
         await using var env = await TestEnvironment.CreateAsync();

@@ -54,7 +54,10 @@ public sealed class LoadStage : IStage
         }
         await using var tx = await conn.BeginTransactionAsync(ct);
 
-        var existing = await LoadLedger.FindAsync(conn, job.Id, chunk ?? 0, ct);
+        // The ledger row (locked), and what this transaction has inserted so far into where the rows go: a difference,
+        // not the count after alone, since a backend's pending per-transaction counters can still hold inserts of its
+        // earlier transactions (measured: a storm of small loads on one pooled connection saw 20–130 for 10).
+        var (existing, before) = await LoadLedger.FindAndCountAsync(conn, job.Id, chunk ?? 0, staging ?? table, ct);
         if (existing is not null && existing.Attempt >= job.Attempt)
         {
             await tx.RollbackAsync(ct);
@@ -67,10 +70,8 @@ public sealed class LoadStage : IStage
         {
             // A chunk only adds its rows; whatever replaces or merges happens once, in the merge stage.
             var into = staging ?? table;
-            var chunkBefore = await InsertedInTransactionAsync(conn, into, ct);
             await CopyAsync(conn, TargetStatements.BinaryCopy(into, manifest.Columns), dataPath, job.SourceKey, ct);
-            var chunkLoaded = await InsertedInTransactionAsync(conn, into, ct) - chunkBefore;
-            return await CommitAsync(context, conn, tx, into, chunk.Value, chunkLoaded, manifest.Rows, existing is not null, ct);
+            return await CommitAsync(context, conn, tx, into, chunk.Value, Loaded.Since(before), manifest.Rows, existing is not null, ct);
         }
 
         if (existing is not null)
@@ -86,38 +87,46 @@ public sealed class LoadStage : IStage
             context.Info($"replace: removed {removed:N0} earlier rows from {table}");
         }
 
-        long loaded;
+        Loaded loaded;
         if (target.Mode == LoadMode.Upsert)
         {
             await ExecAsync(conn, $"create temp table sluice_stage (like {table} including defaults) on commit drop", ct);
             await CopyAsync(conn, TargetStatements.BinaryCopy("sluice_stage", manifest.Columns), dataPath, job.SourceKey, ct);
-            loaded = await ExecAsync(conn, TargetStatements.InsertSelect(table, "sluice_stage", manifest.Columns, target), ct);
+            loaded = Loaded.Rows(await ExecAsync(conn, TargetStatements.InsertSelect(table, "sluice_stage", manifest.Columns, target), ct));
         }
         else
         {
-            // A difference, not the count alone: a backend's pending per-transaction counters can still hold inserts
-            // of its earlier transactions (measured: a storm of small loads on one pooled connection saw 20–130 for 10).
-            var before = await InsertedInTransactionAsync(conn, table, ct);
             await CopyAsync(conn, TargetStatements.BinaryCopy(table, manifest.Columns), dataPath, job.SourceKey, ct);
-            loaded = await InsertedInTransactionAsync(conn, table, ct) - before;
+            loaded = Loaded.Since(before);
         }
 
         return await CommitAsync(context, conn, tx, table, 0, loaded, manifest.Rows, existing is not null, ct);
     }
 
-    /// <summary>Checks the count, writes the ledger row, proves the lease is still held, and commits.</summary>
+    /// <summary>How a load learns its row count: known already (an upsert's insert), or from the table's insert count
+    /// in this transaction, read with the ledger row (<see cref="Since"/>: the count before the COPY).</summary>
+    internal readonly record struct Loaded(long? Before, long Count)
+    {
+        public static Loaded Since(long before) => new(before, 0);
+        public static Loaded Rows(long count) => new(null, count);
+    }
+
+    /// <summary>Writes the ledger row, counts the rows, proves the lease is still held (all in one round trip on the
+    /// control plane's own database), checks the count, and commits; nothing is committed when a check fails.</summary>
     internal static async Task<StageResult> CommitAsync(StageContext context, NpgsqlConnection conn, NpgsqlTransaction tx, string into,
-        int ledgerChunk, long loaded, long expected, bool replacing, CancellationToken ct, string how = "")
+        int ledgerChunk, Loaded counted, long expected, bool replacing, CancellationToken ct, string how = "")
     {
         var job = context.Job;
+        // Fencing: if another worker took this task over while we copied, we must not commit. On the control plane's
+        // own database (the default target) the check runs in this transaction, with the ledger row. The ledger row says
+        // the rows the artifact holds: it is committed only if the COPY stored exactly those.
+        var sameDatabase = context.Pipeline.Target!.Database is null;
+        var (held, inserted) = await LoadLedger.RecordAndCountAsync(conn, job.Id, ledgerChunk, job.Attempt, into, expected, replacing,
+            counted.Before is null ? null : into, sameDatabase ? TaskQueue.StillHoldsCommand(context.Task) : null, ct);
+        var loaded = counted.Before is { } before ? inserted!.Value - before : counted.Count;
         if (loaded != expected)
             throw new SluiceException("reconcile.load_mismatch",
                 $"COPY into {into} stored {loaded:N0} rows but the artifact holds {expected:N0}; nothing was committed.");
-        // Fencing: if another worker took this task over while we copied, we must not commit. On the control plane's
-        // own database (the default target) the check runs in this transaction, with the ledger row.
-        var sameDatabase = context.Pipeline.Target!.Database is null;
-        var held = await LoadLedger.RecordAsync(conn, job.Id, ledgerChunk, job.Attempt, into, loaded, replacing, ct,
-            sameDatabase ? TaskQueue.StillHoldsCommand(context.Task) : null);
         if (!(sameDatabase ? held : await context.ControlPlane.Tasks.StillHoldsAsync(context.Task, ct)))
             throw new LeaseLostException(context.Task.Id);
         await tx.CommitAsync(ct);
@@ -198,20 +207,6 @@ public sealed class LoadStage : IStage
         {
             Storage.Blocks.Pool.Return(block);
         }
-    }
-
-    /// <summary>
-    /// Rows inserted into the table by this transaction so far, from PostgreSQL's own per-transaction statistics:
-    /// an exact count of what COPY stored, without scanning the table.
-    /// </summary>
-    internal static async Task<long> InsertedInTransactionAsync(NpgsqlConnection conn, string table, CancellationToken ct)
-    {
-        // The statistics function itself rather than the pg_stat_xact_user_tables view, whose plan costs more than the load.
-        await using var cmd = new NpgsqlCommand("select pg_stat_get_xact_tuples_inserted($1::regclass)", conn)
-        {
-            Parameters = { new() { Value = table } },
-        };
-        return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct));
     }
 
     /// <summary>Whether the target table exists and has the lineage column, in one round trip.</summary>

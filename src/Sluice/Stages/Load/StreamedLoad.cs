@@ -23,7 +23,7 @@ internal sealed class StreamedLoad : IAsyncDisposable
     private readonly CopyFeed _feed;
     private readonly string _table;
     private readonly long _insertedBefore;
-    private long _loaded, _expected;
+    private long _expected;
     private bool _committed;
 
     private StreamedLoad(StageContext context, NpgsqlConnection conn, NpgsqlTransaction tx, NpgsqlRawCopyStream copy, string table,
@@ -92,7 +92,8 @@ internal sealed class StreamedLoad : IAsyncDisposable
             await LoadStage.PrepareTargetAsync(context, conn, target,
                 _ => Task.FromResult(TableDdl.CreateTableScript(target.Schema, target.Table, columns, target.KeyColumns, includeLineageColumn: true)), ct);
             tx = await conn.BeginTransactionAsync(ct);
-            if (await LoadLedger.FindAsync(conn, context.Job.Id, context.Task.Chunk ?? 0, ct) is { } earlier)
+            var (earlier, before) = await LoadLedger.FindAndCountAsync(conn, context.Job.Id, context.Task.Chunk ?? 0, table, ct);
+            if (earlier is not null)
             {
                 var part = context.Task.Chunk is { } c ? $" of chunk {c}" : "";
                 context.Info($"ledger shows {earlier.Rows:N0} rows{part} already loaded into {table} by an earlier run; transforming without loading");
@@ -101,7 +102,6 @@ internal sealed class StreamedLoad : IAsyncDisposable
                 await conn.DisposeAsync();
                 return null;
             }
-            var before = await LoadStage.InsertedInTransactionAsync(conn, table, ct);
             var copy = await conn.BeginRawBinaryCopyAsync(
                 TargetStatements.BinaryCopy(table, columns.Select(c => c.Name).Append(TableDdl.LineageColumn)), ct);
             return new StreamedLoad(context, conn, tx, copy, table, before, ct);
@@ -116,13 +116,13 @@ internal sealed class StreamedLoad : IAsyncDisposable
 
     /// <summary>
     /// Ends the COPY once every row has been handed to it: the server's verdict on the rows (a duplicate key, a value
-    /// of the wrong type) arrives here, before a chunk counts itself done. Checks the COPY stored <paramref name="expectedRows"/>.
+    /// of the wrong type) arrives here, before a chunk counts itself done. The commit checks the COPY stored
+    /// <paramref name="expectedRows"/>.
     /// </summary>
-    public async Task EndCopyAsync(long expectedRows, CancellationToken ct)
+    public async Task EndCopyAsync(long expectedRows)
     {
         await _feed.FinishAsync();
         await _copy.DisposeAsync();
-        _loaded = await LoadStage.InsertedInTransactionAsync(_conn, _table, ct) - _insertedBefore;
         _expected = expectedRows;
     }
 
@@ -134,7 +134,7 @@ internal sealed class StreamedLoad : IAsyncDisposable
     public async Task<bool> CommitAsync(CancellationToken ct)
     {
         if (_context.Task.Chunk is { } chunk && !await AllChunksAllowAsync(chunk, ct)) return false;
-        await LoadStage.CommitAsync(_context, _conn, _tx, _table, _context.Task.Chunk ?? 0, _loaded, _expected, replacing: false, ct,
+        await LoadStage.CommitAsync(_context, _conn, _tx, _table, _context.Task.Chunk ?? 0, LoadStage.Loaded.Since(_insertedBefore), _expected, replacing: false, ct,
             how: " as transform wrote them");
         _committed = true;
         return true;

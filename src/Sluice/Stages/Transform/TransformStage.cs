@@ -72,7 +72,7 @@ public sealed class TransformStage : IStage
         var pipeline = context.Pipeline;
         var chunk = context.Task.Chunk;
         foreach (var w in result.Warnings) context.Warn(w);
-        if (streamed is not null) await streamed.EndCopyAsync(result.Written, ct);
+        if (streamed is not null) await streamed.EndCopyAsync(result.Written);
 
         var ddlPath = Path.Combine(outDir, "create.sql");
         await Storage.FreshFile.WriteAllTextAsync(ddlPath,
