@@ -68,9 +68,9 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
         Terminal.Line(rate > 0 ? $"  dropping {files:N0} files at {rate:0.#} a second…" : $"  dropping {files:N0} files…");
         var arrived = new Dictionary<string, DateTime>(files);
         // WAL flushes and volume (cluster-wide): what durability costs per job, steadier than CPU time on a noisy machine.
-        // Transactions of the benchmark's database: commits per job, and rollbacks (almost all of them claims that found
-        // no task). A busy backend reports its statistics at most once a second and an idle one within 10 s, hence a
-        // quiet wait before each reading (the idle serve's polls in it add about 0.1 rolled-back claims per job).
+        // Transactions of the benchmark's database: commits per job (a claim that found no task among them, one statement
+        // that writes nothing), and rollbacks. A busy backend reports its statistics at most once a second and an idle one
+        // within 10 s, hence a quiet wait before each reading (the idle serve's polls in it add about 0.1 claims per job).
         const string StatsSql = "select wal_sync::float8 || ' ' || wal_bytes::float8 || ' ' || d.xact_commit::float8 || ' ' || d.xact_rollback::float8 " +
                               "from pg_stat_wal, pg_stat_database d where d.datname = current_database()";
         async Task<double[]> ReadStatsAsync() => (await db.ScalarAsync<string>(StatsSql, ct)).Split(' ')
@@ -164,7 +164,7 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
             $"PostgreSQL {postgresCpu * 1000 / files:0.0} ms, together {perJob:0.0} ms — all cores busy would allow " +
             $"{Environment.ProcessorCount * 1000 / perJob:0} jobs/s; the cores were {(serveCpu + postgresCpu) / burstSeconds / Environment.ProcessorCount:P0} busy with these two. " +
             $"WAL: {walFlushes / files:0.00} flushes and {walBytes / files / 1024:0.0} KiB per job. " +
-            $"Transactions per job: {commits / files:0.0} committed, {rollbacks / files:0.00} rolled back (claims that found no task). " +
+            $"Transactions per job: {commits / files:0.0} committed (a claim that finds no task counts among them: one statement that writes nothing), {rollbacks / files:0.00} rolled back. " +
             $"CPU reference (`BenchMachine.CpuReferenceMs`, lower is faster): {referenceBefore:0} ms before the files arrived, " +
             $"{referenceAfter:0} ms after the last job — compare it across reports before comparing their figures.");
         var expressBytes = Sluice.Configuration.SluiceSettings.FromEnvironment().ExpressBytes;
