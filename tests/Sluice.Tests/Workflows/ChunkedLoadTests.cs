@@ -83,6 +83,37 @@ public sealed class ChunkedLoadTests
     }
 
     [Fact]
+    public async Task The_first_chunk_of_a_file_loaded_in_key_order_loads_as_it_transforms_and_the_others_follow_in_order()
+    {
+        // Streaming on for any file size (not for chunks side by side): the first chunk's keys come first in the file,
+        // so it may load while the other chunk is transformed; the other loads after it from its artifact.
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml("chunk: { rows: 20000 }", mode: "append, key: [transaction_id]"));
+        env.WithSettings(s => s with { StreamBytes = 1 });
+        env.StartHost(workers: 3);
+
+        var (job, file) = await LoadAsync(env, 40_000);
+
+        Assert.Equal("succeeded", job.Status);
+        Assert.Equal(2, job.Chunks);
+        Assert.True(job.Counts.Reconciled);
+        Assert.Equal(40_000L, await env.ScalarAsync<long>("select count(distinct transaction_id) from public.payments"));
+        Assert.Equal(40_000L, await env.ScalarAsync<long>("select count(*) from public.payments"));
+        Assert.Equal(PaymentsCsv.FormatCents(file.AmountCents), await env.ScalarAsync<string>("select sum(amount)::text from public.payments"));
+        var loads = job.Stages.Where(s => s.Name == "load").OrderBy(s => s.StartedAt).ToList();
+        Assert.Equal([0, 1], loads.Select(s => s.Chunk!.Value));
+        Assert.Equal([true, false], loads.Select(l => l.Outputs!["streamed"]!.GetValue<bool>()));
+        Assert.Equal(loads[0].Outputs!["rows"]!.GetValue<long>(),
+            job.Stages.Single(s => s.Name == "transform" && s.Chunk == 0).Outputs!["streamed_load"]!["rows"]!.GetValue<long>());
+        // Still in file order: the first chunk's rows committed by its transform, the second's by its load after it.
+        Assert.Equal(0L, await env.ScalarAsync<long>(
+            "select count(*) from (select xmin::text::bigint < lag(xmin::text::bigint) over (order by transaction_id) as back " +
+            "from public.payments) r where back"));
+        Assert.Equal("0,1 40000", await env.ScalarAsync<string>(
+            "select string_agg(chunk::text, ',' order by chunk) || ' ' || sum(rows) from sluice.load_ledger where job_id = $1", job.Id));
+    }
+
+    [Fact]
     public async Task Rejected_rows_of_every_chunk_keep_their_line_in_the_whole_file_and_are_published_as_one_file()
     {
         await using var env = await TestEnvironment.CreateAsync();

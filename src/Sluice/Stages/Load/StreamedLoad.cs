@@ -38,14 +38,22 @@ internal sealed class StreamedLoad : IAsyncDisposable
 
     /// <summary>
     /// Whether this transform may load as it goes: a file of at least <c>SLUICE_STREAM_BYTES</c>, appended, on the
-    /// job's first attempt and the stage's first try; a chunk only with <c>SLUICE_STREAM_CHUNKS</c>. Everything else —
-    /// replace, upsert, replays (which take out an earlier attempt's rows in the load's transaction) — loads in the
-    /// load stage from the artifact.
+    /// job's first attempt and the stage's first try. Of a split file: the first chunk of one whose chunks load one at a
+    /// time in file order (a target with a key, <see cref="ChunkedLoad.LoadsInOrder"/>), and any chunk with
+    /// <c>SLUICE_STREAM_CHUNKS</c> when they load side by side. Everything else — replace, upsert, replays (which take
+    /// out an earlier attempt's rows in the load's transaction) — loads in the load stage from the artifact.
     /// </summary>
+    /// <remarks>
+    /// The first chunk in file order: its keys are the first the index gets, as when it loads first in the load stage,
+    /// and its rows go in while the other chunks are transformed, on a core the in-order loads left idle until then (a
+    /// 2,000,000-row file into a table with a primary key: two chunks transformed side by side in 0.55 s, then loaded
+    /// one after the other in 3.4 s, one backend at a time). The chunks after it load from their artifacts, in order.
+    /// </remarks>
     public static bool Applies(StageContext context) =>
         context.Settings.StreamBytes > 0 && context.Job.SourceSize >= context.Settings.StreamBytes
         && context.Pipeline.Target is { Mode: LoadMode.Append } && context.Job.Attempt == 1
-        && (context.Task.Chunk is null || context.Settings.StreamChunks && !ChunkedLoad.LoadsInOrder(context.Job, context.Pipeline))
+        && (context.Task.Chunk is null
+            || (ChunkedLoad.LoadsInOrder(context.Job, context.Pipeline) ? context.Task.Chunk == 0 : context.Settings.StreamChunks))
         // A transform run again (after a failure, or taken over from a stalled worker whose COPY may still hold its
         // rows' keys) leaves the load to the load stage: it never holds a COPY open beside another one of its own rows.
         && context.Task is { Try: 1, TookOver: false };
@@ -60,6 +68,9 @@ internal sealed class StreamedLoad : IAsyncDisposable
     public static async Task<bool> ChunksUnderWayAsync(StageContext context, CancellationToken ct)
     {
         if (context.Task.Chunk is null) return true;
+        // The first chunk of an in-order file would only gain its own load's time: it does not hold back its transform
+        // longer than a claim by an idle worker takes (a file with more chunks than workers then starts at once).
+        var grace = ChunkedLoad.LoadsInOrder(context.Job, context.Pipeline) ? InOrderClaimGrace : ClaimGrace;
         var started = Stopwatch.GetTimestamp();
         while (true)
         {
@@ -67,12 +78,13 @@ internal sealed class StreamedLoad : IAsyncDisposable
             if (standing.Tallied > 0) return false;
             if (standing.StuckFor is not { } since) return true;
             // Chunks queued long ago wait for a free worker: no use waiting for them to be claimed.
-            if (since >= ClaimGrace || Stopwatch.GetElapsedTime(started) >= 2 * ClaimGrace) return false;
+            if (since >= grace || Stopwatch.GetElapsedTime(started) >= 2 * grace) return false;
             await Task.Delay(PollEvery, ct);
         }
     }
 
     private static readonly TimeSpan ClaimGrace = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan InOrderClaimGrace = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan PollEvery = TimeSpan.FromMilliseconds(20);
     /// <summary>How long a streamed chunk waits for the others to count before loading from the artifact instead.</summary>
     private static readonly TimeSpan ChunkWait = TimeSpan.FromSeconds(30);
