@@ -74,9 +74,7 @@ public sealed class ChunkedLoadTests
             Assert.True(loads[i].StartedAt >= loads[i - 1].FinishedAt, $"load of chunk {i} started before chunk {i - 1}'s had ended");
         // ...so the rows went in in file order (ids ascend in the file), every key added at the index's right edge: the
         // transaction that wrote a row is never older than the one that wrote a row before it in the file.
-        Assert.Equal(0L, await env.ScalarAsync<long>(
-            "select count(*) from (select xmin::text::bigint < lag(xmin::text::bigint) over (order by transaction_id) as back " +
-            "from public.payments) r where back"));
+        Assert.Equal(0L, await RowsOutOfFileOrderAsync(env));
         // The transforms were not held back: all five ran before the first load, and none loaded rows as it went.
         Assert.True(job.Stages.Where(s => s.Name == "transform").Max(s => s.FinishedAt) <= loads[0].StartedAt);
         Assert.All(loads, l => Assert.False(l.Outputs!["streamed"]!.GetValue<bool>()));
@@ -106,9 +104,7 @@ public sealed class ChunkedLoadTests
         Assert.Equal(loads[0].Outputs!["rows"]!.GetValue<long>(),
             job.Stages.Single(s => s.Name == "transform" && s.Chunk == 0).Outputs!["streamed_load"]!["rows"]!.GetValue<long>());
         // Still in file order: the first chunk's rows committed by its transform, the second's by its load after it.
-        Assert.Equal(0L, await env.ScalarAsync<long>(
-            "select count(*) from (select xmin::text::bigint < lag(xmin::text::bigint) over (order by transaction_id) as back " +
-            "from public.payments) r where back"));
+        Assert.Equal(0L, await RowsOutOfFileOrderAsync(env));
         Assert.Equal("0,1 40000", await env.ScalarAsync<string>(
             "select string_agg(chunk::text, ',' order by chunk) || ' ' || sum(rows) from sluice.load_ledger where job_id = $1", job.Id));
     }
@@ -140,6 +136,12 @@ public sealed class ChunkedLoadTests
 
     /// <summary>Lets even these small files load as they transform (streamed loads start at 1 MiB by default), chunks too
     /// (off by default).</summary>
+    /// <summary>Rows whose transaction is older than the one that wrote the row before them in the file (ids ascend in
+    /// the file): zero when the rows went into the table in file order.</summary>
+    private static Task<long> RowsOutOfFileOrderAsync(TestEnvironment env) => env.ScalarAsync<long>(
+        "select count(*) from (select xmin::text::bigint < lag(xmin::text::bigint) over (order by transaction_id) as back " +
+        "from public.payments) r where back");
+
     private static void StreamEveryFile(TestEnvironment env) => env.WithSettings(s => s with { StreamBytes = 1, StreamChunks = true });
 
     [Fact]
