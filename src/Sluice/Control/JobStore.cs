@@ -61,8 +61,9 @@ public sealed class JobStore(NpgsqlDataSource db)
         return await r.ReadAsync(ct) ? ReadRecord(r) : null;
     }
 
-    /// <summary>The job <c>$1</c> as a <see cref="JobRecord"/> (read with <see cref="ReadRecord"/>).</summary>
-    internal const string RecordSql =
+    /// <summary>The job <c>$1</c> as a <see cref="JobRecord"/> (read with <see cref="ReadRecord"/>; a claim returns the same
+    /// columns, <c>claim_task.sql</c>).</summary>
+    private const string RecordSql =
         "select id, pipeline, workflow, source_bucket, source_key, source_size, source_sha256, status, attempt, " +
         "pipeline_yaml, pipeline_file, workspace, chunks from sluice.jobs where id = $1";
 

@@ -32,12 +32,9 @@ public static class LoadLedger
     /// <summary>The ledger row of this chunk of this job, locked until the transaction ends (so a concurrent load waits).</summary>
     public static async Task<Entry?> FindAsync(NpgsqlConnection conn, Guid jobId, int chunk, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand(FindSql, conn)
-        {
-            Parameters = { new() { Value = jobId }, new() { Value = chunk } },
-        };
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        return await r.ReadAsync(ct) ? new Entry(r.GetInt32(0), r.GetInt64(1)) : null;
+        await using var batch = new NpgsqlBatch(conn) { BatchCommands = { FindCommand(jobId, chunk) } };
+        await using var r = await batch.ExecuteReaderAsync(ct);
+        return await ReadEntryAsync(r, ct);
     }
 
     /// <summary>
@@ -47,27 +44,28 @@ public static class LoadLedger
     public static async Task<(Entry? Entry, long Inserted)> FindAndCountAsync(NpgsqlConnection conn, Guid jobId, int chunk, string countTable,
         CancellationToken ct)
     {
-        await using var batch = new NpgsqlBatch(conn)
-        {
-            BatchCommands =
-            {
-                new NpgsqlBatchCommand(InsertedSql) { Parameters = { new() { Value = countTable } } },
-                new NpgsqlBatchCommand(FindSql) { Parameters = { new() { Value = jobId }, new() { Value = chunk } } },
-            },
-        };
+        await using var batch = new NpgsqlBatch(conn) { BatchCommands = { CountCommand(countTable), FindCommand(jobId, chunk) } };
         await using var r = await batch.ExecuteReaderAsync(ct);
         await r.ReadAsync(ct);
         var inserted = Convert.ToInt64(r.GetValue(0));
         await r.NextResultAsync(ct);
-        return (await r.ReadAsync(ct) ? new Entry(r.GetInt32(0), r.GetInt64(1)) : null, inserted);
+        return (await ReadEntryAsync(r, ct), inserted);
     }
+
+    private static NpgsqlBatchCommand FindCommand(Guid jobId, int chunk) =>
+        new(FindSql) { Parameters = { new() { Value = jobId }, new() { Value = chunk } } };
+
+    private static async Task<Entry?> ReadEntryAsync(NpgsqlDataReader r, CancellationToken ct) =>
+        await r.ReadAsync(ct) ? new Entry(r.GetInt32(0), r.GetInt64(1)) : null;
+
+    private static NpgsqlBatchCommand CountCommand(string table) => new(InsertedSql) { Parameters = { new() { Value = table } } };
 
     /// <summary>
     /// Rows inserted into the table <c>$1</c> by this transaction so far, from PostgreSQL's own per-transaction
     /// statistics: an exact count of what COPY stored, without scanning the table. The statistics function itself rather
     /// than the pg_stat_xact_user_tables view, whose plan costs more than a small load.
     /// </summary>
-    public const string InsertedSql = "select pg_stat_get_xact_tuples_inserted($1::regclass)";
+    private const string InsertedSql = "select pg_stat_get_xact_tuples_inserted($1::regclass)";
 
     /// <summary>Removes the job's chunk rows other than chunk 0 (a replay that loads a once-split file whole).</summary>
     public static async Task ForgetChunksAsync(NpgsqlConnection conn, Guid jobId, CancellationToken ct)
@@ -110,7 +108,7 @@ public static class LoadLedger
             ? "update sluice.load_ledger set attempt = $3, target = $4, rows = $5, loaded_at = now() where job_id = $1 and chunk = $2"
             : "insert into sluice.load_ledger (job_id, chunk, attempt, target, rows) values ($1, $2, $3, $4, $5) on conflict (job_id, chunk) do nothing";
         await using var batch = new NpgsqlBatch(conn);
-        if (countTable is not null) batch.BatchCommands.Add(new NpgsqlBatchCommand(InsertedSql) { Parameters = { new() { Value = countTable } } });
+        if (countTable is not null) batch.BatchCommands.Add(CountCommand(countTable));
         var record = new NpgsqlBatchCommand(sql)
         {
             Parameters = { new() { Value = jobId }, new() { Value = chunk }, new() { Value = attempt }, new() { Value = target }, new() { Value = rows } },

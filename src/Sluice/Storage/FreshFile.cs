@@ -14,18 +14,8 @@ public static class FreshFile
 {
     public static FileStream Open(string path, FileAccess access = FileAccess.Write, int bufferSize = 1 << 16, FileOptions options = FileOptions.None)
     {
-        for (var attempt = 1; ; attempt++)
-        {
-            File.Delete(path);
-            try
-            {
-                return new FileStream(path, FileMode.CreateNew, access, FileShare.None, bufferSize, options);
-            }
-            catch (IOException) when (attempt < 3 && File.Exists(path))
-            {
-                // Created again between the delete and the create (a stalled writer of the same workspace): once more.
-            }
-        }
+        File.Delete(path);
+        return new FileStream(path, FileMode.CreateNew, access, FileShare.None, bufferSize, options);
     }
 
     public static async Task WriteAllTextAsync(string path, string text, CancellationToken ct)

@@ -31,9 +31,8 @@ public sealed class ChunkedLoadTests
         Assert.Equal(5, job.Chunks);
         Assert.Equal((4_500L, 4_500L, 0L), (job.Counts.Read!.Value, job.Counts.Loaded!.Value, job.Counts.Rejected!.Value));
         Assert.True(job.Counts.Reconciled);
-        Assert.Equal(4_500L, await env.ScalarAsync<long>("select count(distinct transaction_id) from public.payments"));
+        await AssertEveryRowOnceAsync(env, 4_500, file);
         Assert.Equal(4_500L, await env.ScalarAsync<long>("select count(*) from public.payments"));
-        Assert.Equal(PaymentsCsv.FormatCents(file.AmountCents), await env.ScalarAsync<string>("select sum(amount)::text from public.payments"));
         // One ledger row per chunk, with the chunk's rows; no merge for an append.
         Assert.Equal("0,1,2,3,4 4500 rows, at most 1000 a chunk", await env.ScalarAsync<string>(
             "select string_agg(chunk::text, ',' order by chunk) || ' ' || sum(rows) || ' rows, at most ' || " +
@@ -64,8 +63,7 @@ public sealed class ChunkedLoadTests
         Assert.Equal("succeeded", job.Status);
         Assert.Equal(5, job.Chunks);
         Assert.True(job.Counts.Reconciled);
-        Assert.Equal(4_500L, await env.ScalarAsync<long>("select count(distinct transaction_id) from public.payments"));
-        Assert.Equal(PaymentsCsv.FormatCents(file.AmountCents), await env.ScalarAsync<string>("select sum(amount)::text from public.payments"));
+        await AssertEveryRowOnceAsync(env, 4_500, file);
         Assert.Equal(5L, await env.ScalarAsync<long>("select count(*) from sluice.load_ledger where job_id = $1", job.Id));
         // Each load began after the one before had ended, in chunk order...
         var loads = job.Stages.Where(s => s.Name == "load").OrderBy(s => s.StartedAt).ToList();
@@ -95,9 +93,8 @@ public sealed class ChunkedLoadTests
         Assert.Equal("succeeded", job.Status);
         Assert.Equal(2, job.Chunks);
         Assert.True(job.Counts.Reconciled);
-        Assert.Equal(40_000L, await env.ScalarAsync<long>("select count(distinct transaction_id) from public.payments"));
+        await AssertEveryRowOnceAsync(env, 40_000, file);
         Assert.Equal(40_000L, await env.ScalarAsync<long>("select count(*) from public.payments"));
-        Assert.Equal(PaymentsCsv.FormatCents(file.AmountCents), await env.ScalarAsync<string>("select sum(amount)::text from public.payments"));
         var loads = job.Stages.Where(s => s.Name == "load").OrderBy(s => s.StartedAt).ToList();
         Assert.Equal([0, 1], loads.Select(s => s.Chunk!.Value));
         Assert.Equal([true, false], loads.Select(l => l.Outputs!["streamed"]!.GetValue<bool>()));
@@ -136,6 +133,13 @@ public sealed class ChunkedLoadTests
 
     /// <summary>Lets even these small files load as they transform (streamed loads start at 1 MiB by default), chunks too
     /// (off by default).</summary>
+    /// <summary>Every transaction id of the file in the table once, and the amounts adding up to the file's.</summary>
+    private static async Task AssertEveryRowOnceAsync(TestEnvironment env, long rows, PaymentsCsv.Summary file)
+    {
+        Assert.Equal(rows, await env.ScalarAsync<long>("select count(distinct transaction_id) from public.payments"));
+        Assert.Equal(PaymentsCsv.FormatCents(file.AmountCents), await env.ScalarAsync<string>("select sum(amount)::text from public.payments"));
+    }
+
     /// <summary>Rows whose transaction is older than the one that wrote the row before them in the file (ids ascend in
     /// the file): zero when the rows went into the table in file order.</summary>
     private static Task<long> RowsOutOfFileOrderAsync(TestEnvironment env) => env.ScalarAsync<long>(
@@ -160,8 +164,7 @@ public sealed class ChunkedLoadTests
         Assert.Equal((3_000L, 3_000L, 0L), (job.Counts.Read!.Value, job.Counts.Loaded!.Value, job.Counts.Rejected!.Value));
         Assert.True(job.Counts.Reconciled);
         Assert.Equal(3_000L, await env.ScalarAsync<long>("select count(*) from public.payments"));
-        Assert.Equal(3_000L, await env.ScalarAsync<long>("select count(distinct transaction_id) from public.payments"));
-        Assert.Equal(PaymentsCsv.FormatCents(file.AmountCents), await env.ScalarAsync<string>("select sum(amount)::text from public.payments"));
+        await AssertEveryRowOnceAsync(env, 3_000, file);
         var expected = $"{string.Join(',', chunks)} 3000";
         Assert.Equal(expected, await env.ScalarAsync<string>(
             "select string_agg(chunk::text, ',' order by chunk) || ' ' || sum(rows) from sluice.load_ledger where job_id = $1", job.Id));

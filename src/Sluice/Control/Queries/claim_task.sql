@@ -59,6 +59,7 @@ with next as (
         started_at = coalesce(j.started_at, now()), updated_at = now()
     from claimed c
     where j.id = c.job_id
+    -- The columns JobStore reads a job record from, in their order (JobStore.RecordSql).
     returning j.id, j.pipeline, j.workflow, j.source_bucket, j.source_key, j.source_size, j.source_sha256, j.status, j.attempt,
               j.pipeline_yaml, j.pipeline_file, j.workspace, j.chunks
 ), event as (
