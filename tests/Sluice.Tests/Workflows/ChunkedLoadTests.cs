@@ -60,10 +60,7 @@ public sealed class ChunkedLoadTests
 
         var (job, file) = await LoadAsync(env, 4_500);
 
-        Assert.Equal("succeeded", job.Status);
-        Assert.Equal(5, job.Chunks);
-        Assert.True(job.Counts.Reconciled);
-        await AssertEveryRowOnceAsync(env, 4_500, file);
+        await AssertLoadedInChunksAsync(env, job, 5, 4_500, file);
         Assert.Equal(5L, await env.ScalarAsync<long>("select count(*) from sluice.load_ledger where job_id = $1", job.Id));
         // Each load began after the one before had ended, in chunk order...
         var loads = job.Stages.Where(s => s.Name == "load").OrderBy(s => s.StartedAt).ToList();
@@ -90,10 +87,7 @@ public sealed class ChunkedLoadTests
 
         var (job, file) = await LoadAsync(env, 40_000);
 
-        Assert.Equal("succeeded", job.Status);
-        Assert.Equal(2, job.Chunks);
-        Assert.True(job.Counts.Reconciled);
-        await AssertEveryRowOnceAsync(env, 40_000, file);
+        await AssertLoadedInChunksAsync(env, job, 2, 40_000, file);
         Assert.Equal(40_000L, await env.ScalarAsync<long>("select count(*) from public.payments"));
         var loads = job.Stages.Where(s => s.Name == "load").OrderBy(s => s.StartedAt).ToList();
         Assert.Equal([0, 1], loads.Select(s => s.Chunk!.Value));
@@ -133,6 +127,15 @@ public sealed class ChunkedLoadTests
 
     /// <summary>Lets even these small files load as they transform (streamed loads start at 1 MiB by default), chunks too
     /// (off by default).</summary>
+    /// <summary>The job succeeded in <paramref name="chunks"/> chunks, its counts reconcile, and every row is in once.</summary>
+    private static async Task AssertLoadedInChunksAsync(TestEnvironment env, JobView job, int chunks, long rows, PaymentsCsv.Summary file)
+    {
+        Assert.Equal("succeeded", job.Status);
+        Assert.Equal(chunks, job.Chunks);
+        Assert.True(job.Counts.Reconciled);
+        await AssertEveryRowOnceAsync(env, rows, file);
+    }
+
     /// <summary>Every transaction id of the file in the table once, and the amounts adding up to the file's.</summary>
     private static async Task AssertEveryRowOnceAsync(TestEnvironment env, long rows, PaymentsCsv.Summary file)
     {
