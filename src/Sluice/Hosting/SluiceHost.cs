@@ -63,6 +63,10 @@ public sealed class SluiceHost : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits until the job log lines written so far are stored: they go to the control plane in the
+    /// background, many jobs' lines per statement, a moment after they are written.</summary>
+    public Task FlushLogsAsync(TimeSpan timeout) => _logWriter.FlushAsync(timeout);
+
     public async Task StopAsync()
     {
         await _stop.CancelAsync();

@@ -33,6 +33,8 @@ public sealed class JobsApiTests
         var fromCli = JsonNode.Parse(JsonSerializer.Serialize(await api.Env.ControlPlane.Jobs.GetViewAsync(id, CancellationToken.None)));
         Assert.True(JsonNode.DeepEquals(fromCli, fromApi), $"{fromCli}\n!=\n{fromApi}");
         Assert.Equal(id.ToString(), (string)(await HttpJson.GetAsync(viewer, $"api/v1/jobs/{id.ToString()[..13]}"))["id"]!);
+        // Log lines are stored in the background, a moment after they are written (a job of 300 rows can end first).
+        await api.Host.FlushLogsAsync(TimeSpan.FromSeconds(10));
         Assert.Contains((await HttpJson.GetAsync(viewer, $"api/v1/jobs/{id}/logs"))["lines"]!.AsArray(),
             l => ((string)l!["message"]!).Contains("received inbox/payments/2026-11-29.csv"));
         using var rejects = await viewer.GetAsync($"api/v1/jobs/{id}/rejects");
