@@ -37,7 +37,7 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
         Directory.CreateDirectory(pipelines);
         foreach (var c in Cases) await File.WriteAllTextAsync(Path.Combine(pipelines, $"bench-{c}.yaml"), Pipeline(c, chunk), ct);
         var env = BenchServe.Environment(home, pipelines, db.ConnectionString);
-        var pgloader = usePgloader && File.Exists("/usr/bin/pgloader") ? "/usr/bin/pgloader" : null;
+        var pgloader = usePgloader ? await FindOrInstallPgloaderAsync(ct) : null;
 
         var stats = new Dictionary<(string Case, long Rows, string Who), BenchStats>();
         BenchStats S(string c, long n, string who) => stats.TryGetValue((c, n, who), out var s) ? s : stats[(c, n, who)] = new BenchStats(who);
@@ -118,6 +118,26 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
         target: {"{"} table: public.bench_{c}, mode: append{(c == "pk" ? ", key: [transaction_id]" : "")} {"}"}
         output: {"{"} bucket: bench-out {"}"}
         """;
+
+    /// <summary>pgloader, installed with apt when it is missing and the benchmark runs as root; null (and said so) when
+    /// it cannot be had, and the report then leaves it out.</summary>
+    private static async Task<string?> FindOrInstallPgloaderAsync(CancellationToken ct)
+    {
+        const string path = "/usr/bin/pgloader";
+        if (File.Exists(path)) return path;
+        if (!Environment.IsPrivilegedProcess || !File.Exists("/usr/bin/apt-get"))
+        {
+            Terminal.Line("  pgloader is not installed, so it is left out (as root, `apt-get install pgloader` adds it, or run the benchmark as root)");
+            return null;
+        }
+        Terminal.Line("  installing pgloader (apt-get install pgloader)…");
+        var apt = new Dictionary<string, string> { ["DEBIAN_FRONTEND"] = "noninteractive" };
+        var result = await BenchMachine.RunAsync("apt-get", ["update", "-qq"], apt, ct);
+        if (result.Code == 0) result = await BenchMachine.RunAsync("apt-get", ["install", "-y", "-qq", "pgloader"], apt, ct);
+        if (result.Code == 0 && File.Exists(path)) return path;
+        Terminal.Line($"  pgloader could not be installed, so it is left out: {result.Err.Trim().Split('\n')[^1]}");
+        return null;
+    }
 
     private async Task<string> GenerateAsync(long rows, CancellationToken ct)
     {
