@@ -21,7 +21,7 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
     public async Task<string> RunAsync(int files, CancellationToken ct)
     {
         var home = Path.Combine(workDir, "storm-home");
-        if (Directory.Exists(home)) Directory.Delete(home, recursive: true);
+        if (Directory.Exists(home)) DeleteHome(home);
         var pipelines = Path.Combine(home, "pipelines");
         Directory.CreateDirectory(pipelines);
         await File.WriteAllTextAsync(Path.Combine(pipelines, "storm.yaml"), $"""
@@ -64,6 +64,10 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
         await Task.Delay(StatsSettle, ct);
         var referenceBefore = BenchMachine.CpuReferenceMs();
         await db.QuietAsync(ct);
+        var deletedAgo = SinceLastDelete();
+        if (deletedAgo < InodeQuarantine)
+            Terminal.Line($"  note: a storm run deleted its files {deletedAgo.TotalSeconds:0} s ago; on ext4 without a journal this run's new files " +
+                          "skip those inodes one by one, which can cost a third of the throughput (bench/README.md)");
 
         Terminal.Line(rate > 0 ? $"  dropping {files:N0} files at {rate:0.#} a second…" : $"  dropping {files:N0} files…");
         var arrived = new Dictionary<string, DateTime>(files);
@@ -140,7 +144,7 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
         await db.DropAsync("bench_storm", ct);
         var version = await db.ScalarAsync<string>("show server_version", ct);
         var sync = await db.ScalarAsync<string>("show synchronous_commit", ct);
-        Directory.Delete(home, recursive: true);
+        DeleteHome(home);
 
         var sb = new StringBuilder();
         var arrival = rate > 0 ? $"at {rate:0.#} files a second, evenly spaced" : "in one burst";
@@ -166,7 +170,11 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
             $"WAL: {walFlushes / files:0.00} flushes and {walBytes / files / 1024:0.0} KiB per job. " +
             $"Transactions per job: {commits / files:0.0} committed (a claim that finds no task counts among them: one statement that writes nothing), {rollbacks / files:0.00} rolled back. " +
             $"CPU reference (`BenchMachine.CpuReferenceMs`, lower is faster): {referenceBefore:0} ms before the files arrived, " +
-            $"{referenceAfter:0} ms after the last job — compare it across reports before comparing their figures.");
+            $"{referenceAfter:0} ms after the last job — compare it across reports before comparing their figures. " +
+            (deletedAgo < InodeQuarantine
+                ? $"**A storm run had deleted its files {deletedAgo.TotalSeconds:0} s before the burst**: on ext4 without a journal, new files skip " +
+                  "inodes deleted in the last one to five minutes one by one, which cost this machine up to a third of its throughput (bench/README.md)."
+                : "No storm run had deleted its files in the five minutes before the burst (bench/README.md says why that matters)."));
         var expressBytes = Sluice.Configuration.SluiceSettings.FromEnvironment().ExpressBytes;
         var lane = expressBytes >= 2048
             ? $"download, transform and load of these small files run in the express lane (SLUICE_EXPRESS_BYTES = {expressBytes:N0}): recorded from each stage's start to its end and committed together"
@@ -176,6 +184,22 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
         foreach (var line in stages) sb.AppendLine(line);
         return sb.ToString();
     }
+
+    /// <summary>How long ext4 without a journal avoids reusing a deleted inode (60 s, or 300 s while its inode table
+    /// block is unwritten): new files created meanwhile skip such inodes one at a time.</summary>
+    private static readonly TimeSpan InodeQuarantine = TimeSpan.FromMinutes(5);
+
+    private string DeleteStamp => Path.Combine(workDir, "storm-home.deleted");
+
+    /// <summary>Deletes a run's home and notes when, so the next run can say whether it ran among recently deleted inodes.</summary>
+    private void DeleteHome(string home)
+    {
+        Directory.Delete(home, recursive: true);
+        File.WriteAllText(DeleteStamp, "");
+    }
+
+    private TimeSpan SinceLastDelete() =>
+        File.Exists(DeleteStamp) ? DateTime.UtcNow - File.GetLastWriteTimeUtc(DeleteStamp) : TimeSpan.MaxValue;
 
     private async Task WaitForAsync(int jobs, CancellationToken ct)
     {
