@@ -125,8 +125,6 @@ public sealed class ChunkedLoadTests
         Assert.All(rejects.Skip(1), r => Assert.Contains(",currency,", r));
     }
 
-    /// <summary>Lets even these small files load as they transform (streamed loads start at 1 MiB by default), chunks too
-    /// (off by default).</summary>
     /// <summary>The job succeeded in <paramref name="chunks"/> chunks, its counts reconcile, and every row is in once.</summary>
     private static async Task AssertLoadedInChunksAsync(TestEnvironment env, JobView job, int chunks, long rows, PaymentsCsv.Summary file)
     {
@@ -149,6 +147,8 @@ public sealed class ChunkedLoadTests
         "select count(*) from (select xmin::text::bigint < lag(xmin::text::bigint) over (order by transaction_id) as back " +
         "from public.payments) r where back");
 
+    /// <summary>Lets even these small files load as they transform (streamed loads start at 1 MiB by default), chunks too
+    /// (off by default).</summary>
     private static void StreamEveryFile(TestEnvironment env) => env.WithSettings(s => s with { StreamBytes = 1, StreamChunks = true });
 
     [Fact]

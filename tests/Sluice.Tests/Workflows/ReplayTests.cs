@@ -7,6 +7,24 @@ namespace Sluice.Tests.Workflows;
 
 public sealed class ReplayTests
 {
+    /// <summary>A test environment with the payments pipeline (<paramref name="pipelineYaml"/>, or the default one) and
+    /// a running host.</summary>
+    private static async Task<TestEnvironment> StartedAsync(string? pipelineYaml = null)
+    {
+        var env = await TestEnvironment.CreateAsync();
+        try
+        {
+            env.WritePipeline("payments.yaml", pipelineYaml ?? PaymentsPipeline.Yaml());
+            env.StartHost();
+            return env;
+        }
+        catch
+        {
+            await env.DisposeAsync();
+            throw;
+        }
+    }
+
     private static async Task<JobView> LoadOneAsync(TestEnvironment env, int rows = 500)
     {
         var file = Path.Combine(env.Home, "p.csv");
@@ -18,9 +36,7 @@ public sealed class ReplayTests
     [Fact]
     public async Task Replaying_from_load_twice_leaves_every_row_exactly_once()
     {
-        await using var env = await TestEnvironment.CreateAsync();
-        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml());
-        env.StartHost();
+        await using var env = await StartedAsync();
         var job = await LoadOneAsync(env);
         var sum = await env.ScalarAsync<string>("select sum(amount)::text from public.payments");
         var replay = new JobReplay(env.ControlPlane);
@@ -45,9 +61,7 @@ public sealed class ReplayTests
     public async Task A_load_whose_copy_stores_other_than_the_artifacts_row_count_commits_nothing()
     {
         // The count is read with the ledger row, in the round trip before the commit: a difference rolls both back.
-        await using var env = await TestEnvironment.CreateAsync();
-        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml());
-        env.StartHost();
+        await using var env = await StartedAsync();
         var job = await LoadOneAsync(env);
         // The artifact is left as it is; its manifest now says one row fewer than it holds.
         var manifest = Path.Combine(job.Workspace, "transform", Sluice.Stages.Transform.LoadManifest.FileName);
@@ -68,9 +82,7 @@ public sealed class ReplayTests
     [Fact]
     public async Task Replaying_from_transform_after_a_schema_change_loads_the_new_shape()
     {
-        await using var env = await TestEnvironment.CreateAsync();
-        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml(table: "public.p1"));
-        env.StartHost();
+        await using var env = await StartedAsync(PaymentsPipeline.Yaml(table: "public.p1"));
         var job = await LoadOneAsync(env, rows: 50);
         Assert.Equal("text", await env.ScalarAsync<string>("select data_type from information_schema.columns where table_name = 'p1' and column_name = 'status'"));
 
@@ -87,9 +99,7 @@ public sealed class ReplayTests
     [Fact]
     public async Task Replay_refuses_when_an_earlier_output_changed_and_names_the_stage_to_rerun()
     {
-        await using var env = await TestEnvironment.CreateAsync();
-        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml());
-        env.StartHost();
+        await using var env = await StartedAsync();
         var job = await LoadOneAsync(env, rows: 20);
         await File.AppendAllTextAsync(Path.Combine(job.Workspace, "transform", "data.pgcopy"), "tampered");
 
