@@ -298,7 +298,8 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
                       (chunk is null
                           ? "The pipelines use the default `chunk` policy (1,000,000 rows or 128 MiB): " +
                             string.Join(", ", files.Select(f => $"{f.Rows:N0} rows load as {Math.Max(1, (f.Rows + 999_999) / 1_000_000)} chunk(s)")) +
-                            ", transformed side by side on the two workers, then loaded side by side (no index) or one at a time in file order (primary key: the pipeline declares `key`)."
+                            ", transformed side by side on the two workers, then loaded side by side, into the table with a primary key too (the pipeline declares `key`; " +
+                            "`keyed_loads: in_order` would load its chunks one at a time in file order)."
                           : $"The pipelines say `chunk: {chunk}`.")).AppendLine();
         sb.AppendLine(BenchMachine.Describe(pgVersion)).AppendLine();
         foreach (var c in Cases)

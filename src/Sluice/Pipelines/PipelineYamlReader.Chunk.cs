@@ -6,9 +6,11 @@ namespace Sluice.Pipelines;
 
 internal sealed partial class PipelineYamlReader
 {
-    private static readonly string[] ChunkKeys = ["rows", "bytes"];
+    private static readonly string[] ChunkKeys = ["rows", "bytes", "keyed_loads"];
+    private static readonly string[] KeyedLoads = ["side_by_side", "in_order"];
 
-    /// <summary><c>chunk: { rows: 1000000, bytes: 128MiB }</c>, or <c>chunk: off</c>; omitted means the defaults.</summary>
+    /// <summary><c>chunk: { rows: 1000000, bytes: 128MiB, keyed_loads: side_by_side }</c>, or <c>chunk: off</c>; omitted
+    /// means the defaults.</summary>
     private ChunkPolicy Chunk(YamlNode? node, WorkflowKind workflow)
     {
         if (node is null || YamlNodeReader.IsNull(node)) return ChunkPolicy.Default;
@@ -33,7 +35,8 @@ internal sealed partial class PipelineYamlReader
                 bytes = null;
             }
         }
-        return new ChunkPolicy(rows ?? ChunkPolicy.Default.Rows, bytes ?? ChunkPolicy.Default.Bytes);
+        var keyed = (KeyedChunkLoads)(r.OneOf(YamlNodeReader.Get(chunk, "keyed_loads"), "chunk.keyed_loads", KeyedLoads) ?? 0);
+        return new ChunkPolicy(rows ?? ChunkPolicy.Default.Rows, bytes ?? ChunkPolicy.Default.Bytes, keyed);
     }
 
     /// <summary>A byte count: plain digits, or with KB/MB/GB (powers of 1000) or KiB/MiB/GiB (powers of 1024).</summary>

@@ -33,7 +33,11 @@ public sealed partial class Worker
             NextStage = next, NextMaxTries = pipeline.Retry.MaxAttempts, NextBackoff = pipeline.Retry.Backoff,
             NextChunks = next is not null && workflow.RunsInChunks(next) && chunks > 1 ? chunks : null,
             NextChunksInOrder = Stages.Load.ChunkedLoad.RunsInOrder(next, job, pipeline),
-            ThenChunk = task.Chunk is { } done && done + 1 < chunks && Stages.Load.ChunkedLoad.RunsInOrder(task.Stage, job, pipeline) ? done + 1 : null,
+            // Every chunk's load makes sure the next chunk's is queued (enqueue_chunk.sql never adds a second task for a
+            // chunk): with loads in order that is what queues it; side by side the join queued them all and this adds
+            // nothing. Not decided from the pipeline here, so a job whose join a Sluice with another default (or an
+            // older one) made still gets all its loads.
+            ThenChunk = task.Chunk is { } done && done + 1 < chunks && task.Stage == "load" ? done + 1 : null,
             JoinsChunks = chunked, PlannedChunks = result.Chunks,
             // A failed job still runs publish (its rejects and report) but stays failed.
             JobStatus = task.Stage == workflow.DecidingStage && job.Status != "failed" ? "succeeded" : null,

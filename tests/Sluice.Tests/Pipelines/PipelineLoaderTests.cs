@@ -106,6 +106,20 @@ public class PipelineLoaderTests
     }
 
     [Fact]
+    public void Chunk_policy_reads_its_sizes_and_how_keyed_chunks_load()
+    {
+        const string head = "name: p\non: { bucket: inbox }\ntarget: { table: t, key: [id] }\n";
+        Assert.Equal(ChunkPolicy.Default, PipelineLoader.Parse(head, File).Chunk);
+        Assert.Equal(KeyedChunkLoads.SideBySide, ChunkPolicy.Default.KeyedLoads);
+        Assert.Equal(new ChunkPolicy(5000, 64L << 20, KeyedChunkLoads.InOrder),
+            PipelineLoader.Parse(head + "chunk: { rows: 5000, bytes: 64MiB, keyed_loads: in_order }\n", File).Chunk);
+        Assert.Equal(new ChunkPolicy(ChunkPolicy.Default.Rows, ChunkPolicy.Default.Bytes, KeyedChunkLoads.SideBySide),
+            PipelineLoader.Parse(head + "chunk: { keyed_loads: side_by_side }\n", File).Chunk);
+        var error = Single(head + "chunk: { keyed_loads: sorted }\n");
+        Assert.Equal("pipelines/payments.yaml:4:23: chunk.keyed_loads: 'sorted' is not one of side_by_side, in_order", error.ToString());
+    }
+
+    [Fact]
     public void Syntax_error_carries_yaml_line_and_column()
     {
         var error = Single("name: payments\non: bucket: inbox\ntarget: { table: t }\n");

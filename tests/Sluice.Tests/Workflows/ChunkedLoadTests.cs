@@ -9,6 +9,9 @@ public sealed class ChunkedLoadTests
 {
     private const string SmallChunks = "chunk: { rows: 1000 }";
 
+    /// <summary>A <c>chunk:</c> line whose keyed appends load one chunk at a time, in file order.</summary>
+    private static string InOrder(string chunk) => chunk.Replace(" }", ", keyed_loads: in_order }");
+
     private static async Task<(JobView Job, PaymentsCsv.Summary File)> LoadAsync(TestEnvironment env, int rows, string key = "payments/big.csv", int seed = 5)
     {
         var file = Path.Combine(env.Home, Guid.NewGuid().ToString("N"));
@@ -48,13 +51,32 @@ public sealed class ChunkedLoadTests
         Assert.True(File.Exists(Path.Combine(published, "artifacts", "chunks.json")));
     }
 
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]   // chunk streaming on: a keyed append's chunks still do not go in side by side
-    public async Task Chunks_of_an_append_into_a_keyed_table_load_one_at_a_time_in_file_order_while_transforms_run_side_by_side(bool streamChunks)
+    [Fact]
+    public async Task Chunks_of_an_append_into_a_keyed_table_load_side_by_side_by_default()
     {
         await using var env = await TestEnvironment.CreateAsync();
         env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml(SmallChunks, mode: "append, key: [transaction_id]"));
+        env.StartHost(workers: 3);
+
+        var (job, file) = await LoadAsync(env, 4_500);
+
+        await AssertLoadedInChunksAsync(env, job, 5, 4_500, file);
+        Assert.Equal("0,1,2,3,4 4500", await env.ScalarAsync<string>(
+            "select string_agg(chunk::text, ',' order by chunk) || ' ' || sum(rows) from sluice.load_ledger where job_id = $1", job.Id));
+        // All five loads were queued together, by the commit of the last transform (in order, each load queues the next).
+        Assert.Equal("5 loads queued at 1 moment(s)", await env.ScalarAsync<string>(
+            "select count(*) || ' loads queued at ' || count(distinct created_at) || ' moment(s)' from sluice.tasks " +
+            "where job_id = $1 and stage = 'load'", job.Id));
+        Assert.DoesNotContain(job.Stages, s => s.Name == "merge");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]   // chunk streaming on: a keyed append's chunks still do not go in side by side
+    public async Task Chunks_of_an_append_into_a_keyed_table_load_one_at_a_time_in_file_order_when_asked_while_transforms_run_side_by_side(bool streamChunks)
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml(InOrder(SmallChunks), mode: "append, key: [transaction_id]"));
         if (streamChunks) StreamEveryFile(env);
         env.StartHost(workers: 3);
 
@@ -81,7 +103,7 @@ public sealed class ChunkedLoadTests
         // Streaming on for any file size (not for chunks side by side): the first chunk's keys come first in the file,
         // so it may load while the other chunk is transformed; the other loads after it from its artifact.
         await using var env = await TestEnvironment.CreateAsync();
-        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml("chunk: { rows: 20000 }", mode: "append, key: [transaction_id]"));
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml(InOrder("chunk: { rows: 20000 }"), mode: "append, key: [transaction_id]"));
         env.WithSettings(s => s with { StreamBytes = 1 });
         env.StartHost(workers: 3);
 

@@ -70,7 +70,7 @@ public sealed class DownloadStage : IStage
         outputs["chunks"] = described;
         context.Info($"split into {plan.Chunks.Count} chunks of up to {context.Pipeline.Chunk.Rows:N0} rows / {context.Pipeline.Chunk.Bytes:N0} bytes, " +
                      (ChunkedLoad.LoadsInOrder(context.Job with { Chunks = plan.Chunks.Count }, context.Pipeline)
-                         ? "transformed in parallel, then loaded one at a time in file order (the target has a key)"
+                         ? "transformed in parallel, then loaded one at a time in file order (keyed_loads: in_order)"
                          : "transformed and loaded in parallel"));
         return new StageResult(outputs, Chunks: plan.Chunks.Count);
     }

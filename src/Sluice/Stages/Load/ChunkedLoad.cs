@@ -19,14 +19,15 @@ public static class ChunkedLoad
         job.Chunks > 1 && (pipeline.Target?.Mode != LoadMode.Append || job.Attempt > 1);
 
     /// <summary>
-    /// Whether the chunks load one at a time, in file order: appends straight into a target with a key. Side by side,
-    /// each chunk's keys would go into the middle of the index the other chunks are filling, splitting its pages in
-    /// half (a 2,000,000-row file loaded as two chunks at once left a primary key of 60 MB against 43 MB in order, and
-    /// was no faster); in order, every key lands at the index's right edge and the rows go into the table in file order.
-    /// Transforms still run side by side.
+    /// Whether the chunks load one at a time, in file order: appends straight into a target with a key, when the
+    /// pipeline asks for it (<c>chunk.keyed_loads: in_order</c>). Side by side (the default), each chunk's keys go into
+    /// the middle of the index the later chunks are filling and split its pages in half (see
+    /// <see cref="KeyedChunkLoads"/>); in order, every key lands at the index's right edge and the rows go into the table
+    /// in file order, one backend doing all the loading. Transforms run side by side either way.
     /// </summary>
     public static bool LoadsInOrder(JobRecord job, Pipeline pipeline) =>
-        job.Chunks > 1 && !UsesStaging(job, pipeline) && pipeline.Target is { KeyColumns.Count: > 0 };
+        job.Chunks > 1 && !UsesStaging(job, pipeline) && pipeline.Target is { KeyColumns.Count: > 0 }
+        && pipeline.Chunk.KeyedLoads == KeyedChunkLoads.InOrder;
 
     /// <summary>Whether <paramref name="stage"/> runs this job's chunks one at a time, in order (its loads, see
     /// <see cref="LoadsInOrder"/>).</summary>
