@@ -323,8 +323,8 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
             return $"{(c == "pk" ? "primary key" : "no index")}{(several ? $", {f.Rows:N0} rows," : "")} {streamed} of {all}";
         }));
         sb.AppendLine($"Streamed loads (rows loaded as transform wrote them) among the timed serve runs' loads, one per chunk: {string.Join("; ", streamedLoads)}. " +
-                      "The others loaded from the artifact in the load stage: of chunks loaded in key order (primary key) the first streams, of chunks loaded side by side " +
-                      "any only with SLUICE_STREAM_CHUNKS=1; either only when every chunk has a worker at once.").AppendLine();
+                      "The others loaded from the artifact in the load stage: of chunks loaded side by side any only with SLUICE_STREAM_CHUNKS=1, of chunks loaded " +
+                      "in file order (`keyed_loads: in_order`) the first; either only when every chunk has a worker at once.").AppendLine();
         sb.AppendLine($"Peak RSS: `sluice serve` process {BenchStats.F(serveRss ?? double.NaN, "0")} MiB over all rounds{(several ? " and sizes" : "")}; " +
                       $"`sluice run` {BenchStats.F(runRss ?? double.NaN, "0")} MiB (max over runs).");
         return sb.ToString();
