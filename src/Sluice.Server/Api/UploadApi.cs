@@ -16,7 +16,9 @@ namespace Sluice.Server.Api;
 /// <summary>
 /// <c>PUT /api/v1/buckets/{bucket}/objects/{key}</c>: the body is streamed to a hidden temporary file in the bucket
 /// folder (hashed and counted on the way, refused past the size limit), renamed into place, and handed to the router
-/// exactly as the folder trigger would — the trigger seeing the same file later finds the same job.
+/// exactly as the folder trigger would — the trigger seeing the same file later finds the same job. The same bytes go
+/// into the workspace of the job the upload becomes (<see cref="UploadCopy"/>), so its download stage does not read
+/// the object again.
 /// </summary>
 internal static class UploadApi
 {
@@ -54,33 +56,47 @@ internal static class UploadApi
         // Hidden and *.tmp: the folder trigger ignores it until the rename, and after it waits the settle interval,
         // since this request records the job itself.
         var temp = FolderBuckets.TempNameFor(target);
+        // The job's own copy, written beside the object as the body arrives: its download stage takes it.
+        await using var copy = host.Intake.BeginUploadCopy(key, pipeline, ctx.Request.ContentLength);
+        var handedOver = false;
         long size = 0;
         string sha;
+        JobIntake.Outcome outcome;
         try
         {
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+            using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
             {
-                var buffer = new byte[1 << 16];
-                int n;
-                while ((n = await ctx.Request.Body.ReadAsync(buffer, ct)) > 0)
+                await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
                 {
-                    size += n;
-                    if (size > options.MaxUploadBytes) return TooLarge(options);
-                    hash.AppendData(buffer, 0, n);
-                    await file.WriteAsync(buffer.AsMemory(0, n), ct);
+                    var buffer = new byte[1 << 16];
+                    int n;
+                    while ((n = await ctx.Request.Body.ReadAsync(buffer, ct)) > 0)
+                    {
+                        size += n;
+                        if (size > options.MaxUploadBytes) return TooLarge(options);
+                        hash.AppendData(buffer, 0, n);
+                        await file.WriteAsync(buffer.AsMemory(0, n), ct);
+                        if (copy is not null) await copy.WriteAsync(buffer.AsMemory(0, n), ct);
+                    }
                 }
+                sha = Convert.ToHexStringLower(hash.GetHashAndReset());
             }
-            sha = Convert.ToHexStringLower(hash.GetHashAndReset());
+            if (copy is not null) await copy.CompleteAsync();
             File.Move(temp, target, overwrite: true);
+
+            // The object is in place: record the job even if the caller hangs up now.
+            var arrival = new Arrival(bucket, key, target, size, sha);
+            handedOver = true;
+            outcome = copy is null
+                ? await host.Intake.ReceiveAsync(arrival, pipeline, ctx.RequestedBy(), CancellationToken.None)
+                : await host.Intake.ReceiveCopiedAsync(arrival, pipeline, copy, ctx.RequestedBy(), CancellationToken.None);
         }
         finally
         {
             if (File.Exists(temp)) File.Delete(temp);
+            if (!handedOver) copy?.Discard();
         }
 
-        // The object is in place: record the job even if the caller hangs up now.
-        var outcome = await host.Intake.ReceiveAsync(new Arrival(bucket, key, target, size, sha), pipeline, ctx.RequestedBy(), CancellationToken.None);
         var jobs = outcome.JobId is { } id ? new[] { new { id, pipeline = pipeline.Name, created = outcome.Created } } : [];
         ctx.Audit($"{bucket}/{key}", new JsonObject { ["size"] = size, ["sha256"] = sha, ["job_id"] = outcome.JobId?.ToString(), ["created"] = outcome.Created });
         var body = new { bucket, key, size, sha256 = sha, jobs };

@@ -47,15 +47,8 @@ public sealed class JobIntake(ControlPlane controlPlane, PipelineCatalog catalog
             var after = new FileInfo(file);
             if (copy?.Size is { } copied && copied != size || !after.Exists || after.Length != size)
                 return new Outcome(null, false, $"{bucket}/{key} changed while it was read", Incomplete: true);
-            // A large copy is still on its way to the disk, and a commit that waits for the disk waits for it too (the
-            // file system writes it first): the job is committed without waiting, so its download can start at once,
-            // and made durable after, before the file counts as received (an error here leaves it to be received again).
-            var early = copy is { Size: > JobWorkspace.SmallFileBytes };
-            // Offered before the job is committed: the commit wakes the workers, and one may claim the download at once.
-            if (copy is not null) ReceivedCopies.Add(id, copy);
-            var outcome = await RecordAsync(new Arrival(bucket, key, file, size, sha), pipeline, workflow, requestedBy, (id, workspace, !early), ct);
+            var outcome = await RecordCopiedAsync(new Arrival(bucket, key, file, size, sha), pipeline, workflow, requestedBy, id, workspace, copy, ct);
             kept = outcome.Created;
-            if (outcome.Created && early) await controlPlane.Jobs.WaitForDiskAsync(ct);
             return outcome;
         }
         finally
@@ -65,6 +58,63 @@ public sealed class JobIntake(ControlPlane controlPlane, PipelineCatalog catalog
                 ReceivedCopies.Take(id);
                 DeleteQuietly(jobFolder);
             }
+        }
+    }
+
+    /// <summary>
+    /// Records the job of an arrival whose bytes are already copied into the workspace chosen for it
+    /// (<paramref name="id"/>, <paramref name="workspace"/>): the copy is offered to its download stage, and a large
+    /// copy is made durable after the commit.
+    /// </summary>
+    private async Task<Outcome> RecordCopiedAsync(Arrival arrival, Pipeline pipeline, WorkflowDefinition workflow, string requestedBy,
+        Guid id, string workspace, ReceivedCopies.Copy? copy, CancellationToken ct)
+    {
+        // A large copy is still on its way to the disk, and a commit that waits for the disk waits for it too (the
+        // file system writes it first): the job is committed without waiting, so its download can start at once,
+        // and made durable after, before the file counts as received (an error here leaves it to be received again).
+        var early = copy is { Size: > JobWorkspace.SmallFileBytes };
+        // Offered before the job is committed: the commit wakes the workers, and one may claim the download at once.
+        if (copy is not null) ReceivedCopies.Add(id, copy);
+        var outcome = await RecordAsync(arrival, pipeline, workflow, requestedBy, (id, workspace, !early), ct);
+        if (outcome.Created && early) await controlPlane.Jobs.WaitForDiskAsync(ct);
+        return outcome;
+    }
+
+    /// <summary>
+    /// For an upload routed to <paramref name="pipeline"/>: the copy its job's download stage will take, written as the
+    /// body arrives (beside the object itself), so the file is not read again; null for a workflow that does not
+    /// start by downloading.
+    /// </summary>
+    /// <param name="sizeHint">The body's announced length, if any (whether to plan chunks at all).</param>
+    public UploadCopy? BeginUploadCopy(string key, Pipeline pipeline, long? sizeHint)
+    {
+        var workflow = WorkflowDefinition.For(WorkflowName(pipeline));
+        if (workflow.FirstTaskStage != "download") return null;
+        var id = Guid.CreateVersion7();
+        var workspace = JobWorkspace.PathFor(settings.WorkspaceRoot, id, DateTime.UtcNow);
+        var path = Path.Combine(new JobWorkspace(workspace).StageFolder("download"), DownloadStage.SafeFileName(key));
+        return new UploadCopy(id, workspace, path, DownloadStage.PlannerFor(workflow.Name, pipeline, sizeHint ?? long.MaxValue));
+    }
+
+    /// <summary>
+    /// Records the job of an upload whose body was also written to <paramref name="copy"/> (complete, and hashed to
+    /// the arrival's SHA-256). When no job is created (the same content under the same key is a job already) the copy
+    /// is removed.
+    /// </summary>
+    public async Task<Outcome> ReceiveCopiedAsync(Arrival arrival, Pipeline pipeline, UploadCopy copy, string requestedBy, CancellationToken ct)
+    {
+        var kept = false;
+        try
+        {
+            var received = new ReceivedCopies.Copy(copy.Path, copy.Size, arrival.Sha256, copy.Planner?.Complete());
+            var outcome = await RecordCopiedAsync(arrival, pipeline, WorkflowDefinition.For(WorkflowName(pipeline)), requestedBy,
+                copy.JobId, copy.Workspace, received, ct);
+            kept = outcome.Created;
+            return outcome;
+        }
+        finally
+        {
+            if (!kept) copy.Discard();
         }
     }
 
@@ -93,7 +143,7 @@ public sealed class JobIntake(ControlPlane controlPlane, PipelineCatalog catalog
         return (await JobWorkspace.Sha256Async(file, ct), null);
     }
 
-    private static void DeleteQuietly(string folder)
+    internal static void DeleteQuietly(string folder)
     {
         try { if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true); }
         catch (IOException) { }

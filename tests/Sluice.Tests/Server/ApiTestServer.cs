@@ -30,10 +30,11 @@ internal sealed class ApiTestServer : IAsyncDisposable
     public SluiceServer Server { get; }
     public Dictionary<string, string> Keys { get; } = new();
 
-    public static async Task<ApiTestServer> StartAsync(bool createKeys = true, int workers = 2, long maxUploadBytes = 1L << 30)
+    public static async Task<ApiTestServer> StartAsync(bool createKeys = true, int workers = 2, long maxUploadBytes = 1L << 30,
+        string? pipelineYaml = null)
     {
         var env = await TestEnvironment.CreateAsync();
-        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml());
+        env.WritePipeline("payments.yaml", pipelineYaml ?? PaymentsPipeline.Yaml());
         var host = env.StartHost(workers);
         var keys = new ApiKeys(env.ControlPlane.DataSource);
         var created = new Dictionary<string, string>();

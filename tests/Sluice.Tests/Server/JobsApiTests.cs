@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Sluice.Samples;
+using Sluice.Tests.Workflows;
 
 namespace Sluice.Tests.Server;
 
@@ -27,6 +28,8 @@ public sealed class JobsApiTests
         Assert.Equal(300L, ended.Counts.Loaded);
         Assert.Equal("api:operator-key", ended.Attempts[0].RequestedBy);
         Assert.Equal(300L, await api.Env.ScalarAsync<long>("select count(*) from public.payments"));
+        // The body went into the job's workspace as it arrived: the download stage did not read the object again.
+        Assert.True(ended.Stages.Single(s => s.Name == "download").Outputs!["copied_on_arrival"]!.GetValue<bool>());
 
         var viewer = api.Client("viewer");
         var fromApi = await HttpJson.GetAsync(viewer, $"api/v1/jobs/{id}");
@@ -46,6 +49,29 @@ public sealed class JobsApiTests
         var second = JsonNode.Parse(await again.Content.ReadAsStringAsync())!;
         Assert.Equal((HttpStatusCode.OK, id.ToString(), false), (again.StatusCode, (string)second["jobs"]![0]!["id"]!, (bool)second["jobs"]![0]!["created"]!));
         Assert.Equal(1L, await api.Env.ScalarAsync<long>("select count(*) from sluice.jobs"));
+        // The second upload's copy was made for a job that was not created, and removed.
+        Assert.Single(Directory.GetDirectories(api.Env.Settings.WorkspaceRoot));
+    }
+
+    [Fact]
+    public async Task A_large_upload_is_copied_into_its_job_and_planned_in_chunks_as_it_arrives()
+    {
+        await using var api = await ApiTestServer.StartAsync(pipelineYaml: PaymentsPipeline.Yaml("chunk: { rows: 5000 }"));
+        var content = api.PaymentsFile(20_000, seed: 9);
+
+        var job = await api.WaitForJobAsync(await api.UploadAsync("payments/large.csv", content));
+
+        Assert.Equal("succeeded", job.Status);
+        var download = job.Stages.Single(s => s.Name == "download");
+        Assert.True(download.Outputs!["copied_on_arrival"]!.GetValue<bool>());
+        Assert.Equal(Encoding.UTF8.GetByteCount(content), download.Outputs["file"]!["size"]!.GetValue<long>());
+        // At least 20,000 / 5,000 chunks (the planner evens them out), planned from the upload's bytes, each loaded once.
+        var chunks = download.Outputs["chunks"]!["count"]!.GetValue<int>();
+        Assert.InRange(chunks, 4, 8);
+        Assert.Equal(chunks, job.Chunks);
+        Assert.Equal($"{chunks} 20000", await api.Env.ScalarAsync<string>(
+            "select count(*) || ' ' || sum(rows) from sluice.load_ledger where job_id = $1", job.Id));
+        Assert.Equal(20_000L, await api.Env.ScalarAsync<long>("select count(distinct transaction_id) from public.payments"));
     }
 
     [Fact]
@@ -71,6 +97,9 @@ public sealed class JobsApiTests
         var (unmatched, why) = await HttpJson.SendAsync(operatorClient, HttpMethod.Put, "api/v1/buckets/inbox/objects/other/a.csv", "x");
         Assert.Equal((HttpStatusCode.UnprocessableEntity, "route.no_pipeline"), (unmatched, HttpJson.ErrorCode(why)));
         Assert.False(Directory.Exists(bucket) && Directory.EnumerateFiles(bucket, "*", SearchOption.AllDirectories).Any());
+        // Nor a copy for a job in the workspace.
+        var workspace = api.Env.Settings.WorkspaceRoot;
+        Assert.False(Directory.Exists(workspace) && Directory.EnumerateFileSystemEntries(workspace).Any());
     }
 
     [Fact]
