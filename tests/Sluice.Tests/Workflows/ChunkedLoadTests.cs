@@ -70,6 +70,31 @@ public sealed class ChunkedLoadTests
         Assert.DoesNotContain(job.Stages, s => s.Name == "merge");
     }
 
+    [Fact]
+    public async Task A_key_in_two_chunks_loaded_side_by_side_fails_the_job_with_the_key_named_and_no_row_twice()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml(SmallChunks, mode: "append, key: [transaction_id]"));
+        env.StartHost(workers: 3);
+        var file = Path.Combine(env.Home, "dup.csv");
+        PaymentsCsv.Write(file, 3_000, seed: 4);
+        var lines = File.ReadAllLines(file);
+        // The last record (third chunk) takes the id of the first (first chunk): ids are 1..3,000 in file order.
+        lines[^1] = "1" + lines[^1][lines[^1].IndexOf(',')..];
+        env.Drop("inbox", "payments/dup.csv", string.Join("\n", lines) + "\n");
+
+        var job = Assert.Single(await env.WaitForJobsAsync(1, TimeSpan.FromMinutes(2)));
+
+        Assert.Equal("failed", job.Status);
+        Assert.Equal("postgres.23505", job.Error!.Code);
+        Assert.Contains("(transaction_id)=(1) already exists", job.Error.Message);
+        // Chunks that committed before the clash keep their rows (an append commits chunk by chunk); none twice.
+        Assert.Equal(await env.ScalarAsync<long>("select count(*) from public.payments"),
+            await env.ScalarAsync<long>("select count(distinct transaction_id) from public.payments"));
+        Assert.Equal(await env.ScalarAsync<long>("select coalesce(sum(rows), 0) from sluice.load_ledger where job_id = $1", job.Id),
+            await env.ScalarAsync<long>("select count(*) from public.payments"));
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]   // chunk streaming on: a keyed append's chunks still do not go in side by side
