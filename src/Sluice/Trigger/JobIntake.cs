@@ -36,8 +36,7 @@ public sealed class JobIntake(ControlPlane controlPlane, PipelineCatalog catalog
             pipeline = route.Pipeline!;
         }
         var workflow = WorkflowDefinition.For(WorkflowName(pipeline));
-        var id = Guid.CreateVersion7();
-        var workspace = JobWorkspace.PathFor(settings.WorkspaceRoot, id, DateTime.UtcNow);
+        var (id, workspace) = NewJobWorkspace();
         var jobFolder = Path.GetDirectoryName(workspace)!;
         var kept = false;
         try
@@ -89,12 +88,24 @@ public sealed class JobIntake(ControlPlane controlPlane, PipelineCatalog catalog
     public UploadCopy? BeginUploadCopy(string key, Pipeline pipeline, long? sizeHint)
     {
         var workflow = WorkflowDefinition.For(WorkflowName(pipeline));
-        if (workflow.FirstTaskStage != "download") return null;
-        var id = Guid.CreateVersion7();
-        var workspace = JobWorkspace.PathFor(settings.WorkspaceRoot, id, DateTime.UtcNow);
-        var path = Path.Combine(new JobWorkspace(workspace).StageFolder("download"), DownloadStage.SafeFileName(key));
-        return new UploadCopy(id, workspace, path, DownloadStage.PlannerFor(workflow.Name, pipeline, sizeHint ?? long.MaxValue));
+        if (!TakesArrivalCopy(workflow)) return null;
+        var (id, workspace) = NewJobWorkspace();
+        return new UploadCopy(id, workspace, ArrivalCopyPath(workspace, key), DownloadStage.PlannerFor(workflow.Name, pipeline, sizeHint ?? long.MaxValue));
     }
+
+    /// <summary>A new job's id and workspace, chosen before the job is recorded so its arrival copy can go there.</summary>
+    private (Guid Id, string Workspace) NewJobWorkspace()
+    {
+        var id = Guid.CreateVersion7();
+        return (id, JobWorkspace.PathFor(settings.WorkspaceRoot, id, DateTime.UtcNow));
+    }
+
+    /// <summary>A workflow that starts by downloading takes a copy made on arrival.</summary>
+    private static bool TakesArrivalCopy(WorkflowDefinition workflow) => workflow.FirstTaskStage == "download";
+
+    /// <summary>Where a copy made on arrival goes: exactly where the job's download stage would write its own.</summary>
+    private static string ArrivalCopyPath(string workspace, string key) =>
+        Path.Combine(new JobWorkspace(workspace).StageFolder("download"), DownloadStage.SafeFileName(key));
 
     /// <summary>
     /// Records the job of an upload whose body was also written to <paramref name="copy"/> (complete, and hashed to
@@ -126,9 +137,9 @@ public sealed class JobIntake(ControlPlane controlPlane, PipelineCatalog catalog
     private static async Task<(string Sha256, ReceivedCopies.Copy? Copy)> HashAndCopyAsync(string file, string workspace, string key,
         WorkflowDefinition workflow, Pipeline pipeline, long size, CancellationToken ct)
     {
-        if (workflow.FirstTaskStage == "download")
+        if (TakesArrivalCopy(workflow))
         {
-            var target = Path.Combine(new JobWorkspace(workspace).StageFolder("download"), DownloadStage.SafeFileName(key));
+            var target = ArrivalCopyPath(workspace, key);
             var planner = DownloadStage.PlannerFor(workflow.Name, pipeline, size);
             try
             {

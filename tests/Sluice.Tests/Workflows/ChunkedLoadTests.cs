@@ -61,8 +61,7 @@ public sealed class ChunkedLoadTests
         var (job, file) = await LoadAsync(env, 4_500);
 
         await AssertLoadedInChunksAsync(env, job, 5, 4_500, file);
-        Assert.Equal("0,1,2,3,4 4500", await env.ScalarAsync<string>(
-            "select string_agg(chunk::text, ',' order by chunk) || ' ' || sum(rows) from sluice.load_ledger where job_id = $1", job.Id));
+        Assert.Equal("0,1,2,3,4 4500", await LedgerAsync(env, job.Id));
         // All five loads were queued together, by the commit of the last transform (in order, each load queues the next).
         Assert.Equal("5 loads queued at 1 moment(s)", await env.ScalarAsync<string>(
             "select count(*) || ' loads queued at ' || count(distinct created_at) || ' moment(s)' from sluice.tasks " +
@@ -143,8 +142,7 @@ public sealed class ChunkedLoadTests
             job.Stages.Single(s => s.Name == "transform" && s.Chunk == 0).Outputs!["streamed_load"]!["rows"]!.GetValue<long>());
         // Still in file order: the first chunk's rows committed by its transform, the second's by its load after it.
         Assert.Equal(0L, await RowsOutOfFileOrderAsync(env));
-        Assert.Equal("0,1 40000", await env.ScalarAsync<string>(
-            "select string_agg(chunk::text, ',' order by chunk) || ' ' || sum(rows) from sluice.load_ledger where job_id = $1", job.Id));
+        Assert.Equal("0,1 40000", await LedgerAsync(env, job.Id));
     }
 
     [Fact]
@@ -188,6 +186,10 @@ public sealed class ChunkedLoadTests
         Assert.Equal(PaymentsCsv.FormatCents(file.AmountCents), await env.ScalarAsync<string>("select sum(amount)::text from public.payments"));
     }
 
+    /// <summary>The job's ledger rows: their chunks in order and the rows they hold, as "0,1,2 3000".</summary>
+    private static Task<string> LedgerAsync(TestEnvironment env, Guid jobId) => env.ScalarAsync<string>(
+        "select string_agg(chunk::text, ',' order by chunk) || ' ' || sum(rows) from sluice.load_ledger where job_id = $1", jobId);
+
     /// <summary>Rows whose transaction is older than the one that wrote the row before them in the file (ids ascend in
     /// the file): zero when the rows went into the table in file order.</summary>
     private static Task<long> RowsOutOfFileOrderAsync(TestEnvironment env) => env.ScalarAsync<long>(
@@ -216,8 +218,7 @@ public sealed class ChunkedLoadTests
         Assert.Equal(3_000L, await env.ScalarAsync<long>("select count(*) from public.payments"));
         await AssertEveryRowOnceAsync(env, 3_000, file);
         var expected = $"{string.Join(',', chunks)} 3000";
-        Assert.Equal(expected, await env.ScalarAsync<string>(
-            "select string_agg(chunk::text, ',' order by chunk) || ' ' || sum(rows) from sluice.load_ledger where job_id = $1", job.Id));
+        Assert.Equal(expected, await LedgerAsync(env, job.Id));
         // Every chunk counted once, as it finished reading.
         Assert.Equal(expected, await env.ScalarAsync<string>(
             "select string_agg(chunk::text, ',' order by chunk) || ' ' || sum(rows_read) from sluice.chunk_tallies where job_id = $1", job.Id));
