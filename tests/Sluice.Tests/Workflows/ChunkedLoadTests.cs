@@ -125,16 +125,18 @@ public sealed class ChunkedLoadTests
     public async Task The_first_chunk_of_a_file_loaded_in_key_order_loads_as_it_transforms_and_the_others_follow_in_order()
     {
         // Streaming on for any file size (not for chunks side by side): the first chunk's keys come first in the file,
-        // so it may load while the other chunk is transformed; the other loads after it from its artifact.
+        // so it may load while the other chunk is transformed; the other loads after it from its artifact. The first
+        // chunk streams only if it starts before the other has finished reading: chunks of 100,000 rows keep that
+        // true on a busy machine (of 20,000, a starved worker sometimes started after the other was read).
         await using var env = await TestEnvironment.CreateAsync();
-        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml(InOrder("chunk: { rows: 20000 }"), mode: "append, key: [transaction_id]"));
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml(InOrder("chunk: { rows: 100000 }"), mode: "append, key: [transaction_id]"));
         env.WithSettings(s => s with { StreamBytes = 1 });
         env.StartHost(workers: 3);
 
-        var (job, file) = await LoadAsync(env, 40_000);
+        var (job, file) = await LoadAsync(env, 200_000);
 
-        await AssertLoadedInChunksAsync(env, job, 2, 40_000, file);
-        Assert.Equal(40_000L, await env.ScalarAsync<long>("select count(*) from public.payments"));
+        await AssertLoadedInChunksAsync(env, job, 2, 200_000, file);
+        Assert.Equal(200_000L, await env.ScalarAsync<long>("select count(*) from public.payments"));
         var loads = job.Stages.Where(s => s.Name == "load").OrderBy(s => s.StartedAt).ToList();
         Assert.Equal([0, 1], loads.Select(s => s.Chunk!.Value));
         Assert.Equal([true, false], loads.Select(l => l.Outputs!["streamed"]!.GetValue<bool>()));
@@ -142,7 +144,7 @@ public sealed class ChunkedLoadTests
             job.Stages.Single(s => s.Name == "transform" && s.Chunk == 0).Outputs!["streamed_load"]!["rows"]!.GetValue<long>());
         // Still in file order: the first chunk's rows committed by its transform, the second's by its load after it.
         Assert.Equal(0L, await RowsOutOfFileOrderAsync(env));
-        Assert.Equal("0,1 40000", await LedgerAsync(env, job.Id));
+        Assert.Equal("0,1 200000", await LedgerAsync(env, job.Id));
     }
 
     [Fact]
