@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Sluice.Stages.Load;
 using Sluice.Cli.Output;
 using Sluice.Control;
 using Sluice.Samples;
@@ -296,8 +297,9 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
                       $"untimed files per table ({WarmupSmallFiles} of 1,000 rows, two of 20,000 and one of 200,000: a serve that has been running, its code compiled). Every contender loads into a fresh, " +
                       "empty table created before its clock starts (Sluice's with its lineage column). `sluice run`: the whole process, start-up included. " +
                       (chunk is null
-                          ? "The pipelines use the default `chunk` policy (1,000,000 rows or 128 MiB): " +
-                            string.Join(", ", files.Select(f => $"{f.Rows:N0} rows load as {Math.Max(1, (f.Rows + 999_999) / 1_000_000)} chunk(s)")) +
+                          ? "The pipelines use the default `chunk` policy (1,000,000 rows or 128 MiB, and a smaller file of at least 8 MiB spread over the cores, " +
+                            $"here {ChunkedLoad.Cores}, in streamed chunks): " +
+                            string.Join(", ", files.Select(f => $"{f.Rows:N0} rows loaded as {ChunksPerRun(f.Rows, rounds)} chunk(s)")) +
                             ", transformed side by side on the two workers, then loaded side by side, into the table with a primary key too (the pipeline declares `key`; " +
                             "`keyed_loads: in_order` would load its chunks one at a time in file order)."
                           : $"The pipelines say `chunk: {chunk}`.")).AppendLine();
@@ -323,12 +325,17 @@ internal sealed class LoadBenchmark(BenchDatabase db, string workDir, string dll
             return $"{(c == "pk" ? "primary key" : "no index")}{(several ? $", {f.Rows:N0} rows," : "")} {streamed} of {all}";
         }));
         sb.AppendLine($"Streamed loads (rows loaded as transform wrote them) among the timed serve runs' loads, one per chunk: {string.Join("; ", streamedLoads)}. " +
-                      "The others loaded from the artifact in the load stage: of chunks loaded side by side any only with SLUICE_STREAM_CHUNKS=1, of chunks loaded " +
+                      "The others loaded from the artifact in the load stage: of chunks loaded side by side those of a file spread over the cores (any with " +
+                      "SLUICE_STREAM_CHUNKS=1), of chunks loaded " +
                       "in file order (`keyed_loads: in_order`) the first; either only when every chunk has a worker at once.").AppendLine();
         sb.AppendLine($"Peak RSS: `sluice serve` process {BenchStats.F(serveRss ?? double.NaN, "0")} MiB over all rounds{(several ? " and sizes" : "")}; " +
                       $"`sluice run` {BenchStats.F(runRss ?? double.NaN, "0")} MiB (max over runs).");
         return sb.ToString();
     }
+
+    /// <summary>How many chunks each timed serve run of a file loaded (its loads, one per chunk, over the runs).</summary>
+    private string ChunksPerRun(long rows, int rounds) =>
+        _serveLoads.TryGetValue(("noindex", rows), out var loads) && rounds > 0 ? $"{(double)loads.Loads / rounds:0.#}" : "?";
 
     /// <summary>Where the timed serve runs' time went, median milliseconds per part.</summary>
     private void Spans(StringBuilder sb, IReadOnlyList<long> sizes)

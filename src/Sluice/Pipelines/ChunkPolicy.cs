@@ -3,9 +3,10 @@ namespace Sluice.Pipelines;
 /// <summary>
 /// When a load pipeline splits a large CSV: a file with more than <see cref="Rows"/> records or more than
 /// <see cref="Bytes"/> bytes is cut at record boundaries into chunks of at most that size, each transformed and
-/// loaded as its own task. <see cref="Off"/> never splits.
+/// loaded as its own task. A smaller file may be spread over the cores instead (<see cref="Spread"/>).
+/// <see cref="Off"/> never splits.
 /// </summary>
-public sealed record ChunkPolicy(long Rows, long Bytes, KeyedChunkLoads KeyedLoads = KeyedChunkLoads.SideBySide)
+public sealed record ChunkPolicy(long Rows, long Bytes, KeyedChunkLoads KeyedLoads = KeyedChunkLoads.SideBySide, bool Spread = true)
 {
     /// <summary>1,000,000 rows or 128 MiB: on 2 cores a 2,000,000-row payments file (about 170 MB) loads as two
     /// chunks side by side, while small files keep the one-task path (see bench/results).</summary>
@@ -15,6 +16,38 @@ public sealed record ChunkPolicy(long Rows, long Bytes, KeyedChunkLoads KeyedLoa
     public static readonly ChunkPolicy Off = new(long.MaxValue, long.MaxValue);
 
     public bool Enabled => Rows != long.MaxValue || Bytes != long.MaxValue;
+
+    /// <summary>The smallest share of a file that is spread over the cores (<see cref="SpreadWays"/>).</summary>
+    public const long SpreadMinChunkBytes = 4L << 20;
+
+    /// <summary>The largest: spread chunks stream (see <c>StreamedLoad</c>), and a streamed chunk parses beside the
+    /// backend storing its rows, so two large ones oversubscribe two cores (2,000,000 rows in two chunks: 0.68× psql's
+    /// time streamed, 0.56× loaded from their artifacts; 200,000 rows in two: 0.56× streamed, 0.64× whole).</summary>
+    public const long SpreadMaxChunkBytes = 16L << 20;
+
+    /// <summary>
+    /// Into how many chunks a file of <paramref name="size"/> bytes is spread over <paramref name="cores"/> cores: a file
+    /// smaller than one chunk goes whole to one worker, one parser beside one backend, and the backend is the slower
+    /// of the two (storing rows, the more so into a table with a key) while another core idles. Spread, each core gets
+    /// a share of at least <see cref="SpreadMinChunkBytes"/> and at most <see cref="SpreadMaxChunkBytes"/>; 1 when the
+    /// file is not spread (too small, too large, one core, or <see cref="Spread"/> off).
+    /// </summary>
+    public int SpreadWays(long size, int cores)
+    {
+        if (!Spread || !Enabled || size >= Bytes) return 1;
+        var ways = (int)Math.Min(cores, size / SpreadMinChunkBytes);
+        return ways >= 2 && (size + ways - 1) / ways <= SpreadMaxChunkBytes ? ways : 1;
+    }
+
+    /// <summary>The limits a file of <paramref name="size"/> bytes is cut by: these, or, when it is spread (<see
+    /// cref="SpreadWays"/>), a share per core with an eighth to spare: the planner cuts at record boundaries, so an exact
+    /// share could leave a sliver over for one more chunk than there are cores.</summary>
+    public ChunkPolicy For(long size, int cores)
+    {
+        if (SpreadWays(size, cores) is not (> 1 and var ways)) return this;
+        var share = (size + ways - 1) / ways;
+        return this with { Bytes = share + share / 8 };
+    }
 }
 
 /// <summary>

@@ -6,10 +6,10 @@ namespace Sluice.Pipelines;
 
 internal sealed partial class PipelineYamlReader
 {
-    private static readonly string[] ChunkKeys = ["rows", "bytes", "keyed_loads"];
+    private static readonly string[] ChunkKeys = ["rows", "bytes", "keyed_loads", "spread"];
     private static readonly string[] KeyedLoads = ["side_by_side", "in_order"];
 
-    /// <summary><c>chunk: { rows: 1000000, bytes: 128MiB, keyed_loads: side_by_side }</c>, or <c>chunk: off</c>; omitted
+    /// <summary><c>chunk: { rows: 1000000, bytes: 128MiB, keyed_loads: side_by_side, spread: true }</c>, or <c>chunk: off</c>; omitted
     /// means the defaults.</summary>
     private ChunkPolicy Chunk(YamlNode? node, WorkflowKind workflow)
     {
@@ -36,7 +36,8 @@ internal sealed partial class PipelineYamlReader
             }
         }
         var keyed = (KeyedChunkLoads)(r.OneOf(YamlNodeReader.Get(chunk, "keyed_loads"), "chunk.keyed_loads", KeyedLoads) ?? 0);
-        return new ChunkPolicy(rows ?? ChunkPolicy.Default.Rows, bytes ?? ChunkPolicy.Default.Bytes, keyed);
+        var spread = r.Boolean(YamlNodeReader.Get(chunk, "spread"), "chunk.spread") ?? ChunkPolicy.Default.Spread;
+        return new ChunkPolicy(rows ?? ChunkPolicy.Default.Rows, bytes ?? ChunkPolicy.Default.Bytes, keyed, spread);
     }
 
     /// <summary>A byte count: plain digits, or with KB/MB/GB (powers of 1000) or KiB/MiB/GiB (powers of 1024).</summary>

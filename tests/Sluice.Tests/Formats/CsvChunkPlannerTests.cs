@@ -87,6 +87,42 @@ public sealed class CsvChunkPlannerTests : IDisposable
     }
 
     /// <summary>Feeds the file in blocks of random sizes, so every state crosses a block end somewhere.</summary>
+    [Theory]
+    [InlineData(7L << 20, 2, 1)]            // too small: under two shares of 4 MiB
+    [InlineData(17_200_000L, 2, 2)]         // 200,000 payments rows on two cores
+    [InlineData(17_200_000L, 8, 4)]         // more cores than 4 MiB shares
+    [InlineData(17_200_000L, 1, 1)]         // one core: nothing to spread over
+    [InlineData(40L << 20, 2, 1)]           // shares of 20 MiB would be too large to stream side by side
+    [InlineData(40L << 20, 4, 4)]           // shares of 10 MiB
+    [InlineData(128L << 20, 16, 1)]         // a file of a full chunk is split by the limits, not spread
+    public void A_file_smaller_than_one_chunk_is_spread_over_the_cores_in_shares_of_4_to_16_MiB(long size, int cores, int ways)
+    {
+        Assert.Equal(ways, ChunkPolicy.Default.SpreadWays(size, cores));
+        Assert.Equal(1, (ChunkPolicy.Default with { Spread = false }).SpreadWays(size, cores));
+        Assert.Equal(1, ChunkPolicy.Off.SpreadWays(size, cores));
+    }
+
+    [Fact]
+    public void A_spread_file_is_cut_into_one_chunk_per_core_of_about_equal_size()
+    {
+        var path = Path.Combine(_dir, "spread.csv");
+        var random = new Random(7);
+        using (var w = new StreamWriter(path, false, new UTF8Encoding(false)))
+        {
+            w.Write("id,amount,note\n");
+            for (var i = 1; w.BaseStream.Position < 9L << 20; i++) w.Write($"{i},{random.Next(100000)}.{random.Next(100):D2},\"note, {random.Next()}\"\n");
+        }
+        var size = new FileInfo(path).Length;
+        var policy = ChunkPolicy.Default.For(size, cores: 2);
+
+        var plan = Plan(path, CsvOptions.Default, policy, random);
+
+        Assert.Equal(2, plan.Chunks.Count);
+        Assert.InRange((double)plan.Chunks[0].Length / plan.Chunks[1].Length, 0.9, 1.1);
+        Assert.Equal(ReadWhole(path, CsvOptions.Default), ReadChunks(path, CsvOptions.Default, plan));
+        Assert.Equal(ChunkPolicy.Default, ChunkPolicy.Default.For(size, cores: 1));
+    }
+
     private static CsvChunkPlan Plan(string path, CsvOptions options, ChunkPolicy policy, Random random)
     {
         var planner = new CsvChunkPlanner(options, policy);

@@ -117,6 +117,9 @@ public class PipelineLoaderTests
             PipelineLoader.Parse(head + "chunk: { keyed_loads: side_by_side }\n", File).Chunk);
         var error = Single(head + "chunk: { keyed_loads: sorted }\n");
         Assert.Equal("pipelines/payments.yaml:4:23: chunk.keyed_loads: 'sorted' is not one of side_by_side, in_order", error.ToString());
+        Assert.True(ChunkPolicy.Default.Spread);
+        Assert.Equal(ChunkPolicy.Default with { Spread = false }, PipelineLoader.Parse(head + "chunk: { spread: false }\n", File).Chunk);
+        Assert.Equal("pipelines/payments.yaml:4:18: chunk.spread: 'cores' is not true or false", Single(head + "chunk: { spread: cores }\n").ToString());
     }
 
     [Fact]

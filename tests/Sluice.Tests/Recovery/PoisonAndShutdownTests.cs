@@ -50,7 +50,7 @@ public sealed class PoisonAndShutdownTests
     public async Task On_SIGTERM_a_worker_hands_its_task_back_and_the_next_worker_takes_it_at_once()
     {
         await using var env = await TestEnvironment.CreateAsync();
-        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml());
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml(PaymentsPipeline.Whole));
         var host = env.StartHost(workers: 0);
         var file = Path.Combine(env.Home, "big.csv");
         var rows = PaymentsCsv.Write(file, 400_000, seed: 4).Rows;

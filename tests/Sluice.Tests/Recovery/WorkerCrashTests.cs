@@ -21,7 +21,7 @@ public sealed class WorkerCrashTests
     /// <summary>Creates one job for a large payments file (trigger only; no workers in this process).</summary>
     private static async Task<(long Rows, string Sum)> ArriveAsync(TestEnvironment env, int rows)
     {
-        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml());
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml(PaymentsPipeline.Whole));
         var file = Path.Combine(env.Home, "big.csv");
         var summary = PaymentsCsv.Write(file, rows, seed: 99);
         var host = env.StartHost(workers: 0);

@@ -70,6 +70,30 @@ public sealed class ChunkedLoadTests
     }
 
     [Fact]
+    public async Task A_file_smaller_than_one_chunk_is_spread_over_the_cores_in_chunks_that_load_as_they_transform()
+    {
+        // About 10 MiB: under the default chunk (1,000,000 rows or 128 MiB), and two shares of at least 4 MiB, so on
+        // any machine of two cores or more it is cut in two, one per core; each chunk streams its rows into the table.
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml(mode: "append, key: [transaction_id]"));
+        env.StartHost(workers: 3);
+
+        var (job, file) = await LoadAsync(env, 120_000);
+
+        var ways = Math.Min(Environment.ProcessorCount, 2);
+        Assert.Equal("succeeded", job.Status);
+        Assert.Equal(ways == 1 ? null : ways, job.Chunks);
+        Assert.True(job.Counts.Reconciled);
+        await AssertEveryRowOnceAsync(env, 120_000, file);
+        if (ways == 1) return;   // one core: the file loads whole, as any other
+        Assert.Equal("0,1 120000", await LedgerAsync(env, job.Id));
+        Assert.InRange(await env.ScalarAsync<long>("select min(rows) from sluice.load_ledger where job_id = $1", job.Id), 50_000, 60_000);
+        // The chunk that started last found the other under way, so it loaded as it transformed.
+        Assert.Contains(job.Stages, s => s.Name == "load" && s.Outputs!["streamed"]!.GetValue<bool>());
+        Assert.DoesNotContain(job.Stages, s => s.Name == "merge");
+    }
+
+    [Fact]
     public async Task A_key_in_two_chunks_loaded_side_by_side_fails_the_job_with_the_key_named_and_no_row_twice()
     {
         await using var env = await TestEnvironment.CreateAsync();
@@ -129,7 +153,7 @@ public sealed class ChunkedLoadTests
         // chunk streams only if it starts before the other has finished reading: chunks of 100,000 rows keep that
         // true on a busy machine (of 20,000, a starved worker sometimes started after the other was read).
         await using var env = await TestEnvironment.CreateAsync();
-        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml(InOrder("chunk: { rows: 100000 }"), mode: "append, key: [transaction_id]"));
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml(InOrder("chunk: { rows: 100000, spread: false }"), mode: "append, key: [transaction_id]"));
         env.WithSettings(s => s with { StreamBytes = 1 });
         env.StartHost(workers: 3);
 

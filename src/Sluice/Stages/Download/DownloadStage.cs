@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Sluice.Errors;
 using Sluice.Formats.Csv;
+using Sluice.Pipelines;
 using Sluice.Stages.Load;
 using Sluice.Storage;
 
@@ -68,8 +69,11 @@ public sealed class DownloadStage : IStage
         var described = await StageFiles.DescribeAsync(planPath, ct);
         described["count"] = plan.Chunks.Count;
         outputs["chunks"] = described;
-        context.Info($"split into {plan.Chunks.Count} chunks of up to {context.Pipeline.Chunk.Rows:N0} rows / {context.Pipeline.Chunk.Bytes:N0} bytes, " +
-                     (ChunkedLoad.LoadsInOrder(context.Job with { Chunks = plan.Chunks.Count }, context.Pipeline)
+        var job = context.Job with { Chunks = plan.Chunks.Count };
+        context.Info((ChunkedLoad.IsSpread(job, context.Pipeline)
+                         ? $"spread over {plan.Chunks.Count} cores in chunks of about {(size + plan.Chunks.Count - 1) / plan.Chunks.Count:N0} bytes (chunk.spread), "
+                         : $"split into {plan.Chunks.Count} chunks of up to {context.Pipeline.Chunk.Rows:N0} rows / {context.Pipeline.Chunk.Bytes:N0} bytes, ") +
+                     (ChunkedLoad.LoadsInOrder(job, context.Pipeline)
                          ? "transformed in parallel, then loaded one at a time in file order (keyed_loads: in_order)"
                          : "transformed and loaded in parallel"));
         return new StageResult(outputs, Chunks: plan.Chunks.Count);
@@ -77,13 +81,14 @@ public sealed class DownloadStage : IStage
 
     /// <summary>
     /// A chunk planner when this job's file may need splitting: a load job whose CSV is larger than one chunk could
-    /// be (a file of n bytes holds at most n records). Small files are not scanned at all.
+    /// be (a file of n bytes holds at most n records), or one spread over the cores (<see cref="ChunkPolicy.SpreadWays"/>).
+    /// Small files are not scanned at all.
     /// </summary>
     public static CsvChunkPlanner? PlannerFor(string workflow, Pipelines.Pipeline pipeline, long sourceSize)
     {
-        var policy = pipeline.Chunk;
-        if (workflow != "load" || pipeline.SourceFormat != "csv" || !policy.Enabled || !CsvChunkPlanner.CanPlan(pipeline.Csv))
+        if (workflow != "load" || pipeline.SourceFormat != "csv" || !pipeline.Chunk.Enabled || !CsvChunkPlanner.CanPlan(pipeline.Csv))
             return null;
+        var policy = pipeline.Chunk.For(sourceSize, ChunkedLoad.Cores);
         return sourceSize > policy.Bytes || sourceSize > policy.Rows ? new CsvChunkPlanner(pipeline.Csv, policy) : null;
     }
 

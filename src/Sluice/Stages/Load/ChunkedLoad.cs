@@ -29,6 +29,16 @@ public static class ChunkedLoad
         job.Chunks > 1 && !UsesStaging(job, pipeline) && pipeline.Target is { KeyColumns.Count: > 0 }
         && pipeline.Chunk.KeyedLoads == KeyedChunkLoads.InOrder;
 
+    /// <summary>The cores a file is spread over (<see cref="ChunkPolicy.SpreadWays"/>): this machine's.</summary>
+    public static int Cores => Environment.ProcessorCount;
+
+    /// <summary>Whether this job's chunks are its file spread over the cores (a file smaller than one chunk, see
+    /// <see cref="ChunkPolicy.SpreadWays"/>): such chunks are small, and stream (<c>StreamedLoad</c>). Decided again
+    /// from the file's size wherever asked, so a process on a machine with another number of cores only loads them
+    /// from their artifacts instead.</summary>
+    public static bool IsSpread(JobRecord job, Pipeline pipeline) =>
+        job.Chunks is > 1 and var chunks && pipeline.Chunk.SpreadWays(job.SourceSize, Cores) == chunks;
+
     /// <summary>Whether <paramref name="stage"/> runs this job's chunks one at a time, in order (its loads, see
     /// <see cref="LoadsInOrder"/>).</summary>
     public static bool RunsInOrder(string? stage, JobRecord job, Pipeline pipeline) => stage == "load" && LoadsInOrder(job, pipeline);

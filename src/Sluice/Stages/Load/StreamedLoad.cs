@@ -39,8 +39,9 @@ internal sealed class StreamedLoad : IAsyncDisposable
     /// <summary>
     /// Whether this transform may load as it goes: a file of at least <c>SLUICE_STREAM_BYTES</c>, appended, on the
     /// job's first attempt and the stage's first try. Of a split file: the first chunk of one whose chunks load one at a
-    /// time in file order (a target with a key, <see cref="ChunkedLoad.LoadsInOrder"/>), and any chunk with
-    /// <c>SLUICE_STREAM_CHUNKS</c> when they load side by side. Everything else — replace, upsert, replays (which take
+    /// time in file order (a target with a key, <see cref="ChunkedLoad.LoadsInOrder"/>), and, when they load side by side,
+    /// any chunk of a file spread over the cores (<see cref="ChunkedLoad.IsSpread"/>: small chunks, whose loads from
+    /// artifacts would wait for every transform to end) or, with <c>SLUICE_STREAM_CHUNKS</c>, of any file. Everything else — replace, upsert, replays (which take
     /// out an earlier attempt's rows in the load's transaction) — loads in the load stage from the artifact.
     /// </summary>
     /// <remarks>
@@ -53,7 +54,9 @@ internal sealed class StreamedLoad : IAsyncDisposable
         context.Settings.StreamBytes > 0 && context.Job.SourceSize >= context.Settings.StreamBytes
         && context.Pipeline.Target is { Mode: LoadMode.Append } && context.Job.Attempt == 1
         && (context.Task.Chunk is null
-            || (ChunkedLoad.LoadsInOrder(context.Job, context.Pipeline) ? context.Task.Chunk == 0 : context.Settings.StreamChunks))
+            || (ChunkedLoad.LoadsInOrder(context.Job, context.Pipeline)
+                ? context.Task.Chunk == 0
+                : context.Settings.StreamChunks || ChunkedLoad.IsSpread(context.Job, context.Pipeline)))
         // A transform run again (after a failure, or taken over from a stalled worker whose COPY may still hold its
         // rows' keys) leaves the load to the load stage: it never holds a COPY open beside another one of its own rows.
         && context.Task is { Try: 1, TookOver: false };
@@ -61,16 +64,19 @@ internal sealed class StreamedLoad : IAsyncDisposable
     /// <summary>
     /// For a chunk, whether all chunks of the file are being transformed together, none finished yet: a streamed chunk
     /// holds its rows until all are counted, so it only starts when it will not wait for a chunk queued behind it (one
-    /// queued a moment ago is given a quarter of a second to be claimed). A file with more chunks than free workers
+    /// queued a moment ago is given a quarter of a second to be claimed, a tenth when the file is spread or its chunks
+    /// load in order). A file with more chunks than free workers
     /// streams no chunk at all: streaming only its last chunks would put their keys into a primary key's index first
     /// and every earlier chunk's into the middle of it (measured on 10 chunks: 1.15× the time instead of 0.98×).
     /// </summary>
     public static async Task<bool> ChunksUnderWayAsync(StageContext context, CancellationToken ct)
     {
         if (context.Task.Chunk is null) return true;
-        // The first chunk of an in-order file would only gain its own load's time: it does not hold back its transform
-        // longer than a claim by an idle worker takes (a file with more chunks than workers then starts at once).
-        var grace = ChunkedLoad.LoadsInOrder(context.Job, context.Pipeline) ? InOrderClaimGrace : ClaimGrace;
+        // The first chunk of an in-order file would only gain its own load's time, and a spread file is small: neither
+        // holds back its transform longer than a claim by an idle worker takes (when every worker is busy, it then
+        // starts soon, and loads from its artifact).
+        var grace = ChunkedLoad.LoadsInOrder(context.Job, context.Pipeline) || ChunkedLoad.IsSpread(context.Job, context.Pipeline)
+            ? ShortClaimGrace : ClaimGrace;
         var started = Stopwatch.GetTimestamp();
         while (true)
         {
@@ -84,7 +90,7 @@ internal sealed class StreamedLoad : IAsyncDisposable
     }
 
     private static readonly TimeSpan ClaimGrace = TimeSpan.FromMilliseconds(250);
-    private static readonly TimeSpan InOrderClaimGrace = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan ShortClaimGrace = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan PollEvery = TimeSpan.FromMilliseconds(20);
     /// <summary>How long a streamed chunk waits for the others to count before loading from the artifact instead.</summary>
     private static readonly TimeSpan ChunkWait = TimeSpan.FromSeconds(30);
