@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Text;
-using Sluice.Stages.Load;
 using Sluice.Cli.Output;
 using Sluice.Control;
 using Sluice.Samples;
+using Sluice.Stages.Load;
 using Sluice.Storage;
 
 namespace Sluice.Cli.Bench;

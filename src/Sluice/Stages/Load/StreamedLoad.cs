@@ -41,8 +41,9 @@ internal sealed class StreamedLoad : IAsyncDisposable
     /// job's first attempt and the stage's first try. Of a split file: the first chunk of one whose chunks load one at a
     /// time in file order (a target with a key, <see cref="ChunkedLoad.LoadsInOrder"/>), and, when they load side by side,
     /// any chunk of a file spread over the cores (<see cref="ChunkedLoad.IsSpread"/>: small chunks, whose loads from
-    /// artifacts would wait for every transform to end) or, with <c>SLUICE_STREAM_CHUNKS</c>, of any file. Everything else — replace, upsert, replays (which take
-    /// out an earlier attempt's rows in the load's transaction) — loads in the load stage from the artifact.
+    /// artifacts would wait for every transform to end) or, with <c>SLUICE_STREAM_CHUNKS</c>, of any file. Everything
+    /// else — replace, upsert, replays (which take out an earlier attempt's rows in the load's transaction) — loads in
+    /// the load stage from the artifact.
     /// </summary>
     /// <remarks>
     /// The first chunk in file order: its keys are the first the index gets, as when it loads first in the load stage,
@@ -65,9 +66,9 @@ internal sealed class StreamedLoad : IAsyncDisposable
     /// For a chunk, whether all chunks of the file are being transformed together, none finished yet: a streamed chunk
     /// holds its rows until all are counted, so it only starts when it will not wait for a chunk queued behind it (one
     /// queued a moment ago is given a quarter of a second to be claimed, a tenth when the file is spread or its chunks
-    /// load in order). A file with more chunks than free workers
-    /// streams no chunk at all: streaming only its last chunks would put their keys into a primary key's index first
-    /// and every earlier chunk's into the middle of it (measured on 10 chunks: 1.15× the time instead of 0.98×).
+    /// load in order). A file with more chunks than free workers streams no chunk at all: streaming only its last
+    /// chunks would put their keys into a primary key's index first and every earlier chunk's into the middle of it
+    /// (measured on 10 chunks: 1.15× the time instead of 0.98×).
     /// </summary>
     public static async Task<bool> ChunksUnderWayAsync(StageContext context, CancellationToken ct)
     {
@@ -94,6 +95,8 @@ internal sealed class StreamedLoad : IAsyncDisposable
     private static readonly TimeSpan PollEvery = TimeSpan.FromMilliseconds(20);
     /// <summary>How long a streamed chunk waits for the others to count before loading from the artifact instead.</summary>
     private static readonly TimeSpan ChunkWait = TimeSpan.FromSeconds(30);
+    /// <summary>How often a waiting streamed chunk checks that no other chunk waits on it (<see cref="BlocksAnotherAsync"/>).</summary>
+    private static readonly TimeSpan BlockCheckEvery = TimeSpan.FromMilliseconds(200);
 
     /// <summary>
     /// Prepares the target as the load stage would (table created from <paramref name="columns"/> when missing and
@@ -122,6 +125,7 @@ internal sealed class StreamedLoad : IAsyncDisposable
             }
             var copy = await conn.BeginRawBinaryCopyAsync(
                 TargetStatements.BinaryCopy(table, columns.Select(c => c.Name).Append(TableDdl.LineageColumn)), ct);
+            context.Info($"{(context.Task.Chunk is { } n ? $"chunk {n}: " : "")}loading rows into {table} as they are read (a streamed load)");
             return new StreamedLoad(context, conn, tx, copy, table, before, ct);
         }
         catch
@@ -162,7 +166,7 @@ internal sealed class StreamedLoad : IAsyncDisposable
     {
         var (job, pipeline) = (_context.Job, _context.Pipeline);
         var started = Stopwatch.GetTimestamp();
-        var lastSign = started;
+        var (lastSign, lastBlockCheck) = (started, started);
         while (true)
         {
             var standing = await _context.ControlPlane.ChunkTallies.StandingAsync(job.Id, job.Attempt, ct);
@@ -185,6 +189,19 @@ internal sealed class StreamedLoad : IAsyncDisposable
                               "its rows were not committed, the load stage loads them from the artifact");
                 return false;
             }
+            if (Stopwatch.GetElapsedTime(lastBlockCheck) > BlockCheckEvery)
+            {
+                if (await BlocksAnotherAsync(ct))
+                {
+                    // A key of these rows is in another chunk too, whose COPY waits for this transaction to end while this
+                    // one waits for that chunk to count: neither would move before ChunkWait. Rolled back, the other
+                    // goes on; the load stage then loads this chunk from its artifact and meets the duplicate key.
+                    _context.Info($"chunk {chunk}: another chunk's rows wait on a key these rows hold (the file holds a key twice); " +
+                                  "its rows were not committed, the load stage loads them from the artifact");
+                    return false;
+                }
+                lastBlockCheck = Stopwatch.GetTimestamp();
+            }
             await Task.Delay(PollEvery, ct);
             // The rows wait in an idle transaction, which the server ends after ReusablePool.IdleTransactionLimit
             // (meant for stalled processes): a statement now and then shows this one is alive.
@@ -195,6 +212,15 @@ internal sealed class StreamedLoad : IAsyncDisposable
                 lastSign = Stopwatch.GetTimestamp();
             }
         }
+    }
+
+    /// <summary>Whether a statement of another session waits for a lock this transaction holds: a COPY of another chunk
+    /// stopped at a key these rows hold (only a unique index makes one COPY wait for another).</summary>
+    private async Task<bool> BlocksAnotherAsync(CancellationToken ct)
+    {
+        await using var blocked = new NpgsqlCommand(
+            "select exists (select 1 from pg_stat_activity where pid <> pg_backend_pid() and pg_backend_pid() = any(pg_blocking_pids(pid)))", _conn);
+        return await blocked.ExecuteScalarAsync(ct) is true;
     }
 
     /// <summary>Rolls back whatever was not committed (a failed or cancelled transform, rejects over the limit).</summary>
