@@ -20,6 +20,8 @@ public sealed class StageContext
     public required string WorkerId { get; init; }
     /// <summary>Rows processed so far by a long stage (for progress displays); may be null.</summary>
     public IProgress<long>? RowsProgress { get; init; }
+    /// <summary>How many other workers of this process are waiting for a task right now; null when not known.</summary>
+    public Func<int>? IdleWorkers { get; init; }
 
     public void Info(string message) => Log.Info(message, Job.Id, Task.Stage, WorkerId);
     public void Warn(string message) => Log.Warn(message, Job.Id, Task.Stage, WorkerId);

@@ -31,6 +31,12 @@ public sealed class TaskSignal : IAsyncDisposable
         _loop = Task.Run(ListenLoopAsync);
     }
 
+    /// <summary>How many workers are waiting on this signal now (idle, with nothing claimed).</summary>
+    public int Waiting
+    {
+        get { lock (_gate) return _waiting.Count; }
+    }
+
     /// <summary>Completes when a task may be ready, or after <paramref name="timeout"/>.</summary>
     public async Task WaitAsync(TimeSpan timeout, CancellationToken ct)
     {

@@ -225,6 +225,7 @@ public sealed partial class Worker(
             Job = job, Pipeline = pipeline, Task = task, Workspace = new JobWorkspace(job.Workspace),
             Buckets = new FolderBuckets(settings.BucketsRoot), ControlPlane = controlPlane, Settings = settings, Log = log, WorkerId = Id,
             RowsProgress = rowsProgress is null ? null : new Progress<long>(n => rowsProgress(job.Id, task.Stage, n)),
+            IdleWorkers = () => signal.Waiting,
         };
         log.Write(LogLevel.Debug, $"{task.Stage}{ChunkText(task)} started (try {task.Try}/{task.MaxTries})", job.Id, task.Stage, Id);
         try

@@ -93,6 +93,27 @@ public sealed class ChunkedLoadTests
         Assert.DoesNotContain(job.Stages, s => s.Name == "merge");
     }
 
+    [Fact]
+    public async Task A_file_that_could_be_spread_is_processed_whole_when_no_other_worker_is_free()
+    {
+        // One worker: none is free to take a second chunk, which the first would wait for and then load without.
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml(mode: "append, key: [transaction_id]"));
+        var host = env.StartHost(workers: 1);
+
+        var (job, file) = await LoadAsync(env, 120_000);
+
+        Assert.Equal("succeeded", job.Status);
+        Assert.Null(job.Chunks);
+        await AssertEveryRowOnceAsync(env, 120_000, file);
+        Assert.Equal("0 120000", await LedgerAsync(env, job.Id));
+        Assert.True(job.Stages.Single(s => s.Name == "load").Outputs!["streamed"]!.GetValue<bool>());
+        await host.FlushLogsAsync(TimeSpan.FromSeconds(10));
+        var whole = await env.ScalarAsync<long>("select count(*) from sluice.job_logs where job_id = $1 and " +
+            "message like '0 other worker(s) free for a file that could be spread over 2 cores: processed whole'", job.Id);
+        Assert.Equal(Environment.ProcessorCount >= 2 ? 1L : 0L, whole);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]   // streamed: the first chunk holds the key uncommitted while the last one's COPY waits on it

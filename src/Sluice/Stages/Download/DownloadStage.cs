@@ -63,6 +63,14 @@ public sealed class DownloadStage : IStage
             ["file"] = new JsonObject { ["path"] = target, ["size"] = size, ["sha256"] = sha },
             ["copied_on_arrival"] = receivedCopy,
         };
+        if (plan is not null && plan.Chunks.Count > 1 && ChunkedLoad.IsSpread(context.Job with { Chunks = plan.Chunks.Count }, context.Pipeline)
+            && context.IdleWorkers?.Invoke() is { } idle && idle < plan.Chunks.Count - 1)
+        {
+            // Spread only to be shared with idle workers: with none free for the other chunks, the first would wait for
+            // them to be claimed and then load from its artifact, slower than the file whole.
+            context.Info($"{idle} other worker(s) free for a file that could be spread over {plan.Chunks.Count} cores: processed whole");
+            plan = null;
+        }
         if (plan is null || plan.Chunks.Count == 1) return new StageResult(outputs, Chunks: 1);
         var planPath = Path.Combine(context.Workspace.StageFolder("download"), CsvChunkPlan.FileName);
         await Storage.FreshFile.WriteAllTextAsync(planPath, plan.ToJson(), ct);
