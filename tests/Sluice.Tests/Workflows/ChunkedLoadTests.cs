@@ -1,26 +1,13 @@
 using Sluice.Control;
 using Sluice.Samples;
 using Sluice.Tests.Infrastructure;
+using static Sluice.Tests.Workflows.ChunkedLoads;
 
 namespace Sluice.Tests.Workflows;
 
 /// <summary>Files above the chunk size are split; every chunk commits on its own and the counts cover all chunks.</summary>
 public sealed class ChunkedLoadTests
 {
-    private const string SmallChunks = "chunk: { rows: 1000 }";
-
-    /// <summary>A <c>chunk:</c> line whose keyed appends load one chunk at a time, in file order.</summary>
-    private static string InOrder(string chunk) => chunk.Replace(" }", ", keyed_loads: in_order }");
-
-    private static async Task<(JobView Job, PaymentsCsv.Summary File)> LoadAsync(TestEnvironment env, int rows, string key = "payments/big.csv", int seed = 5)
-    {
-        var file = Path.Combine(env.Home, Guid.NewGuid().ToString("N"));
-        var summary = PaymentsCsv.Write(file, rows, seed);
-        env.Drop("inbox", key, File.ReadAllText(file));
-        var jobs = await env.WaitForJobsAsync(1, TimeSpan.FromMinutes(2));
-        return (jobs.Single(j => j.Source.Key == key), summary);
-    }
-
     [Fact]
     public async Task A_large_file_is_loaded_in_chunks_on_several_workers_with_every_row_once_and_counts_across_chunks()
     {
@@ -67,51 +54,6 @@ public sealed class ChunkedLoadTests
             "select count(*) || ' loads queued at ' || count(distinct created_at) || ' moment(s)' from sluice.tasks " +
             "where job_id = $1 and stage = 'load'", job.Id));
         Assert.DoesNotContain(job.Stages, s => s.Name == "merge");
-    }
-
-    [Fact]
-    public async Task A_file_smaller_than_one_chunk_is_spread_over_the_cores_in_chunks_that_load_as_they_transform()
-    {
-        // About 10 MiB: under the default chunk (1,000,000 rows or 128 MiB), and two shares of at least 4 MiB, so on
-        // any machine of two cores or more it is cut in two, one per core; each chunk streams its rows into the table.
-        await using var env = await TestEnvironment.CreateAsync();
-        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml(mode: "append, key: [transaction_id]"));
-        env.StartHost(workers: 3);
-
-        var (job, file) = await LoadAsync(env, 120_000);
-
-        var ways = Math.Min(Environment.ProcessorCount, 2);
-        Assert.Equal("succeeded", job.Status);
-        Assert.Equal(ways == 1 ? null : ways, job.Chunks);
-        Assert.True(job.Counts.Reconciled);
-        await AssertEveryRowOnceAsync(env, 120_000, file);
-        if (ways == 1) return;   // one core: the file loads whole, as any other
-        Assert.Equal("0,1 120000", await LedgerAsync(env, job.Id));
-        Assert.InRange(await env.ScalarAsync<long>("select min(rows) from sluice.load_ledger where job_id = $1", job.Id), 50_000, 60_000);
-        // The chunk that started last found the other under way, so it loaded as it transformed.
-        Assert.Contains(job.Stages, s => s.Name == "load" && s.Outputs!["streamed"]!.GetValue<bool>());
-        Assert.DoesNotContain(job.Stages, s => s.Name == "merge");
-    }
-
-    [Fact]
-    public async Task A_file_that_could_be_spread_is_processed_whole_when_no_other_worker_is_free()
-    {
-        // One worker: none is free to take a second chunk, which the first would wait for and then load without.
-        await using var env = await TestEnvironment.CreateAsync();
-        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml(mode: "append, key: [transaction_id]"));
-        var host = env.StartHost(workers: 1);
-
-        var (job, file) = await LoadAsync(env, 120_000);
-
-        Assert.Equal("succeeded", job.Status);
-        Assert.Null(job.Chunks);
-        await AssertEveryRowOnceAsync(env, 120_000, file);
-        Assert.Equal("0 120000", await LedgerAsync(env, job.Id));
-        Assert.True(job.Stages.Single(s => s.Name == "load").Outputs!["streamed"]!.GetValue<bool>());
-        await host.FlushLogsAsync(TimeSpan.FromSeconds(10));
-        var whole = await env.ScalarAsync<long>("select count(*) from sluice.job_logs where job_id = $1 and " +
-            "message like '0 other worker(s) free for a file that could be spread over 2 cores: processed whole'", job.Id);
-        Assert.Equal(Environment.ProcessorCount >= 2 ? 1L : 0L, whole);
     }
 
     [Theory]
@@ -181,32 +123,6 @@ public sealed class ChunkedLoadTests
     }
 
     [Fact]
-    public async Task The_first_chunk_of_a_file_loaded_in_key_order_loads_as_it_transforms_and_the_others_follow_in_order()
-    {
-        // Streaming on for any file size (not for chunks side by side): the first chunk's keys come first in the file,
-        // so it may load while the other chunk is transformed; the other loads after it from its artifact. The first
-        // chunk streams only if it starts before the other has finished reading: chunks of 100,000 rows keep that
-        // true on a busy machine (of 20,000, a starved worker sometimes started after the other was read).
-        await using var env = await TestEnvironment.CreateAsync();
-        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml(InOrder("chunk: { rows: 100000, spread: false }"), mode: "append, key: [transaction_id]"));
-        env.WithSettings(s => s with { StreamBytes = 1 });
-        env.StartHost(workers: 3);
-
-        var (job, file) = await LoadAsync(env, 200_000);
-
-        await AssertLoadedInChunksAsync(env, job, 2, 200_000, file);
-        Assert.Equal(200_000L, await env.ScalarAsync<long>("select count(*) from public.payments"));
-        var loads = job.Stages.Where(s => s.Name == "load").OrderBy(s => s.StartedAt).ToList();
-        Assert.Equal([0, 1], loads.Select(s => s.Chunk!.Value));
-        Assert.Equal([true, false], loads.Select(l => l.Outputs!["streamed"]!.GetValue<bool>()));
-        Assert.Equal(loads[0].Outputs!["rows"]!.GetValue<long>(),
-            job.Stages.Single(s => s.Name == "transform" && s.Chunk == 0).Outputs!["streamed_load"]!["rows"]!.GetValue<long>());
-        // Still in file order: the first chunk's rows committed by its transform, the second's by its load after it.
-        Assert.Equal(0L, await RowsOutOfFileOrderAsync(env));
-        Assert.Equal("0,1 200000", await LedgerAsync(env, job.Id));
-    }
-
-    [Fact]
     public async Task Rejected_rows_of_every_chunk_keep_their_line_in_the_whole_file_and_are_published_as_one_file()
     {
         await using var env = await TestEnvironment.CreateAsync();
@@ -231,68 +147,6 @@ public sealed class ChunkedLoadTests
         Assert.All(rejects.Skip(1), r => Assert.Contains(",currency,", r));
     }
 
-    /// <summary>The job succeeded in <paramref name="chunks"/> chunks, its counts reconcile, and every row is in once.</summary>
-    private static async Task AssertLoadedInChunksAsync(TestEnvironment env, JobView job, int chunks, long rows, PaymentsCsv.Summary file)
-    {
-        Assert.Equal("succeeded", job.Status);
-        Assert.Equal(chunks, job.Chunks);
-        Assert.True(job.Counts.Reconciled);
-        await AssertEveryRowOnceAsync(env, rows, file);
-    }
-
-    /// <summary>Every transaction id of the file in the table once, and the amounts adding up to the file's.</summary>
-    private static async Task AssertEveryRowOnceAsync(TestEnvironment env, long rows, PaymentsCsv.Summary file)
-    {
-        Assert.Equal(rows, await env.ScalarAsync<long>("select count(distinct transaction_id) from public.payments"));
-        Assert.Equal(PaymentsCsv.FormatCents(file.AmountCents), await env.ScalarAsync<string>("select sum(amount)::text from public.payments"));
-    }
-
-    /// <summary>The job's ledger rows: their chunks in order and the rows they hold, as "0,1,2 3000".</summary>
-    private static Task<string> LedgerAsync(TestEnvironment env, Guid jobId) => env.ScalarAsync<string>(
-        "select string_agg(chunk::text, ',' order by chunk) || ' ' || sum(rows) from sluice.load_ledger where job_id = $1", jobId);
-
-    /// <summary>Rows whose transaction is older than the one that wrote the row before them in the file (ids ascend in
-    /// the file): zero when the rows went into the table in file order.</summary>
-    private static Task<long> RowsOutOfFileOrderAsync(TestEnvironment env) => env.ScalarAsync<long>(
-        "select count(*) from (select xmin::text::bigint < lag(xmin::text::bigint) over (order by transaction_id) as back " +
-        "from public.payments) r where back");
-
-    /// <summary>Lets even these small files load as they transform (streamed loads start at 1 MiB by default), chunks too
-    /// (off by default).</summary>
-    private static void StreamEveryFile(TestEnvironment env) => env.WithSettings(s => s with { StreamBytes = 1, StreamChunks = true });
-
-    [Fact]
-    public async Task Chunks_under_way_together_load_as_they_transform_and_commit_once_every_chunk_has_counted()
-    {
-        await using var env = await TestEnvironment.CreateAsync();
-        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml(SmallChunks));
-        StreamEveryFile(env);
-        env.StartHost(workers: 4);
-
-        var (job, file) = await LoadAsync(env, 3_000);
-
-        Assert.Equal("succeeded", job.Status);
-        var chunks = Enumerable.Range(0, job.Chunks!.Value).ToList();
-        Assert.InRange(chunks.Count, 3, 4);   // at most 1,000 rows a chunk, cut on even pieces by size
-        Assert.Equal((3_000L, 3_000L, 0L), (job.Counts.Read!.Value, job.Counts.Loaded!.Value, job.Counts.Rejected!.Value));
-        Assert.True(job.Counts.Reconciled);
-        Assert.Equal(3_000L, await env.ScalarAsync<long>("select count(*) from public.payments"));
-        await AssertEveryRowOnceAsync(env, 3_000, file);
-        var expected = $"{string.Join(',', chunks)} 3000";
-        Assert.Equal(expected, await LedgerAsync(env, job.Id));
-        // Every chunk counted once, as it finished reading.
-        Assert.Equal(expected, await env.ScalarAsync<string>(
-            "select string_agg(chunk::text, ',' order by chunk) || ' ' || sum(rows_read) from sluice.chunk_tallies where job_id = $1", job.Id));
-        var loads = job.Stages.Where(s => s.Name == "load" && s.Status == "succeeded").ToList();
-        Assert.Equal(chunks, loads.Select(s => s.Chunk!.Value).Order());
-        // The last chunk to start found the others under way or counted, so at least it loaded as it transformed; its
-        // load stage found the rows committed with their ledger row and recorded them.
-        var streamed = loads.Where(s => s.Outputs!["streamed"]!.GetValue<bool>()).Select(s => s.Chunk!.Value).ToList();
-        Assert.NotEmpty(streamed);
-        Assert.All(streamed, c => Assert.Equal(
-            loads.Single(s => s.Chunk == c).Outputs!["rows"]!.GetValue<long>(),
-            job.Stages.Single(s => s.Name == "transform" && s.Chunk == c && s.Status == "succeeded").Outputs!["streamed_load"]!["rows"]!.GetValue<long>()));
-    }
 
     [Theory]
     [InlineData(false)]
