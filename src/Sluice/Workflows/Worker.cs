@@ -25,6 +25,9 @@ public sealed partial class Worker(
 {
     public string Id { get; } = id;
 
+    /// <summary>For stages: how many other workers of this process wait for a task (one delegate, not one per stage run).</summary>
+    private readonly Func<int> _idleWorkers = () => signal.Waiting;
+
     /// <summary>Runs until <paramref name="stopClaiming"/>; a stage still running then gets the grace period, and is
     /// handed back (released) when <paramref name="abort"/> fires.</summary>
     public async Task RunAsync(CancellationToken stopClaiming, CancellationToken abort)
@@ -225,7 +228,7 @@ public sealed partial class Worker(
             Job = job, Pipeline = pipeline, Task = task, Workspace = new JobWorkspace(job.Workspace),
             Buckets = new FolderBuckets(settings.BucketsRoot), ControlPlane = controlPlane, Settings = settings, Log = log, WorkerId = Id,
             RowsProgress = rowsProgress is null ? null : new Progress<long>(n => rowsProgress(job.Id, task.Stage, n)),
-            IdleWorkers = () => signal.Waiting,
+            IdleWorkers = _idleWorkers,
         };
         log.Write(LogLevel.Debug, $"{task.Stage}{ChunkText(task)} started (try {task.Try}/{task.MaxTries})", job.Id, task.Stage, Id);
         try

@@ -63,22 +63,22 @@ public sealed class DownloadStage : IStage
             ["file"] = new JsonObject { ["path"] = target, ["size"] = size, ["sha256"] = sha },
             ["copied_on_arrival"] = receivedCopy,
         };
-        if (plan is not null && plan.Chunks.Count > 1 && ChunkedLoad.IsSpread(context.Job with { Chunks = plan.Chunks.Count }, context.Pipeline)
-            && context.IdleWorkers?.Invoke() is { } idle && idle < plan.Chunks.Count - 1)
+        if (plan is null || plan.Chunks.Count == 1) return new StageResult(outputs, Chunks: 1);
+        var job = context.Job with { Chunks = plan.Chunks.Count };
+        var spread = ChunkedLoad.IsSpread(job, context.Pipeline);
+        if (spread && context.IdleWorkers?.Invoke() is { } idle && idle < plan.Chunks.Count - 1)
         {
             // Spread only to be shared with idle workers: with none free for the other chunks, the first would wait for
             // them to be claimed and then load from its artifact, slower than the file whole.
             context.Info($"{idle} other worker(s) free for a file that could be spread over {plan.Chunks.Count} cores: processed whole");
-            plan = null;
+            return new StageResult(outputs, Chunks: 1);
         }
-        if (plan is null || plan.Chunks.Count == 1) return new StageResult(outputs, Chunks: 1);
         var planPath = Path.Combine(context.Workspace.StageFolder("download"), CsvChunkPlan.FileName);
         await Storage.FreshFile.WriteAllTextAsync(planPath, plan.ToJson(), ct);
         var described = await StageFiles.DescribeAsync(planPath, ct);
         described["count"] = plan.Chunks.Count;
         outputs["chunks"] = described;
-        var job = context.Job with { Chunks = plan.Chunks.Count };
-        context.Info((ChunkedLoad.IsSpread(job, context.Pipeline)
+        context.Info((spread
                          ? $"spread over {plan.Chunks.Count} cores in chunks of about {(size + plan.Chunks.Count - 1) / plan.Chunks.Count:N0} bytes (chunk.spread), "
                          : $"split into {plan.Chunks.Count} chunks of up to {context.Pipeline.Chunk.Rows:N0} rows / {context.Pipeline.Chunk.Bytes:N0} bytes, ") +
                      (ChunkedLoad.LoadsInOrder(job, context.Pipeline)
