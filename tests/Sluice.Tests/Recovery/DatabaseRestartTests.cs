@@ -57,8 +57,11 @@ public sealed class DatabaseRestartTests
                     "select coalesce(string_agg(j.source_key || ' ' || j.status || ' [' || coalesce((select string_agg(t.stage || " +
                     "coalesce(' chunk ' || t.chunk, '') || ' ' || t.status || ' try ' || t.tries || '/' || t.max_tries || " +
                     "coalesce(' lease ' || t.lease_owner || ' until ' || t.lease_expires_at, '') || ' due ' || t.run_after, '; ') " +
-                    "from sluice.tasks t where t.job_id = j.id), 'no task') || ']', ' | '), 'no jobs') || ' at ' || now() " +
-                    "from sluice.jobs j where j.status not in ('succeeded', 'failed')"));
+                    "from sluice.tasks t where t.job_id = j.id), 'no task') || ']', ' | '), 'none') || ' at ' || now() || " +
+                    "'; of ' || (select count(*) from sluice.jobs) || ' jobs' " +
+                    // What the wait also needs: no task left ready or running, for ended jobs too.
+                    "from sluice.jobs j where j.status not in ('succeeded', 'failed') or exists (select 1 from sluice.tasks t " +
+                    "where t.job_id = j.id and t.status in ('ready', 'running'))"));
                 throw;
             }
 

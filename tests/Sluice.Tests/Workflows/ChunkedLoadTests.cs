@@ -6,6 +6,7 @@ using static Sluice.Tests.Workflows.ChunkedLoads;
 namespace Sluice.Tests.Workflows;
 
 /// <summary>Files above the chunk size are split; every chunk commits on its own and the counts cover all chunks.</summary>
+[Collection(ChunkedLoads.Collection)]
 public sealed class ChunkedLoadTests
 {
     [Fact]

@@ -8,6 +8,10 @@ namespace Sluice.Tests.Workflows;
 /// on what reached the table and the ledger.</summary>
 internal static class ChunkedLoads
 {
+    /// <summary>The chunked-load test classes run one test at a time between them, as when they were one class: each
+    /// test loads a file on several workers, and a streamed chunk's outcome depends on its worker starting in time.</summary>
+    public const string Collection = "chunked loads";
+
     public const string SmallChunks = "chunk: { rows: 1000 }";
 
     /// <summary>A <c>chunk:</c> line whose keyed appends load one chunk at a time, in file order.</summary>

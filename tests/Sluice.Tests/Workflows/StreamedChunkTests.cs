@@ -5,6 +5,7 @@ namespace Sluice.Tests.Workflows;
 
 /// <summary>Chunks that load as they are transformed: a medium file spread over the cores, the first chunk of a file
 /// loaded in key order, and every chunk under way together; each holds its rows until the whole file has counted.</summary>
+[Collection(ChunkedLoads.Collection)]
 public sealed class StreamedChunkTests
 {
     [Fact]
