@@ -119,6 +119,19 @@ public sealed class JobStore(NpgsqlDataSource db)
     public async Task<JobView?> GetViewAsync(Guid id, CancellationToken ct)
     {
         await using var batch = db.CreateBatch();
+        return await ReadViewAsync(batch, id, ct);
+    }
+
+    /// <summary>As <see cref="GetViewAsync"/>, on a connection whose transaction is still open: the job as that
+    /// transaction's writes leave it (see <see cref="TaskQueue.DecidingLane"/>).</summary>
+    internal static async Task<JobView?> GetViewAsync(NpgsqlConnection conn, Guid id, CancellationToken ct)
+    {
+        await using var batch = new NpgsqlBatch(conn);
+        return await ReadViewAsync(batch, id, ct);
+    }
+
+    private static async Task<JobView?> ReadViewAsync(NpgsqlBatch batch, Guid id, CancellationToken ct)
+    {
         foreach (var sql in new[]
                  {
                      "select id, pipeline, workflow, status, attempt, source_bucket, source_key, source_size, source_sha256, error_code, " +

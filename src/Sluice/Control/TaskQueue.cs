@@ -9,7 +9,7 @@ namespace Sluice.Control;
 /// The durable task queue. Claiming is one short transaction (FOR UPDATE SKIP LOCKED); the work runs outside it;
 /// every later write is fenced by the lease token, so a worker that lost its lease commits nothing.
 /// </summary>
-public sealed class TaskQueue(NpgsqlDataSource db)
+public sealed partial class TaskQueue(NpgsqlDataSource db)
 {
     /// <summary>Claims one runnable task (optionally of one job) and records its stage as running, with the job, in
     /// one round trip (<c>claim_task.sql</c>); null when none is due.</summary>
@@ -81,14 +81,22 @@ public sealed class TaskQueue(NpgsqlDataSource db)
         // file's commits would otherwise wait behind the writeback of the workspace files its stage just wrote.
         if (commit.StageStatus == "succeeded" && commit.JobStatus is null)
             batch.BatchCommands.Add(new NpgsqlBatchCommand("select set_config('synchronous_commit', 'off', true)"));
-        var ran = lane?.Stages ?? [new ExpressStage(task.Stage, commit, now, now)];
+        AddRecords(batch, task, lane?.WorkerId, lane?.Stages ?? [new ExpressStage(task.Stage, commit, now, now)], firstIsClaimed: true, now);
+        return await DecideAsync(batch, task, commit, lane?.NextStartedAt is { } started ? MillisecondsAgo(started, now) : 0L, chainTo, ct);
+    }
+
+    /// <summary>Adds the rows of the stages that ran (the first the claimed task's own row when <paramref name="firstIsClaimed"/>,
+    /// the others recorded with the times they ran, <paramref name="now"/> being the transaction's start), and their counts
+    /// and chunk plan.</summary>
+    private static void AddRecords(NpgsqlBatch batch, ClaimedTask task, string? workerId, IReadOnlyList<ExpressStage> ran, bool firstIsClaimed, long now)
+    {
         for (var i = 0; i < ran.Count; i++)
         {
             var (stage, done) = (ran[i], ran[i].Commit);
-            batch.BatchCommands.Add(i == 0
+            batch.BatchCommands.Add(i == 0 && firstIsClaimed
                 ? Command(SqlQueries.Get("finish_stage"), task.StageRowId, done.StageStatus, Text(done.ErrorCode), Text(done.ErrorMessage),
                     Outputs(done), EventType(done), MillisecondsAgo(stage.FinishedAt, now))
-                : Command(SqlQueries.Get("record_stage"), task.JobId, task.Attempt, stage.Name, lane!.WorkerId, done.StageStatus,
+                : Command(SqlQueries.Get("record_stage"), task.JobId, task.Attempt, stage.Name, workerId!, done.StageStatus,
                     Text(done.ErrorCode), Text(done.ErrorMessage), Outputs(done),
                     MillisecondsAgo(stage.StartedAt, now), MillisecondsAgo(stage.FinishedAt, now), EventType(done)));
         }
@@ -96,10 +104,19 @@ public sealed class TaskQueue(NpgsqlDataSource db)
         var counts = ran.Select(r => r.Commit.Counts).OfType<JobCounts>().Aggregate((JobCounts?)null, (a, b) => a is null ? b : new JobCounts(
             b.Read ?? a.Read, b.Loaded ?? a.Loaded, b.Rejected ?? a.Rejected, b.Filtered ?? a.Filtered));
         if (counts is { } c)
-            batch.BatchCommands.Add(Command(SqlQueries.Get(commit.AddsCounts ? "add_job_counts" : "update_job_counts"), task.JobId,
+            batch.BatchCommands.Add(Command(SqlQueries.Get(ran[^1].Commit.AddsCounts ? "add_job_counts" : "update_job_counts"), task.JobId,
                 Long(c.Read), Long(c.Loaded), Long(c.Rejected), Long(c.Filtered)));
         if (ran.Select(r => r.Commit.PlannedChunks).LastOrDefault(p => p is not null) is { } planned)
             batch.BatchCommands.Add(Command(SqlQueries.Get("plan_chunks"), task.JobId, Int(planned > 1 ? planned : null)));
+    }
+
+    /// <summary>Adds what the commit decides (chunks stopped, the job's end, the next task: chained to
+    /// <paramref name="chainTo"/> or queued) and runs the batch; returns the chained task.</summary>
+    /// <param name="nextStartedAgo">When the next stage started, in milliseconds before the transaction's start (for
+    /// its row, when it is chained): more than 0 when it already ran and failed, less than 0 when the transaction began earlier.</param>
+    private static async Task<ClaimedTask?> DecideAsync(NpgsqlBatch batch, ClaimedTask task, StageCommit commit, long nextStartedAgo,
+        (string WorkerId, TimeSpan Lease)? chainTo, CancellationToken ct)
+    {
         if (commit.CancelsChunks)
             batch.BatchCommands.Add(Command(SqlQueries.Get("cancel_chunks"), task.JobId, task.Attempt, task.Id));
         if (commit.JobStatus is { } jobStatus)
@@ -108,10 +125,8 @@ public sealed class TaskQueue(NpgsqlDataSource db)
         ClaimedTask? chained = null;
         if (commit.NextStage is { } next && chainTo is { } owner && commit.NextChunks is null && !commit.JoinsChunks)
         {
-            var chain = Command(SqlQueries.Get("chain_task"), task.JobId, task.Attempt, next, commit.NextMaxTries,
-                (int)commit.NextBackoff.TotalMilliseconds, owner.WorkerId, (long)owner.Lease.TotalMilliseconds,
-                lane?.NextStartedAt is { } started ? MillisecondsAgo(started, now) : 0L);
-            batch.BatchCommands.Add(chain);
+            batch.BatchCommands.Add(Command(SqlQueries.Get("chain_task"), task.JobId, task.Attempt, next, commit.NextMaxTries,
+                (int)commit.NextBackoff.TotalMilliseconds, owner.WorkerId, (long)owner.Lease.TotalMilliseconds, nextStartedAgo));
             await Fenced(task, async () =>
             {
                 await using var r = await batch.ExecuteReaderAsync(ct);
@@ -122,22 +137,20 @@ public sealed class TaskQueue(NpgsqlDataSource db)
                             r.GetInt64(1), r.GetInt64(2), TookOver: false);
                 } while (await r.NextResultAsync(ct));
             });
+            return chained;
         }
-        else
-        {
-            // Before the join: the last chunk to finish is then the last of the chunks that run in order.
-            if (commit.ThenChunk is { } then)
-                batch.BatchCommands.Add(Command(SqlQueries.Get("enqueue_chunk"), task.JobId, task.Attempt, task.Stage, task.MaxTries,
-                    (int)task.Backoff.TotalMilliseconds, then));
-            if (commit.NextStage is { } queued)
-                batch.BatchCommands.Add(commit.JoinsChunks
-                    ? Command(SqlQueries.Get("join_chunks"), task.JobId, task.Attempt, task.Stage, queued,
-                        commit.NextMaxTries, (int)commit.NextBackoff.TotalMilliseconds, Int(commit.NextChunks), commit.NextChunksInOrder)
-                    : Command(SqlQueries.Get("enqueue_task"), task.JobId, task.Attempt, queued,
-                        commit.NextMaxTries, (int)commit.NextBackoff.TotalMilliseconds, Int(commit.NextChunks)));
-            await Fenced(task, () => batch.ExecuteNonQueryAsync(ct));
-        }
-        return chained;
+        // Before the join: the last chunk to finish is then the last of the chunks that run in order.
+        if (commit.ThenChunk is { } then)
+            batch.BatchCommands.Add(Command(SqlQueries.Get("enqueue_chunk"), task.JobId, task.Attempt, task.Stage, task.MaxTries,
+                (int)task.Backoff.TotalMilliseconds, then));
+        if (commit.NextStage is { } queued)
+            batch.BatchCommands.Add(commit.JoinsChunks
+                ? Command(SqlQueries.Get("join_chunks"), task.JobId, task.Attempt, task.Stage, queued,
+                    commit.NextMaxTries, (int)commit.NextBackoff.TotalMilliseconds, Int(commit.NextChunks), commit.NextChunksInOrder)
+                : Command(SqlQueries.Get("enqueue_task"), task.JobId, task.Attempt, queued,
+                    commit.NextMaxTries, (int)commit.NextBackoff.TotalMilliseconds, Int(commit.NextChunks)));
+        await Fenced(task, () => batch.ExecuteNonQueryAsync(ct));
+        return null;
     }
 
     /// <summary>Hands a task back untouched (graceful shutdown) so the next worker can claim it at once.</summary>

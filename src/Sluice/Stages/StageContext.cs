@@ -22,6 +22,12 @@ public sealed class StageContext
     public IProgress<long>? RowsProgress { get; init; }
     /// <summary>How many other workers of this process are waiting for a task right now; null when not known.</summary>
     public Func<int>? IdleWorkers { get; init; }
+    /// <summary>Reads the job inside the commit that records the stages before this one, still open: set when the
+    /// deciding stage runs in that commit (an express lane's, see <see cref="Control.TaskQueue.DecidingLane"/>).</summary>
+    public Func<CancellationToken, Task<JobView?>>? ViewInCommit { get; init; }
+
+    /// <summary>The job as the control plane holds it, with what the stages before this one recorded.</summary>
+    public Task<JobView?> JobViewAsync(CancellationToken ct) => ViewInCommit?.Invoke(ct) ?? ControlPlane.Jobs.GetViewAsync(Job.Id, ct);
 
     public void Info(string message) => Log.Info(message, Job.Id, Task.Stage, WorkerId);
     public void Warn(string message) => Log.Warn(message, Job.Id, Task.Stage, WorkerId);

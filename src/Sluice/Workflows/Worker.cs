@@ -182,6 +182,11 @@ public sealed partial class Worker(
         }
         if (leaseLost.IsCancellationRequested) throw new LeaseLostException(task.Id);
         var chain = !stopClaiming.IsCancellationRequested;
+        if (express && chain && DecidesNext(commit, workflow, job))
+        {
+            lane.Add(new ExpressStage(current.Stage, commit, started, finished));
+            return await DecideInLaneAsync(task, lane, After(job, commit), workflow, pipeline, current with { Stage = commit.NextStage! }, abort);
+        }
         ClaimedTask? chained;
         if (lane.Count == 0)
             chained = await CommitAsync(task, commit, abort, chain);
@@ -215,12 +220,15 @@ public sealed partial class Worker(
 
     /// <summary>A lane goes on while its stages succeed, one whole-file stage after another, and stops before the
     /// deciding stage: publish reports the job as the control plane holds it (its stages and counts), so the lane is
-    /// recorded first; the stages after it report the outcome and retry on their own (webhooks).</summary>
+    /// recorded first (an express lane runs it inside that commit, see <see cref="DecideInLaneAsync"/>); the stages after
+    /// it report the outcome and retry on their own (webhooks).</summary>
     private static bool Continues(StageCommit commit, WorkflowDefinition workflow) =>
         commit is { StageStatus: "succeeded", JobStatus: null, NextStage: { } next, NextChunks: null, JoinsChunks: false }
         && next != workflow.DecidingStage && !workflow.IsAfterOutcome(next);
 
-    private async Task<StageResult> RunStageAsync(ClaimedTask task, JobRecord job, Pipeline pipeline, CancellationToken running)
+    /// <param name="viewInCommit">For a deciding stage run inside its lane's open commit: reads the job from it.</param>
+    private async Task<StageResult> RunStageAsync(ClaimedTask task, JobRecord job, Pipeline pipeline, CancellationToken running,
+        Func<CancellationToken, Task<JobView?>>? viewInCommit = null)
     {
         var stage = stages.Get(task.Stage);
         var context = new StageContext
@@ -228,7 +236,7 @@ public sealed partial class Worker(
             Job = job, Pipeline = pipeline, Task = task, Workspace = new JobWorkspace(job.Workspace),
             Buckets = new FolderBuckets(settings.BucketsRoot), ControlPlane = controlPlane, Settings = settings, Log = log, WorkerId = Id,
             RowsProgress = rowsProgress is null ? null : new Progress<long>(n => rowsProgress(job.Id, task.Stage, n)),
-            IdleWorkers = _idleWorkers,
+            IdleWorkers = _idleWorkers, ViewInCommit = viewInCommit,
         };
         log.Write(LogLevel.Debug, $"{task.Stage}{ChunkText(task)} started (try {task.Try}/{task.MaxTries})", job.Id, task.Stage, Id);
         try

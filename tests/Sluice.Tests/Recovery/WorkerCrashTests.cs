@@ -136,6 +136,8 @@ public sealed class WorkerCrashTests
     [Theory]
     // A small file: download, transform and load run in one lane, killed as the load commits.
     [InlineData(100, "load.commit", "download", "transform,load", "download:abandoned,download:succeeded,transform:succeeded,load:succeeded,publish:succeeded")]
+    // A small file's publish runs inside the lane's commit, opened before it: killed there, that commit never happens.
+    [InlineData(100, "publish.start", "download", "transform,load,publish", "download:abandoned,download:succeeded,transform:succeeded,load:succeeded,publish:succeeded")]
     // A streamed file (1.7 MB, above the 1 MiB streamed-load threshold): transform's worker runs the load stage (a
     // ledger read) in a lane after it, killed between the two.
     [InlineData(20_000, "express.next", "transform", "load", "download:succeeded,transform:abandoned,transform:succeeded,load:succeeded,publish:succeeded")]
@@ -169,6 +171,29 @@ public sealed class WorkerCrashTests
         // After the take-over every stage ran on a task of its own.
         Assert.Equal("download,transform,load,publish", await env.ScalarAsync<string>(
             "select string_agg(stage, ',' order by id) from sluice.tasks where job_id = $1", job.Id));
+    }
+
+    [Fact]
+    public async Task A_worker_stalled_in_the_commit_it_holds_open_for_publish_is_taken_over_once_the_database_ends_that_commit()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        var (rows, sum) = await ArriveAsync(env, 100);
+
+        // The worker stops itself (SIGSTOP) as publish starts, inside the lane's open commit, which holds the task's row.
+        using var stalled = CliProcess.Start(WorkerEnv(env, fault: "stop:publish.start"), "worker", "--workers", "1");
+        await stalled.WaitForErrorLineAsync("SLUICE_FAULT: stopping this process at publish.start", TimeSpan.FromMinutes(2));
+        Assert.Equal(0L, await env.ScalarAsync<long>("select count(*) from sluice.job_stages where name in ('transform', 'load', 'publish')"));
+        // The database ends that session once it has waited a lease for the worker; the task is then taken over.
+        await TakeOverWhileStalledAsync(env, stalled);
+
+        Assert.Equal(rows, await env.ScalarAsync<long>("select count(*) from public.payments"));
+        Assert.Equal(sum, await env.ScalarAsync<string>("select sum(amount)::text from public.payments"));
+        Assert.Equal(1L, await env.ScalarAsync<long>("select count(*) from sluice.load_ledger"));
+        var job = Assert.Single(await env.WaitForJobsAsync(1));
+        Assert.Equal("succeeded", job.Status);
+        // Resumed, the stalled worker found its commit gone and its lease taken: nothing of its run was recorded.
+        Assert.Equal("download:abandoned,download:succeeded,transform:succeeded,load:succeeded,publish:succeeded",
+            string.Join(',', job.Stages.Where(s => s.Name != "receive").Select(s => $"{s.Name}:{s.Status}")));
     }
 
     [Fact]

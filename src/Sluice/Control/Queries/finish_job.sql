@@ -1,6 +1,8 @@
 -- End a job attempt as succeeded or failed, with its event. $1 job id, $2 status, $3 error code, $4 error message
+-- The end is the clock's time, not the transaction's start: an express lane's commit is opened before its deciding
+-- stage runs (TaskQueue.DecidingLane), and the job ends after that stage.
 with job as (
-    update sluice.jobs set status = $2, finished_at = now(), updated_at = now(), error_code = $3, error_message = $4
+    update sluice.jobs set status = $2, finished_at = clock_timestamp(), updated_at = now(), error_code = $3, error_message = $4
     where id = $1
     returning id, pipeline, workflow, attempt, source_bucket, source_key, source_sha256, rows_read, rows_loaded, rows_rejected,
               rows_filtered, created_at, finished_at

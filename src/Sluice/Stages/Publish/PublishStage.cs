@@ -20,7 +20,7 @@ public sealed class PublishStage : IStage
     public async Task<StageResult> RunAsync(StageContext context, CancellationToken ct)
     {
         var job = context.Job;
-        var view = await context.ControlPlane.Jobs.GetViewAsync(job.Id, ct)
+        var view = await context.JobViewAsync(ct)
                    ?? throw new SluiceException("job.missing", $"job {job.Id} disappeared from the control plane.");
         var c = view.Counts;
         var failed = view.Status == "failed";
