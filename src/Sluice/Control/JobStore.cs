@@ -7,9 +7,12 @@ namespace Sluice.Control;
 /// <summary>Jobs in the control plane: creation on arrival (deduplicated), reading, listing and their logs.</summary>
 public sealed class JobStore(NpgsqlDataSource db)
 {
+    private readonly JobCreations _creations = new(db);
+
     /// <summary>
-    /// Records the receive stage: a job, its first attempt, events and first task, in one statement. When this exact
-    /// content already arrived under this key, nothing is written and the existing job is returned with Created=false.
+    /// Records the receive stage: a job, its first attempt, events and first task, in one statement (committed with the
+    /// jobs recorded at the same moment, <see cref="JobCreations"/>). When this exact content already arrived under this
+    /// key, nothing is written and the existing job is returned with Created=false.
     /// </summary>
     public Task<(Guid Id, bool Created)> CreateAsync(NewJob job, string workspaceRoot, CancellationToken ct)
     {
@@ -22,18 +25,23 @@ public sealed class JobStore(NpgsqlDataSource db)
     /// <see cref="WaitForDiskAsync"/> before it counts the object as received; the job's first task can start meanwhile.</param>
     public async Task<(Guid Id, bool Created)> CreateAsync(NewJob job, Guid id, string workspace, CancellationToken ct, bool waitForDisk = true)
     {
-        await using var batch = db.CreateBatch();
-        // One implicit transaction for the batch: the setting applies to the statement after it.
-        if (!waitForDisk) batch.BatchCommands.Add(new NpgsqlBatchCommand("select set_config('synchronous_commit', 'off', true)"));
-        var create = new NpgsqlBatchCommand(SqlQueries.Get("create_job"));
-        foreach (var v in new object[] { id, job.Pipeline, job.Workflow, job.Bucket, job.Key, job.Size, job.Sha256,
-                     job.PipelineYaml, job.PipelineFile, workspace, job.RequestedBy, job.FirstStage, job.MaxTries,
-                     (int)job.Backoff.TotalMilliseconds })
-            create.Parameters.Add(new NpgsqlParameter { Value = v });
-        batch.BatchCommands.Add(create);
-        await using (var r = await batch.ExecuteReaderAsync(ct))
+        var values = new object[] { id, job.Pipeline, job.Workflow, job.Bucket, job.Key, job.Size, job.Sha256,
+            job.PipelineYaml, job.PipelineFile, workspace, job.RequestedBy, job.FirstStage, job.MaxTries, (int)job.Backoff.TotalMilliseconds };
+        if (waitForDisk)
         {
-            if (!waitForDisk) await r.NextResultAsync(ct);
+            // With the jobs recorded at the same moment, in one commit (group commit).
+            if (await _creations.CreateAsync(values, ct) is { } made) return made;
+        }
+        else
+        {
+            await using var batch = db.CreateBatch();
+            // One implicit transaction for the batch: the setting applies to the statement after it.
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("select set_config('synchronous_commit', 'off', true)"));
+            var create = new NpgsqlBatchCommand(SqlQueries.Get("create_job"));
+            foreach (var v in values) create.Parameters.Add(new NpgsqlParameter { Value = v });
+            batch.BatchCommands.Add(create);
+            await using var r = await batch.ExecuteReaderAsync(ct);
+            await r.NextResultAsync(ct);
             if (await r.ReadAsync(ct)) return (r.GetGuid(0), r.GetBoolean(1));
         }
 

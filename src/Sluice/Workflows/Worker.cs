@@ -117,8 +117,9 @@ public sealed partial class Worker(
 
     /// <summary>
     /// Runs the task's stage and records it. In the express lane (<paramref name="express"/>) the stages after it run
-    /// here too, under the same lease, up to the one that decides the job, and are recorded in one commit: a small
-    /// file's download, transform and load cost one claim and one commit instead of one of each per stage. A crash in
+    /// here too, under the same lease, and are recorded in one commit, inside which the stage that decides the job runs
+    /// (<see cref="DecideInLaneAsync"/>): a small file's download, transform, load and publish cost one claim and one
+    /// commit instead of one of each per stage. A crash in
     /// the lane loses the lane's records (never its rows, which the load committed with its ledger), and the job starts
     /// again from the claimed task's stage, one stage at a time. Any whole-file task (<paramref name="mayLane"/>) whose
     /// stage already did the next one's work (<see cref="StageResult.NextStageDone"/>) takes that stage into a lane too.
