@@ -34,6 +34,23 @@ public sealed class WorkerCrashTests
         return (summary.Rows, PaymentsCsv.FormatCents(summary.AmountCents));
     }
 
+    /// <summary>A worker that stops itself (SIGSTOP) at <paramref name="fault"/>, as a long pause would, once it is there.</summary>
+    private static async Task<CliProcess> StallAsync(TestEnvironment env, string fault, bool streamed = true)
+    {
+        var stalled = CliProcess.Start(WorkerEnv(env, fault: "stop:" + fault, streamed: streamed), "worker", "--workers", "1");
+        await stalled.WaitForErrorLineAsync($"SLUICE_FAULT: stopping this process at {fault}", TimeSpan.FromMinutes(2));
+        return stalled;
+    }
+
+    /// <summary>Every row of the file is in the table once (its count, its keys, its exact sum), under one ledger row.</summary>
+    private static async Task AssertLandedOnceAsync(TestEnvironment env, long rows, string sum)
+    {
+        Assert.Equal(rows, await env.ScalarAsync<long>("select count(*) from public.payments"));
+        Assert.Equal(rows, await env.ScalarAsync<long>("select count(distinct transaction_id) from public.payments"));
+        Assert.Equal(sum, await env.ScalarAsync<string>("select sum(amount)::text from public.payments"));
+        Assert.Equal(1L, await env.ScalarAsync<long>("select count(*) from sluice.load_ledger"));
+    }
+
     /// <summary>While <paramref name="stalled"/> is stopped, another worker takes its job over and finishes it; then the
     /// stalled worker is continued, and must say it lost the lease.</summary>
     private static async Task TakeOverWhileStalledAsync(TestEnvironment env, CliProcess stalled, bool streamed = true)
@@ -69,10 +86,7 @@ public sealed class WorkerCrashTests
         var job = Assert.Single(await env.WaitForJobsAsync(1, TimeSpan.FromMinutes(3)));
 
         Assert.Equal("succeeded", job.Status);
-        Assert.Equal(rows, await env.ScalarAsync<long>("select count(*) from public.payments"));
-        Assert.Equal(rows, await env.ScalarAsync<long>("select count(distinct transaction_id) from public.payments"));
-        Assert.Equal(sum, await env.ScalarAsync<string>("select sum(amount)::text from public.payments"));
-        Assert.Equal(1L, await env.ScalarAsync<long>("select count(*) from sluice.load_ledger"));
+        await AssertLandedOnceAsync(env, rows, sum);
         var copying = job.Stages.Where(s => s.Name == CopyingStage(streamed)).ToList();
         Assert.Equal(["abandoned", "succeeded"], copying.Select(s => s.Status));
         Assert.NotEqual(copying[0].WorkerId, copying[1].WorkerId);
@@ -92,14 +106,11 @@ public sealed class WorkerCrashTests
         var (rows, sum) = await ArriveAsync(env, 300_000);
 
         // Stopped by its own fault point mid-COPY (SIGSTOP), so the stall is sure to fall inside the load.
-        using var stalled = CliProcess.Start(WorkerEnv(env, fault: "stop:load.copying", streamed: streamed), "worker", "--workers", "1");
-        await stalled.WaitForErrorLineAsync("SLUICE_FAULT: stopping this process at load.copying", TimeSpan.FromMinutes(2));
+        using var stalled = await StallAsync(env, "load.copying", streamed);
         await TakeOverWhileStalledAsync(env, stalled, streamed);
         Assert.Contains($"stage={CopyingStage(streamed)} ", stalled.StdErr.Split('\n').Single(l => l.Contains("lost the lease", StringComparison.Ordinal)));
 
-        Assert.Equal(rows, await env.ScalarAsync<long>("select count(*) from public.payments"));
-        Assert.Equal(sum, await env.ScalarAsync<string>("select sum(amount)::text from public.payments"));
-        Assert.Equal(1L, await env.ScalarAsync<long>("select count(*) from sluice.load_ledger"));
+        await AssertLandedOnceAsync(env, rows, sum);
         // Nothing else was queued or changed by the stalled worker after it resumed.
         Assert.Equal(0L, await env.ScalarAsync<long>("select count(*) from sluice.tasks where status in ('ready', 'running')"));
         Assert.Equal("succeeded", await env.ScalarAsync<string>("select status from sluice.jobs"));
@@ -161,9 +172,7 @@ public sealed class WorkerCrashTests
         var job = Assert.Single(await env.WaitForJobsAsync(1, TimeSpan.FromMinutes(2)));
 
         Assert.Equal("succeeded", job.Status);
-        Assert.Equal(rows, await env.ScalarAsync<long>("select count(*) from public.payments"));
-        Assert.Equal(sum, await env.ScalarAsync<string>("select sum(amount)::text from public.payments"));
-        Assert.Equal(1L, await env.ScalarAsync<long>("select count(*) from sluice.load_ledger"));
+        await AssertLandedOnceAsync(env, rows, sum);
         Assert.Equal(stages.Split(','), job.Stages.Where(s => s.Name != "receive").Select(s => $"{s.Name}:{s.Status}"));
         // The stage run again (a streamed transform taken over does not stream) leaves the load stage the ledger row.
         Assert.True(job.Stages.Single(s => s.Name == "load").Outputs!["already_loaded"]!.GetValue<bool>());
@@ -180,15 +189,12 @@ public sealed class WorkerCrashTests
         var (rows, sum) = await ArriveAsync(env, 100);
 
         // The worker stops itself (SIGSTOP) as publish starts, inside the lane's open commit, which holds the task's row.
-        using var stalled = CliProcess.Start(WorkerEnv(env, fault: "stop:publish.start"), "worker", "--workers", "1");
-        await stalled.WaitForErrorLineAsync("SLUICE_FAULT: stopping this process at publish.start", TimeSpan.FromMinutes(2));
+        using var stalled = await StallAsync(env, "publish.start");
         Assert.Equal(0L, await env.ScalarAsync<long>("select count(*) from sluice.job_stages where name in ('transform', 'load', 'publish')"));
         // The database ends that session once it has waited a lease for the worker; the task is then taken over.
         await TakeOverWhileStalledAsync(env, stalled);
 
-        Assert.Equal(rows, await env.ScalarAsync<long>("select count(*) from public.payments"));
-        Assert.Equal(sum, await env.ScalarAsync<string>("select sum(amount)::text from public.payments"));
-        Assert.Equal(1L, await env.ScalarAsync<long>("select count(*) from sluice.load_ledger"));
+        await AssertLandedOnceAsync(env, rows, sum);
         var job = Assert.Single(await env.WaitForJobsAsync(1));
         Assert.Equal("succeeded", job.Status);
         // Resumed, the stalled worker found its commit gone and its lease taken: nothing of its run was recorded.
@@ -203,15 +209,12 @@ public sealed class WorkerCrashTests
         var (rows, sum) = await ArriveAsync(env, 100);
 
         // The worker stops itself (SIGSTOP) in the lane after download, as a long pause would.
-        using var stalled = CliProcess.Start(WorkerEnv(env, fault: "stop:express.next"), "worker", "--workers", "1");
-        await stalled.WaitForErrorLineAsync("SLUICE_FAULT: stopping this process at express.next", TimeSpan.FromMinutes(2));
+        using var stalled = await StallAsync(env, "express.next");
         await TakeOverWhileStalledAsync(env, stalled);
 
         // Resumed, it proved its lease before going on and found it gone: it never started transform in the job's
         // workspace, which by then belonged to the worker that took the job over.
         Assert.False(stalled.StdErr.Contains("stage=transform", StringComparison.Ordinal), stalled.StdErr);
-        Assert.Equal(rows, await env.ScalarAsync<long>("select count(*) from public.payments"));
-        Assert.Equal(sum, await env.ScalarAsync<string>("select sum(amount)::text from public.payments"));
-        Assert.Equal(1L, await env.ScalarAsync<long>("select count(*) from sluice.load_ledger"));
+        await AssertLandedOnceAsync(env, rows, sum);
     }
 }
