@@ -177,7 +177,7 @@ internal sealed class StormBenchmark(BenchDatabase db, string workDir, string dl
                 : "No storm run had deleted its files in the five minutes before the burst (bench/README.md says why that matters)."));
         var expressBytes = Sluice.Configuration.SluiceSettings.FromEnvironment().ExpressBytes;
         var lane = expressBytes >= 2048
-            ? $"download, transform and load of these small files run in the express lane (SLUICE_EXPRESS_BYTES = {expressBytes:N0}): recorded from each stage's start to its end and committed together"
+            ? $"download, transform, load and publish of these small files run in the express lane (SLUICE_EXPRESS_BYTES = {expressBytes:N0}): recorded from each stage's start to its end and committed together"
             : $"the express lane is off (SLUICE_EXPRESS_BYTES = {expressBytes:N0}): every stage runs on its own task";
         sb.AppendLine().AppendLine($"Stage run times, as each stage row records them (from claim to commit; {lane}), while the burst ran; the rest of a job's latency is waiting in the queue:").AppendLine();
         sb.AppendLine("| stage | runs | mean ms | p50 ms |").AppendLine("|---|---|---|---|");
