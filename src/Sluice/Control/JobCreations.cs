@@ -68,16 +68,19 @@ internal sealed class JobCreations(NpgsqlDataSource db)
         }
     }
 
+    /// <summary>The <c>create_job.sql</c> statement for one job's parameter values.</summary>
+    internal static NpgsqlBatchCommand Command(object[] values)
+    {
+        var create = new NpgsqlBatchCommand(SqlQueries.Get("create_job"));
+        foreach (var v in values) create.Parameters.Add(new NpgsqlParameter { Value = v });
+        return create;
+    }
+
     /// <summary>One round trip, one transaction: the results are handed out only once it has committed.</summary>
     private async Task SendAsync(List<Pending> batch)
     {
         await using var send = db.CreateBatch();
-        foreach (var p in batch)
-        {
-            var create = new NpgsqlBatchCommand(SqlQueries.Get("create_job"));
-            foreach (var v in p.Values) create.Parameters.Add(new NpgsqlParameter { Value = v });
-            send.BatchCommands.Add(create);
-        }
+        foreach (var p in batch) send.BatchCommands.Add(Command(p.Values));
         var results = new (Guid, bool)?[batch.Count];
         await using (var r = await send.ExecuteReaderAsync(CancellationToken.None))
         {

@@ -37,9 +37,7 @@ public sealed class JobStore(NpgsqlDataSource db)
             await using var batch = db.CreateBatch();
             // One implicit transaction for the batch: the setting applies to the statement after it.
             batch.BatchCommands.Add(new NpgsqlBatchCommand("select set_config('synchronous_commit', 'off', true)"));
-            var create = new NpgsqlBatchCommand(SqlQueries.Get("create_job"));
-            foreach (var v in values) create.Parameters.Add(new NpgsqlParameter { Value = v });
-            batch.BatchCommands.Add(create);
+            batch.BatchCommands.Add(JobCreations.Command(values));
             await using var r = await batch.ExecuteReaderAsync(ct);
             await r.NextResultAsync(ct);
             if (await r.ReadAsync(ct)) return (r.GetGuid(0), r.GetBoolean(1));
