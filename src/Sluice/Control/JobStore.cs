@@ -128,28 +128,38 @@ public sealed class JobStore(NpgsqlDataSource db)
         return await ReadViewAsync(batch, id, ct);
     }
 
-    /// <summary>As <see cref="GetViewAsync"/>, on a connection whose transaction is still open: the job as that
-    /// transaction's writes leave it (see <see cref="TaskQueue.DecidingLane"/>).</summary>
-    internal static async Task<JobView?> GetViewAsync(NpgsqlConnection conn, Guid id, CancellationToken ct)
-    {
-        await using var batch = new NpgsqlBatch(conn);
-        return await ReadViewAsync(batch, id, ct);
-    }
-
     private static async Task<JobView?> ReadViewAsync(NpgsqlBatch batch, Guid id, CancellationToken ct)
     {
-        foreach (var sql in new[]
-                 {
-                     "select id, pipeline, workflow, status, attempt, source_bucket, source_key, source_size, source_sha256, error_code, " +
-                     "error_message, rows_read, rows_loaded, rows_rejected, rows_filtered, workspace, created_at, started_at, finished_at, chunks " +
-                     "from sluice.jobs where id = $1",
-                     "select name, status, attempt, try, worker_id, started_at, finished_at, " +
-                     "round(extract(epoch from finished_at - started_at) * 1000)::bigint, error_code, error_message, outputs::text, chunk " +
-                     "from sluice.job_stages where job_id = $1 order by id",
-                     "select attempt, from_stage, reason, requested_by, created_at from sluice.job_attempts where job_id = $1 order by attempt",
-                 })
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(sql) { Parameters = { new() { Value = id } } });
+        AddViewCommands(batch, id);
         await using var r = await batch.ExecuteReaderAsync(ct);
+        return await ReadViewAsync(r, ct);
+    }
+
+    /// <summary>Adds the three queries of a job's view (<see cref="ReadViewAsync(NpgsqlDataReader, CancellationToken)"/>
+    /// reads their results) to a batch, after any statements of its own.</summary>
+    internal static void AddViewCommands(NpgsqlBatch batch, Guid id)
+    {
+        foreach (var sql in ViewQueries)
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(sql) { Parameters = { new() { Value = id } } });
+    }
+
+    private static readonly string[] ViewQueries =
+    [
+        "select id, pipeline, workflow, status, attempt, source_bucket, source_key, source_size, source_sha256, error_code, " +
+        "error_message, rows_read, rows_loaded, rows_rejected, rows_filtered, workspace, created_at, started_at, finished_at, chunks " +
+        "from sluice.jobs where id = $1",
+        "select name, status, attempt, try, worker_id, started_at, finished_at, " +
+        "round(extract(epoch from finished_at - started_at) * 1000)::bigint, error_code, error_message, outputs::text, chunk " +
+        "from sluice.job_stages where job_id = $1 order by id",
+        "select attempt, from_stage, reason, requested_by, created_at from sluice.job_attempts where job_id = $1 order by attempt",
+    ];
+
+    /// <summary>The job's view from a batch whose last three statements are <see cref="AddViewCommands"/>'s; results of
+    /// statements before them (any with fewer columns than the job's row) are passed over.</summary>
+    internal static async Task<JobView?> ReadViewAsync(NpgsqlDataReader r, CancellationToken ct)
+    {
+        while (!(r.FieldCount == ViewJobColumns && r.GetName(ViewJobColumns - 1) == "chunks"))
+            if (!await r.NextResultAsync(ct)) return null;
         if (!await r.ReadAsync(ct)) return null;
         long? L(int i) => r.IsDBNull(i) ? null : r.GetInt64(i);
         DateTime? T(int i) => r.IsDBNull(i) ? null : r.GetDateTime(i);
@@ -175,6 +185,8 @@ public sealed class JobStore(NpgsqlDataSource db)
             attempts.Add(new(r.GetInt32(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.GetString(3), r.GetDateTime(4)));
         return view with { Stages = stages, Attempts = attempts };
     }
+
+    private const int ViewJobColumns = 20;
 
     public async Task AppendLogAsync(Guid jobId, string level, string? workerId, string? stage, string message, CancellationToken ct)
     {

@@ -17,23 +17,30 @@ public sealed partial class TaskQueue
     public async Task<DecidingLane> BeginDecidingLaneAsync(ClaimedTask task, ExpressLane lane, TimeSpan lease, CancellationToken ct)
     {
         var conn = await db.OpenConnectionAsync(ct);
-        NpgsqlTransaction? tx = null;
         try
         {
-            tx = await conn.BeginTransactionAsync(ct);
+            // One round trip opens the transaction, fences, records the lane and reads the job as the records leave it
+            // (for the deciding stage); the commit is sent with the deciding stage's records, so the whole costs two.
+            // The transaction is begun and ended by statements of the batches themselves (no NpgsqlTransaction).
             var began = Stopwatch.GetTimestamp();
-            await using var batch = new NpgsqlBatch(conn, tx);
+            await using var batch = new NpgsqlBatch(conn);
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("begin"));
             batch.BatchCommands.Add(FenceCommand(task, "done", TimeSpan.Zero, null));
             batch.BatchCommands.Add(Command("select set_config('idle_in_transaction_session_timeout', $1, true)",
                 ((long)lease.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)));
             AddRecords(batch, task, lane.WorkerId, lane.Stages, firstIsClaimed: true, began);
-            await Fenced(task, () => batch.ExecuteNonQueryAsync(ct));
-            return new DecidingLane(conn, tx, task, lane.WorkerId, began);
+            JobStore.AddViewCommands(batch, task.JobId);
+            JobView? view = null;
+            await Fenced(task, async () =>
+            {
+                await using var r = await batch.ExecuteReaderAsync(ct);
+                view = await JobStore.ReadViewAsync(r, ct);
+            });
+            return new DecidingLane(conn, task, lane.WorkerId, began, view);
         }
         catch
         {
-            if (tx is not null) await tx.DisposeAsync();
-            await conn.DisposeAsync();
+            await DecidingLane.EndAsync(conn);
             throw;
         }
     }
@@ -43,40 +50,47 @@ public sealed partial class TaskQueue
     public sealed class DecidingLane : IAsyncDisposable
     {
         private readonly NpgsqlConnection _conn;
-        private readonly NpgsqlTransaction _tx;
         private readonly ClaimedTask _task;
         private readonly string _workerId;
         private readonly long _began;
+        private readonly JobView? _view;
         private bool _committed;
 
-        internal DecidingLane(NpgsqlConnection conn, NpgsqlTransaction tx, ClaimedTask task, string workerId, long began) =>
-            (_conn, _tx, _task, _workerId, _began) = (conn, tx, task, workerId, began);
+        internal DecidingLane(NpgsqlConnection conn, ClaimedTask task, string workerId, long began, JobView? view) =>
+            (_conn, _task, _workerId, _began, _view) = (conn, task, workerId, began, view);
 
-        /// <summary>The job with the lane's stages and counts, as this commit will leave it.</summary>
-        public Task<JobView?> ReadViewAsync(CancellationToken ct) => JobStore.GetViewAsync(_conn, _task.JobId, ct);
+        /// <summary>The job with the lane's stages and counts, as this commit will leave it (read when it was opened).</summary>
+        public Task<JobView?> ReadViewAsync(CancellationToken ct) => Task.FromResult(_view);
 
         /// <summary>Records the deciding stage (its row with the times it ran) and what its commit decides, and commits
-        /// the whole lane, waiting for the disk when the job ends; returns the next stage when it was chained to
-        /// <paramref name="chainTo"/>.</summary>
+        /// the whole lane in the same round trip, waiting for the disk when the job ends; returns the next stage when it
+        /// was chained to <paramref name="chainTo"/>. A statement that fails stops the batch before its commit.</summary>
         public async Task<ClaimedTask?> CommitAsync(ExpressStage deciding, (string WorkerId, TimeSpan Lease)? chainTo, CancellationToken ct)
         {
-            await using var batch = new NpgsqlBatch(_conn, _tx);
+            await using var batch = new NpgsqlBatch(_conn);
             AddRecords(batch, _task, _workerId, [deciding], firstIsClaimed: false, _began);
-            var chained = await DecideAsync(batch, _task, deciding.Commit, MillisecondsAgo(deciding.FinishedAt, _began), chainTo, ct);
-            await _tx.CommitAsync(ct);
+            var chained = await DecideAsync(batch, _task, deciding.Commit, MillisecondsAgo(deciding.FinishedAt, _began), chainTo, ct,
+                thenCommit: true);
             _committed = true;
             return chained;
         }
 
         public async ValueTask DisposeAsync()
         {
-            if (!_committed)
+            if (!_committed) await EndAsync(_conn);
+            else await _conn.DisposeAsync();
+        }
+
+        /// <summary>Rolls back whatever is open on <paramref name="conn"/> (nothing of it was committed) and closes it.</summary>
+        internal static async Task EndAsync(NpgsqlConnection conn)
+        {
+            try
             {
-                try { await _tx.RollbackAsync(); }
-                catch (Exception e) when (e is NpgsqlException or InvalidOperationException or IOException) { /* the session is gone: nothing was committed */ }
+                await using var rollback = new NpgsqlCommand("rollback", conn);
+                await rollback.ExecuteNonQueryAsync();
             }
-            await _tx.DisposeAsync();
-            await _conn.DisposeAsync();
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or IOException) { /* the session is gone: nothing was committed */ }
+            await conn.DisposeAsync();
         }
     }
 }

@@ -114,8 +114,10 @@ public sealed partial class TaskQueue(NpgsqlDataSource db)
     /// <paramref name="chainTo"/> or queued) and runs the batch; returns the chained task.</summary>
     /// <param name="nextStartedAgo">When the next stage started, in milliseconds before the transaction's start (for
     /// its row, when it is chained): more than 0 when it already ran and failed, less than 0 when the transaction began earlier.</param>
+    /// <param name="thenCommit">The batch runs inside a transaction begun by an earlier batch (<see cref="DecidingLane"/>):
+    /// it ends with that transaction's commit.</param>
     private static async Task<ClaimedTask?> DecideAsync(NpgsqlBatch batch, ClaimedTask task, StageCommit commit, long nextStartedAgo,
-        (string WorkerId, TimeSpan Lease)? chainTo, CancellationToken ct)
+        (string WorkerId, TimeSpan Lease)? chainTo, CancellationToken ct, bool thenCommit = false)
     {
         if (commit.CancelsChunks)
             batch.BatchCommands.Add(Command(SqlQueries.Get("cancel_chunks"), task.JobId, task.Attempt, task.Id));
@@ -127,6 +129,7 @@ public sealed partial class TaskQueue(NpgsqlDataSource db)
         {
             batch.BatchCommands.Add(Command(SqlQueries.Get("chain_task"), task.JobId, task.Attempt, next, commit.NextMaxTries,
                 (int)commit.NextBackoff.TotalMilliseconds, owner.WorkerId, (long)owner.Lease.TotalMilliseconds, nextStartedAgo));
+            if (thenCommit) batch.BatchCommands.Add(new NpgsqlBatchCommand("commit"));
             await Fenced(task, async () =>
             {
                 await using var r = await batch.ExecuteReaderAsync(ct);
@@ -149,6 +152,7 @@ public sealed partial class TaskQueue(NpgsqlDataSource db)
                     commit.NextMaxTries, (int)commit.NextBackoff.TotalMilliseconds, Int(commit.NextChunks), commit.NextChunksInOrder)
                 : Command(SqlQueries.Get("enqueue_task"), task.JobId, task.Attempt, queued,
                     commit.NextMaxTries, (int)commit.NextBackoff.TotalMilliseconds, Int(commit.NextChunks)));
+        if (thenCommit) batch.BatchCommands.Add(new NpgsqlBatchCommand("commit"));
         await Fenced(task, () => batch.ExecuteNonQueryAsync(ct));
         return null;
     }

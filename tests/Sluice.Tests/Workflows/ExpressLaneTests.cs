@@ -1,3 +1,4 @@
+using Sluice.Control;
 using Sluice.Samples;
 using Sluice.Tests.Infrastructure;
 
@@ -70,5 +71,43 @@ public sealed class ExpressLaneTests
         Assert.Equal("download,load,publish", await env.ScalarAsync<string>(
             "select string_agg(stage, ',' order by id) from sluice.tasks where job_id = $1", job.Id));
         Assert.Equal(1L, job.Counts.Read);
+    }
+
+    [Fact]
+    public async Task Publish_failing_inside_the_lanes_open_commit_leaves_the_lane_recorded_and_the_rows_loaded_once()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml());
+        // The output bucket is a regular file: publish cannot make its folders (a real failure, not a mock, and not
+        // one a retry mends).
+        var processed = Path.Combine(env.Settings.BucketsRoot, "processed");
+        Directory.CreateDirectory(env.Settings.BucketsRoot);
+        File.WriteAllText(processed, "in the way");
+        env.StartHost(workers: 1);
+        var (_, summary) = env.DropPayments("payments/out-blocked.csv", 50, seed: 8);
+
+        var job = Assert.Single(await env.WaitForJobsAsync(1));
+
+        // The lane's commit was rolled back with publish's failure; the lane was recorded on its own, and publish
+        // failed on a task of its own.
+        Assert.Equal("failed", job.Status);
+        Assert.Equal("io.not_found", job.Error!.Code);
+        Assert.Equal(["receive", "download", "transform", "load", "publish"], job.Stages.Select(s => s.Name));
+        Assert.Equal(["succeeded", "succeeded", "succeeded", "succeeded", "failed"], job.Stages.Select(s => s.Status));
+        Assert.Equal(1, job.Stages[4].Try);
+        Assert.Equal("download,publish", await env.ScalarAsync<string>(
+            "select string_agg(stage, ',' order by id) from sluice.tasks where job_id = $1", job.Id));
+        Assert.Equal(50L, await env.ScalarAsync<long>("select count(*) from public.payments"));
+
+        // Once the way is clear, replaying publish ends the job without loading a row twice.
+        File.Delete(processed);
+        await new JobReplay(env.ControlPlane).ReplayAsync(job.Id, "publish", "output bucket fixed", "test", CancellationToken.None);
+        var replayed = await env.WaitForJobAsync(job.Id);
+
+        Assert.Equal("succeeded", replayed.Status);
+        Assert.Equal(50L, await env.ScalarAsync<long>("select count(*) from public.payments"));
+        Assert.Equal(PaymentsCsv.FormatCents(summary.AmountCents), await env.ScalarAsync<string>("select sum(amount)::text from public.payments"));
+        Assert.Equal((50L, 50L), (replayed.Counts.Read, replayed.Counts.Loaded));
+        Assert.Single(Directory.EnumerateFiles(processed, "report.json", SearchOption.AllDirectories));
     }
 }
