@@ -53,13 +53,15 @@ public sealed class FolderBuckets(string root)
         return target;
     }
 
-    public async Task<string> PutTextAsync(string bucket, string key, string text, CancellationToken ct)
+    /// <summary>Puts a short text (a report) under a key: written synchronously (see <see cref="FreshFile.WriteAllText"/>).</summary>
+    public Task<string> PutTextAsync(string bucket, string key, string text, CancellationToken ct)
     {
+        ct.ThrowIfCancellationRequested();
         var target = ObjectPath(bucket, key);
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         var temp = TempNameFor(target);
-        await FreshFile.WriteAllTextAsync(temp, text, ct);
+        FreshFile.WriteAllText(temp, text);
         File.Move(temp, target, overwrite: true);
-        return target;
+        return Task.FromResult(target);
     }
 }

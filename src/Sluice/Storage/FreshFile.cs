@@ -12,16 +12,26 @@ namespace Sluice.Storage;
 /// </summary>
 public static class FreshFile
 {
+    /// <summary>Creates the file new; only when one is already there (a stage run again) is it removed first: a first
+    /// run costs one open, not a failed unlink before it.</summary>
     public static FileStream Open(string path, FileAccess access = FileAccess.Write, int bufferSize = 1 << 16, FileOptions options = FileOptions.None)
     {
-        File.Delete(path);
-        return new FileStream(path, FileMode.CreateNew, access, FileShare.None, bufferSize, options);
+        try
+        {
+            return new FileStream(path, FileMode.CreateNew, access, FileShare.None, bufferSize, options);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            File.Delete(path);
+            return new FileStream(path, FileMode.CreateNew, access, FileShare.None, bufferSize, options);
+        }
     }
 
-    public static async Task WriteAllTextAsync(string path, string text, CancellationToken ct)
+    /// <summary>Writes a short text (a manifest, a DDL script, a report) with one synchronous write: for a few hundred
+    /// bytes, handing the write to the thread pool costs more than writing it.</summary>
+    public static void WriteAllText(string path, string text)
     {
-        await using var stream = Open(path, options: FileOptions.Asynchronous);
-        var bytes = Encoding.UTF8.GetBytes(text);
-        await stream.WriteAsync(bytes, ct);
+        using var stream = Open(path, bufferSize: 0);
+        stream.Write(Encoding.UTF8.GetBytes(text));
     }
 }

@@ -50,8 +50,8 @@ public sealed class ConvertStage : IStage
             throw new SluiceException(e.Code, $"{fileName}: {e.Message}", transient: false, e);
         }
         foreach (var w in result.Warnings) context.Warn(w);
-        await Storage.FreshFile.WriteAllTextAsync(Path.Combine(outDir, ConvertManifest.FileName),
-            new ConvertManifest(sourceFormat, target.Format, targetFile, csv, result.Columns).ToJson(), ct);
+        Storage.FreshFile.WriteAllText(Path.Combine(outDir, ConvertManifest.FileName),
+            new ConvertManifest(sourceFormat, target.Format, targetFile, csv, result.Columns).ToJson());
 
         var outputs = new JsonObject
         {

@@ -74,7 +74,7 @@ public sealed class DownloadStage : IStage
             return new StageResult(outputs, Chunks: 1);
         }
         var planPath = Path.Combine(context.Workspace.StageFolder("download"), CsvChunkPlan.FileName);
-        await Storage.FreshFile.WriteAllTextAsync(planPath, plan.ToJson(), ct);
+        Storage.FreshFile.WriteAllText(planPath, plan.ToJson());
         var described = await StageFiles.DescribeAsync(planPath, ct);
         described["count"] = plan.Chunks.Count;
         outputs["chunks"] = described;

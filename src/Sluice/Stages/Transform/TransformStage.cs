@@ -75,8 +75,8 @@ public sealed class TransformStage : IStage
         if (streamed is not null) await streamed.EndCopyAsync(result.Written);
 
         var ddlPath = Path.Combine(outDir, "create.sql");
-        await Storage.FreshFile.WriteAllTextAsync(ddlPath,
-            TableDdl.CreateTableScript(target.Schema, target.Table, result.Columns, target.KeyColumns, includeLineageColumn: true), ct);
+        Storage.FreshFile.WriteAllText(ddlPath,
+            TableDdl.CreateTableScript(target.Schema, target.Table, result.Columns, target.KeyColumns, includeLineageColumn: true));
 
         var columns = new JsonArray(result.Columns.Select(c => (JsonNode)new JsonObject
         {
@@ -93,7 +93,7 @@ public sealed class TransformStage : IStage
         };
         var manifest = new LoadManifest(result.Columns.Select(c => c.Name).Append(TableDdl.LineageColumn).ToList(), result.Written);
         var manifestPath = Path.Combine(outDir, LoadManifest.FileName);
-        await Storage.FreshFile.WriteAllTextAsync(manifestPath, manifest.ToJson(), ct);
+        Storage.FreshFile.WriteAllText(manifestPath, manifest.ToJson());
         var of = chunk is { } c ? $" in chunk {c}" : "";
         context.Info($"read {result.Read:N0} rows{of}: {result.Written:N0} to load, {result.Rejected:N0} rejected, {result.Filtered:N0} filtered");
         var counts = new JobCounts(Read: result.Read, Rejected: result.Rejected, Filtered: result.Filtered);
@@ -111,7 +111,7 @@ public sealed class TransformStage : IStage
         }
         if (streamed is not null && await streamed.CommitAsync(ct))
         {
-            await Storage.FreshFile.WriteAllTextAsync(manifestPath, (manifest with { Streamed = true }).ToJson(), ct);
+            Storage.FreshFile.WriteAllText(manifestPath, (manifest with { Streamed = true }).ToJson());
             outputs["streamed_load"] = new JsonObject { ["table"] = PgIdentifier.QualifiedName(target.Schema, target.Table), ["rows"] = result.Written };
             // The load stage has only the ledger left to read.
             return new StageResult(outputs, counts, NextStageDone: true);

@@ -40,7 +40,7 @@ public sealed class ValidateStage : IStage
             throw new SluiceException("validate." + e.Code, $"validation could not read a file: {e.Message}", transient: false, e);
         }
         var reportPath = Path.Combine(outDir, ValidationReport.FileName);
-        await Storage.FreshFile.WriteAllTextAsync(reportPath, report.ToJson(), ct);
+        Storage.FreshFile.WriteAllText(reportPath, report.ToJson());
         File.Delete(reconverted); // as large as the source; the report says all that matters
         var outputs = new JsonObject
         {
