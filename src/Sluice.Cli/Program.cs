@@ -22,4 +22,5 @@ root.Subcommands.Add(ConvertCommand.Create());
 root.Subcommands.Add(InspectCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(KeysCommand.Create());
+root.Subcommands.Add(WorkspaceCommand.Create());
 return await root.Parse(args).InvokeAsync();

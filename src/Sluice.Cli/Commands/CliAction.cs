@@ -46,6 +46,9 @@ internal static class CliAction
 
     public static SluiceSettings Settings() => SluiceSettings.FromEnvironment();
 
+    /// <summary>Who runs this command, as the audit log and a replay's attempt record it.</summary>
+    public static string Who() => $"cli:{Environment.UserName}@{Environment.MachineName}";
+
     public static async Task<ControlPlane> OpenControlPlaneAsync(SluiceSettings settings, CancellationToken ct)
     {
         if (settings.DatabaseUrl is null && Terminal.IsInteractive)

@@ -33,7 +33,7 @@ internal static class ReplayCommand
             var settings = CliAction.Settings();
             await using var cp = await CliAction.OpenControlPlaneAsync(settings, ct);
             var replay = new JobReplay(cp);
-            var who = $"cli:{Environment.UserName}@{Environment.MachineName}";
+            var who = CliAction.Who();
             var text = parse.GetValue(reason);
             var jobs = new List<Guid>();
             if (parse.GetValue(failed))

@@ -27,7 +27,9 @@ internal static class JobPrinter
         var c = j.Counts;
         o.MarkupLine($"  counts    read {N(c.Read)} = loaded {N(c.Loaded)} + rejected {N(c.Rejected)} + filtered {N(c.Filtered)}  " +
                      (c.Reconciled ? "[green]reconciled[/]" : "[yellow]not reconciled[/]"));
-        o.MarkupLine($"  workspace {Markup.Escape(j.Workspace)}");
+        o.MarkupLine(j.WorkspacePrunedAt is { } pruned
+            ? $"  workspace {Markup.Escape(j.Workspace)}  [yellow]pruned {pruned:yyyy-MM-dd HH:mm:ss} UTC[/] (replays start from download)"
+            : $"  workspace {Markup.Escape(j.Workspace)}");
         if (j.Chunks is { } chunks) o.MarkupLine($"  chunks    {chunks} (each transformed and loaded as its own task)");
         if (j.Error is { } e) o.MarkupLine($"  [red]error[/]     {Markup.Escape(e.Code)}: {Markup.Escape(e.Message)}");
         var table = new Table().Border(TableBorder.Simple).AddColumns("stage", "attempt", "try", "status", "duration", "worker", "error");

@@ -89,6 +89,9 @@ internal static class JobsApi
         var job = await FindAsync(host, id, ctx.RequestAborted);
         var path = Path.GetFullPath(Path.Combine(job.Workspace, "transform", "rejects.csv"));
         var root = Path.GetFullPath(host.Settings.WorkspaceRoot) + Path.DirectorySeparatorChar;
+        if (job.WorkspacePrunedAt is { } pruned)
+            return ApiError.Result(404, "rejects.pruned",
+                $"job {job.Id}'s workspace was pruned at {pruned:yyyy-MM-dd HH:mm:ss} UTC; its published rejects.csv is in the pipeline's output bucket.");
         if (!path.StartsWith(root, StringComparison.Ordinal) || !File.Exists(path))
             return ApiError.Result(404, "rejects.none", $"job {job.Id} has no rejects file (its transform stage has not written one).");
         return Results.File(path, "text/csv; charset=utf-8", $"{job.Id}-rejects.csv");

@@ -43,6 +43,11 @@ public sealed record SluiceSettings
     /// backends store rows oversubscribe the cores (2M rows: 1.08× psql's time streamed, 0.97× not).</summary>
     public bool StreamChunks { get; init; }
 
+    /// <summary><c>SLUICE_WORKSPACE_RETENTION</c>, default off: a period such as <c>7d</c> or <c>12h</c>. <c>serve</c> then
+    /// removes the workspace folders of jobs that succeeded longer ago than that, as <c>sluice workspace prune
+    /// --older-than</c> does (failed jobs keep theirs for replay).</summary>
+    public TimeSpan? WorkspaceRetention { get; init; }
+
     public static SluiceSettings FromEnvironment(string? currentDirectory = null)
     {
         var cwd = currentDirectory ?? Directory.GetCurrentDirectory();
@@ -61,8 +66,16 @@ public sealed record SluiceSettings
             ExpressBytes = (long)ParseNonNegative(Env("SLUICE_EXPRESS_BYTES"), DefaultExpressBytes, "SLUICE_EXPRESS_BYTES"),
             StreamBytes = (long)ParseNonNegative(Env("SLUICE_STREAM_BYTES"), DefaultStreamBytes, "SLUICE_STREAM_BYTES"),
             StreamChunks = ParseSwitch(Env("SLUICE_STREAM_CHUNKS"), "SLUICE_STREAM_CHUNKS"),
+            WorkspaceRetention = ParseRetention(Env("SLUICE_WORKSPACE_RETENTION")),
         };
     }
+
+    private static TimeSpan? ParseRetention(string text) => text.Length == 0 || text.ToLowerInvariant() == "off"
+        ? null
+        : Storage.WorkspacePruner.ParsePeriod(text) is { } period && period > TimeSpan.Zero
+            ? period
+            : throw new Errors.SluiceException("config.invalid",
+                $"SLUICE_WORKSPACE_RETENTION='{text}' is not a period; give one such as 7d, 12h or 30m (or unset it to keep every workspace).");
 
     private static bool ParseSwitch(string text, string name) => text.ToLowerInvariant() switch
     {

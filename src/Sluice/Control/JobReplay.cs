@@ -52,9 +52,18 @@ public sealed class JobReplay(ControlPlane controlPlane)
         var chunks = workflow.RunsInChunks(fromStage) ? job.Chunks : null;
         cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)chunks ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
         var attempt = await cmd.ExecuteScalarAsync(ct);
-        return attempt is int a ? a : throw new SluiceException("replay.active",
+        if (attempt is int a) return a;
+        // Pruned since its outputs were verified (the prune held the job's row while it removed them).
+        if (fromStage != workflow.FirstTaskStage && (await controlPlane.Jobs.GetViewAsync(jobId, ct))?.WorkspacePrunedAt is { } at)
+            throw WorkspacePruned(jobId, fromStage, at);
+        throw new SluiceException("replay.active",
             $"job {jobId} is {job.Status} and still has work queued or running; wait for it to end, then replay.");
     }
+
+    private static SluiceException WorkspacePruned(Guid jobId, string fromStage, DateTime at) =>
+        new("replay.workspace_pruned",
+            $"cannot replay job {jobId} from {fromStage}: its workspace was pruned at {at:yyyy-MM-dd HH:mm:ss} UTC (sluice workspace prune), " +
+            $"and the files that stage reads went with it; replay from download, which fetches the source again (./sluice replay {jobId} --from download).");
 
     /// <summary>Jobs that failed, optionally of one pipeline and since a time: candidates for a bulk replay.</summary>
     public async Task<IReadOnlyList<(Guid Id, string FailedStage)>> FailedJobsAsync(string? pipeline, DateTime? since, CancellationToken ct)
@@ -80,6 +89,7 @@ public sealed class JobReplay(ControlPlane controlPlane)
     private async Task VerifyEarlierOutputsAsync(JobRecord job, WorkflowDefinition workflow, string fromStage, CancellationToken ct)
     {
         var view = await controlPlane.Jobs.GetViewAsync(job.Id, ct) ?? throw new SluiceException("job.not_found", $"job {job.Id} not found.");
+        if (view.WorkspacePrunedAt is { } pruned && fromStage != workflow.FirstTaskStage) throw WorkspacePruned(job.Id, fromStage, pruned);
         foreach (var stage in workflow.Stages.TakeWhile(s => s != fromStage))
         {
             if (!FileOutputs.TryGetValue(stage, out var names)) continue;

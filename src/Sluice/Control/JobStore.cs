@@ -146,7 +146,7 @@ public sealed class JobStore(NpgsqlDataSource db)
     private static readonly string[] ViewQueries =
     [
         "select id, pipeline, workflow, status, attempt, source_bucket, source_key, source_size, source_sha256, error_code, " +
-        "error_message, rows_read, rows_loaded, rows_rejected, rows_filtered, workspace, created_at, started_at, finished_at, chunks " +
+        "error_message, rows_read, rows_loaded, rows_rejected, rows_filtered, workspace, created_at, started_at, finished_at, workspace_pruned_at, chunks " +
         "from sluice.jobs where id = $1",
         "select name, status, attempt, try, worker_id, started_at, finished_at, " +
         "round(extract(epoch from finished_at - started_at) * 1000)::bigint, error_code, error_message, outputs::text, chunk " +
@@ -170,7 +170,7 @@ public sealed class JobStore(NpgsqlDataSource db)
             Error = r.IsDBNull(9) ? null : new(r.GetString(9), r.IsDBNull(10) ? "" : r.GetString(10)),
             Counts = new(L(11), L(12), L(13), L(14)),
             Workspace = r.GetString(15), CreatedAt = r.GetDateTime(16), StartedAt = T(17), FinishedAt = T(18),
-            Chunks = r.IsDBNull(19) ? null : r.GetInt32(19),
+            WorkspacePrunedAt = T(19), Chunks = r.IsDBNull(20) ? null : r.GetInt32(20),
         };
         var stages = new List<JobView.StageView>();
         await r.NextResultAsync(ct);
@@ -186,7 +186,7 @@ public sealed class JobStore(NpgsqlDataSource db)
         return view with { Stages = stages, Attempts = attempts };
     }
 
-    private const int ViewJobColumns = 20;
+    private const int ViewJobColumns = 21;
 
     public async Task AppendLogAsync(Guid jobId, string level, string? workerId, string? stage, string message, CancellationToken ct)
     {

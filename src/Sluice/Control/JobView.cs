@@ -17,6 +17,9 @@ public sealed record JobView
     [JsonPropertyName("created_at")] public DateTime CreatedAt { get; init; }
     [JsonPropertyName("started_at")] public DateTime? StartedAt { get; init; }
     [JsonPropertyName("finished_at")] public DateTime? FinishedAt { get; init; }
+    /// <summary>When the job's workspace files were removed (<c>sluice workspace prune</c>, or serve's retention); null
+    /// while they are there.</summary>
+    [JsonPropertyName("workspace_pruned_at")] public DateTime? WorkspacePrunedAt { get; init; }
     /// <summary>The chunks the file is processed in, or null when processed whole.</summary>
     [JsonPropertyName("chunks")] public int? Chunks { get; init; }
     [JsonPropertyName("stages")] public IReadOnlyList<StageView> Stages { get; init; } = [];

@@ -63,6 +63,38 @@ public sealed class SluiceHost : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Workspace retention (<c>SLUICE_WORKSPACE_RETENTION</c>; nothing when it is off): removes the workspaces of jobs that
+    /// succeeded longer ago than the period, now and then every tenth of it (at least a minute, at most an hour apart).
+    /// Only one process needs it (serve); several at once are safe, each job's folder is removed once.
+    /// </summary>
+    public void StartWorkspaceRetention()
+    {
+        if (Settings.WorkspaceRetention is { } keep) _loops.Add(Task.Run(() => RetainWorkspacesAsync(keep, _stop.Token)));
+    }
+
+    private async Task RetainWorkspacesAsync(TimeSpan keep, CancellationToken ct)
+    {
+        var pruner = new WorkspacePruner(ControlPlane.DataSource, Settings.WorkspaceRoot);
+        var every = TimeSpan.FromTicks(Math.Clamp(keep.Ticks / 10, TimeSpan.FromMinutes(1).Ticks, TimeSpan.FromHours(1).Ticks));
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                var r = await pruner.PruneAsync(new WorkspacePruner.Options(keep), ct);
+                if (r.Jobs > 0)
+                    Log.Info($"workspace retention: removed the workspaces of {r.Jobs:N0} job(s) that succeeded before {r.EndedBefore:yyyy-MM-dd HH:mm:ss} UTC " +
+                             $"({r.Files:N0} files, {r.Bytes:N0} bytes)");
+                foreach (var skipped in r.SkippedJobs) Log.Warn($"workspace retention: {skipped.Workspace}: {skipped.Reason}", skipped.JobId);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Log.Warn($"workspace retention: this pass failed ({e.Message}); the next one is in {every.TotalMinutes:0} min");
+            }
+            await Task.Delay(every, ct);
+        }
+    }
+
     /// <summary>Waits until the job log lines written so far are stored: they go to the control plane in the
     /// background, many jobs' lines per statement, a moment after they are written.</summary>
     public Task FlushLogsAsync(TimeSpan timeout) => _logWriter.FlushAsync(timeout);
