@@ -14,7 +14,7 @@ internal static class WorkspaceCommand
     {
         var olderThan = new Option<string>("--older-than")
         {
-            Description = "Only jobs that ended longer ago than this: 30m, 12h, 7d (0s: every ended job).", Required = true,
+            Description = "Only jobs that ended longer ago than this: 30m, 12h, 7d (0s: every ended job whose tasks have not changed for a lease, SLUICE_LEASE_SECONDS).", Required = true,
         };
         var failed = new Option<bool>("--failed")
         {
@@ -38,18 +38,19 @@ internal static class WorkspaceCommand
             var settings = CliAction.Settings();
             await using var cp = await CliAction.OpenControlPlaneAsync(settings, ct);
             var options = new WorkspacePruner.Options(period, parse.GetValue(failed), parse.GetValue(pipeline), parse.GetValue(dryRun));
-            var result = await new WorkspacePruner(cp.DataSource, settings.WorkspaceRoot).PruneAsync(options, ct);
-            if (!options.DryRun && (result.Jobs > 0 || result.SkippedJobs.Count > 0))
+            var result = await new WorkspacePruner(cp.DataSource, settings.WorkspaceRoot, settings.Lease).PruneAsync(options, ct);
+            if (!options.DryRun && (result.Jobs > 0 || result.Failed.Count > 0))
             {
                 await new AuditLog(cp.DataSource).RecordAsync(CliAction.Who(), null, "workspace.prune", options.Pipeline, "cli", null, new JsonObject
                 {
                     ["older_than"] = text, ["failed"] = options.IncludeFailed, ["jobs"] = result.Jobs, ["files"] = result.Files,
-                    ["bytes"] = result.Bytes, ["skipped"] = result.SkippedJobs.Count,
+                    ["bytes"] = result.Bytes, ["left_alone"] = result.LeftAlone.Count, ["failed"] = result.Failed.Count,
                 }, ct);
             }
             if (parse.GetValue(json)) JsonOutput.Print(result);
             else Print(result, settings.WorkspaceRoot);
-            return result.SkippedJobs.Count == 0 ? 0 : CliAction.Failed;
+            // A folder that could not be removed needs someone; one that is not this root's to remove is only reported.
+            return result.Failed.Count == 0 ? 0 : CliAction.Failed;
         }));
         return new Command("workspace", "Manage the job workspaces under SLUICE_WORKSPACE (each job's own files, kept for replay).") { prune };
     }
@@ -58,12 +59,14 @@ internal static class WorkspaceCommand
     {
         var verb = r.DryRun ? "would remove" : "removed";
         var ended = $"{r.EndedBefore:yyyy-MM-dd HH:mm:ss} UTC";
+        var gone = r.AlreadyGone > 0 ? $" ({r.AlreadyGone:N0} of them had no folder left: only marked)" : "";
         Console.Out.WriteLine(r.Jobs == 0
-            ? $"no workspace to remove under {root}: no job that ended before {ended} still has one."
-            : $"{verb} the workspaces of {r.Jobs:N0} job(s) that ended before {ended}: {r.Files:N0} files, {Size(r.Bytes)}.");
+            ? $"nothing to remove under {root} from jobs that ended before {ended}."
+            : $"{verb} the workspaces of {r.Jobs:N0} job(s) that ended before {ended}: {r.Files:N0} files, {Size(r.Bytes)}{gone}.");
         if (r.FailedKept > 0)
             Console.Out.WriteLine($"kept the workspaces of {r.FailedKept:N0} failed job(s) that ended before then, for replay; add --failed to remove them too.");
-        foreach (var s in r.SkippedJobs) Terminal.Line($"job {s.JobId}: {s.Workspace}: {s.Reason}");
+        foreach (var s in r.LeftAlone) Terminal.Line($"left alone: job {s.JobId}: {s.Workspace}: {s.Reason}");
+        foreach (var s in r.Failed) Terminal.Line($"error: job {s.JobId}: {s.Reason}");
     }
 
     /// <summary>A byte count as people read it (files published by hard link share their bytes with the workspace:

@@ -91,7 +91,7 @@ internal static class JobsApi
         var root = Path.GetFullPath(host.Settings.WorkspaceRoot) + Path.DirectorySeparatorChar;
         if (job.WorkspacePrunedAt is { } pruned)
             return ApiError.Result(404, "rejects.pruned",
-                $"job {job.Id}'s workspace was pruned at {pruned:yyyy-MM-dd HH:mm:ss} UTC; its published rejects.csv is in the pipeline's output bucket.");
+                $"job {job.Id}'s workspace was pruned at {pruned:yyyy-MM-dd HH:mm:ss} UTC; the rejects it published are in its pipeline's output bucket under {job.Pipeline}/{job.Id}/rejects.csv.");
         if (!path.StartsWith(root, StringComparison.Ordinal) || !File.Exists(path))
             return ApiError.Result(404, "rejects.none", $"job {job.Id} has no rejects file (its transform stage has not written one).");
         return Results.File(path, "text/csv; charset=utf-8", $"{job.Id}-rejects.csv");

@@ -70,12 +70,18 @@ public sealed record SluiceSettings
         };
     }
 
-    private static TimeSpan? ParseRetention(string text) => text.Length == 0 || text.ToLowerInvariant() == "off"
-        ? null
-        : Storage.WorkspacePruner.ParsePeriod(text) is { } period && period > TimeSpan.Zero
-            ? period
-            : throw new Errors.SluiceException("config.invalid",
-                $"SLUICE_WORKSPACE_RETENTION='{text}' is not a period; give one such as 7d, 12h or 30m (or unset it to keep every workspace).");
+    private static TimeSpan? ParseRetention(string text)
+    {
+        if (text.Length == 0 || text.Equals("off", StringComparison.OrdinalIgnoreCase)) return null;
+        return Storage.WorkspacePruner.ParsePeriod(text) switch
+        {
+            null => throw new Errors.SluiceException("config.invalid",
+                $"SLUICE_WORKSPACE_RETENTION='{text}' is not a period; give one such as 7d, 12h or 30m (or unset it to keep every workspace)."),
+            { } zero when zero <= TimeSpan.Zero => throw new Errors.SluiceException("config.invalid",
+                $"SLUICE_WORKSPACE_RETENTION='{text}' would remove a job's files as it ends; give a period longer than 0, such as 7d (or unset it)."),
+            { } period => period,
+        };
+    }
 
     private static bool ParseSwitch(string text, string name) => text.ToLowerInvariant() switch
     {

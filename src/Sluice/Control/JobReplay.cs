@@ -51,14 +51,21 @@ public sealed class JobReplay(ControlPlane controlPlane)
         // A split file replays its chunked stages chunk by chunk, with the plan its download made.
         var chunks = workflow.RunsInChunks(fromStage) ? job.Chunks : null;
         cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)chunks ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = ReadsWorkspace(workflow, fromStage) });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = fromStage == workflow.FirstTaskStage });
         var attempt = await cmd.ExecuteScalarAsync(ct);
         if (attempt is int a) return a;
         // Pruned since its outputs were verified (the prune held the job's row while it removed them).
-        if (fromStage != workflow.FirstTaskStage && (await controlPlane.Jobs.GetViewAsync(jobId, ct))?.WorkspacePrunedAt is { } at)
+        if (ReadsWorkspace(workflow, fromStage) && (await controlPlane.Jobs.GetViewAsync(jobId, ct))?.WorkspacePrunedAt is { } at)
             throw WorkspacePruned(jobId, fromStage, at);
         throw new SluiceException("replay.active",
             $"job {jobId} is {job.Status} and still has work queued or running; wait for it to end, then replay.");
     }
+
+    /// <summary>Whether a replay from <paramref name="stage"/> reads files an earlier stage left in the workspace: every
+    /// stage after the first (which fetches the source again) and before notify (which reads only the job).</summary>
+    private static bool ReadsWorkspace(WorkflowDefinition workflow, string stage) =>
+        stage != workflow.FirstTaskStage && stage != WorkflowDefinition.NotifyStage;
 
     private static SluiceException WorkspacePruned(Guid jobId, string fromStage, DateTime at) =>
         new("replay.workspace_pruned",
@@ -70,9 +77,10 @@ public sealed class JobReplay(ControlPlane controlPlane)
     {
         await using var cmd = controlPlane.DataSource.CreateCommand("""
             -- A failed merge replays from load: the staged chunks belong to the attempt that made them.
-            select j.id, coalesce((select case s.name when 'merge' then 'load' else s.name end
+            -- A job whose workspace was pruned replays from download, which fetches its source again.
+            select j.id, case when j.workspace_pruned_at is not null then 'download' else coalesce((select case s.name when 'merge' then 'load' else s.name end
                                    from sluice.job_stages s where s.job_id = j.id and s.attempt = j.attempt
-                                   and s.status = 'failed' and s.name <> 'notify' order by s.id desc limit 1), 'download')
+                                   and s.status = 'failed' and s.name <> 'notify' order by s.id desc limit 1), 'download') end
             from sluice.jobs j
             where j.status = 'failed' and ($1::text is null or j.pipeline = $1) and ($2::timestamptz is null or j.created_at >= $2)
               and not exists (select 1 from sluice.tasks t where t.job_id = j.id and t.status in ('ready', 'running'))
@@ -89,7 +97,7 @@ public sealed class JobReplay(ControlPlane controlPlane)
     private async Task VerifyEarlierOutputsAsync(JobRecord job, WorkflowDefinition workflow, string fromStage, CancellationToken ct)
     {
         var view = await controlPlane.Jobs.GetViewAsync(job.Id, ct) ?? throw new SluiceException("job.not_found", $"job {job.Id} not found.");
-        if (view.WorkspacePrunedAt is { } pruned && fromStage != workflow.FirstTaskStage) throw WorkspacePruned(job.Id, fromStage, pruned);
+        if (view.WorkspacePrunedAt is { } pruned && ReadsWorkspace(workflow, fromStage)) throw WorkspacePruned(job.Id, fromStage, pruned);
         foreach (var stage in workflow.Stages.TakeWhile(s => s != fromStage))
         {
             if (!FileOutputs.TryGetValue(stage, out var names)) continue;

@@ -75,8 +75,9 @@ public sealed class SluiceHost : IAsyncDisposable
 
     private async Task RetainWorkspacesAsync(TimeSpan keep, CancellationToken ct)
     {
-        var pruner = new WorkspacePruner(ControlPlane.DataSource, Settings.WorkspaceRoot);
+        var pruner = new WorkspacePruner(ControlPlane.DataSource, Settings.WorkspaceRoot, Settings.Lease);
         var every = TimeSpan.FromTicks(Math.Clamp(keep.Ticks / 10, TimeSpan.FromMinutes(1).Ticks, TimeSpan.FromHours(1).Ticks));
+        var told = new HashSet<Guid>(); // a job left alone is said once per process, not every pass
         while (!ct.IsCancellationRequested)
         {
             try
@@ -85,7 +86,8 @@ public sealed class SluiceHost : IAsyncDisposable
                 if (r.Jobs > 0)
                     Log.Info($"workspace retention: removed the workspaces of {r.Jobs:N0} job(s) that succeeded before {r.EndedBefore:yyyy-MM-dd HH:mm:ss} UTC " +
                              $"({r.Files:N0} files, {r.Bytes:N0} bytes)");
-                foreach (var skipped in r.SkippedJobs) Log.Warn($"workspace retention: {skipped.Workspace}: {skipped.Reason}", skipped.JobId);
+                foreach (var skipped in r.LeftAlone.Where(j => told.Add(j.JobId)).Concat(r.Failed))
+                    Log.Warn($"workspace retention: {skipped.Workspace}: {skipped.Reason}", skipped.JobId);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -17,10 +17,10 @@ namespace Sluice.Storage;
 /// <c>{SLUICE_WORKSPACE}/{jobId}</c>: a recorded path anywhere else (another machine's mount, a moved workspace) is
 /// left alone and reported.
 /// </remarks>
-public sealed class WorkspacePruner(NpgsqlDataSource db, string workspaceRoot)
+/// <param name="quiet">A job whose tasks changed more recently than this is left for a later pass: a chunk cancelled
+/// when its job failed runs on until its worker's next lease renewal finds out (pass the lease).</param>
+public sealed class WorkspacePruner(NpgsqlDataSource db, string workspaceRoot, TimeSpan quiet, int batchSize = 200)
 {
-    private const int BatchSize = 200;
-
     private readonly string _root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(workspaceRoot));
 
     public sealed record Options(TimeSpan OlderThan, bool IncludeFailed = false, string? Pipeline = null, bool DryRun = false);
@@ -39,17 +39,26 @@ public sealed class WorkspacePruner(NpgsqlDataSource db, string workspaceRoot)
         [JsonPropertyName("jobs")] public int Jobs { get; init; }
         [JsonPropertyName("files")] public long Files { get; init; }
         [JsonPropertyName("bytes")] public long Bytes { get; init; }
-        [JsonPropertyName("skipped")] public IReadOnlyList<Skipped> SkippedJobs { get; init; } = [];
+        /// <summary>Of <see cref="Jobs"/>, those whose folder was gone already (removed by hand): only marked.</summary>
+        [JsonPropertyName("already_gone")] public int AlreadyGone { get; init; }
+        /// <summary>Jobs whose recorded workspace is not this root's to remove (another mount, a link): not touched.</summary>
+        [JsonPropertyName("left_alone")] public IReadOnlyList<Skipped> LeftAlone { get; init; } = [];
+        /// <summary>Jobs whose folder could not be removed (permissions): not marked, tried again next time.</summary>
+        [JsonPropertyName("failed")] public IReadOnlyList<Skipped> Failed { get; init; } = [];
         /// <summary>Failed jobs old enough whose workspaces were kept because failed jobs were not included.</summary>
         [JsonPropertyName("failed_kept")] public long FailedKept { get; init; }
     }
 
     public async Task<Result> PruneAsync(Options options, CancellationToken ct)
     {
+        // Without the root (a shared mount absent on this machine) every job's folder would look gone already.
+        if (!Directory.Exists(_root))
+            throw new Errors.SluiceException("workspace.root_missing",
+                $"the workspace root {_root} does not exist on this machine; prune where SLUICE_WORKSPACE is (the shared mount, when workers run on several machines).");
         string[] statuses = options.IncludeFailed ? ["succeeded", "failed"] : ["succeeded"];
         var cutoff = await CutoffAsync(options.OlderThan, ct);
-        var skipped = new List<Skipped>();
-        int jobs = 0;
+        List<Skipped> leftAlone = [], failed = [];
+        int jobs = 0, gone = 0;
         long files = 0, bytes = 0;
         (DateTime Finished, Guid Id) after = (DateTime.MinValue, Guid.Empty);
         while (true)
@@ -62,30 +71,32 @@ public sealed class WorkspacePruner(NpgsqlDataSource db, string workspaceRoot)
             {
                 if (JobFolder(id, workspace, out var problem) is not { } folder)
                 {
-                    skipped.Add(new Skipped(id, workspace, problem!));
+                    leftAlone.Add(new Skipped(id, workspace, problem!));
                     continue;
                 }
                 var (n, size) = Measure(folder);
-                if (!options.DryRun && Remove(folder) is { } failure)
+                if (n < 0) gone++;
+                else if (!options.DryRun && Remove(folder) is { } failure)
                 {
-                    skipped.Add(new Skipped(id, workspace, failure));
+                    failed.Add(new Skipped(id, workspace, failure));
                     continue;
                 }
                 removed.Add(id);
-                files += n;
+                files += Math.Max(n, 0);
                 bytes += size;
             }
-            if (!options.DryRun && removed.Count > 0) await MarkAsync(conn, removed, ct);
-            await tx.CommitAsync(ct);
+            // The folders are gone: their marks commit even when the command is being stopped.
+            if (!options.DryRun && removed.Count > 0) await MarkAsync(conn, removed, CancellationToken.None);
+            await tx.CommitAsync(CancellationToken.None);
             jobs += removed.Count;
-            if (batch.Count < BatchSize) break;
+            if (batch.Count < batchSize) break;
             after = (batch[^1].Finished, batch[^1].Id);
         }
         var failedKept = options.IncludeFailed ? 0 : await CountFailedKeptAsync(options.Pipeline, cutoff, ct);
         return new Result
         {
-            DryRun = options.DryRun, EndedBefore = cutoff, Jobs = jobs, Files = files, Bytes = bytes, SkippedJobs = skipped,
-            FailedKept = failedKept,
+            DryRun = options.DryRun, EndedBefore = cutoff, Jobs = jobs, AlreadyGone = gone, Files = files, Bytes = bytes,
+            LeftAlone = leftAlone, Failed = failed, FailedKept = failedKept,
         };
     }
 
@@ -124,9 +135,10 @@ public sealed class WorkspacePruner(NpgsqlDataSource db, string workspaceRoot)
         RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true,
     };
 
+    /// <summary>The files under <paramref name="folder"/> and their bytes; -1 files when there is no such folder.</summary>
     private static (long Files, long Bytes) Measure(string folder)
     {
-        if (!Directory.Exists(folder)) return (0, 0);
+        if (!Directory.Exists(folder)) return (-1, 0);
         long files = 0, bytes = 0;
         foreach (var f in new DirectoryInfo(folder).EnumerateFiles("*", Everything))
         {
@@ -145,7 +157,7 @@ public sealed class WorkspacePruner(NpgsqlDataSource db, string workspaceRoot)
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return $"could not remove {folder}: {e.Message}; fix its permissions and prune again";
+            return $"could not remove {folder}: {e.Message}; make it removable by this user and prune again";
         }
     }
 
@@ -156,24 +168,27 @@ public sealed class WorkspacePruner(NpgsqlDataSource db, string workspaceRoot)
         return (DateTime)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
-    private static async Task<List<(Guid Id, string Workspace, DateTime Finished)>> NextBatchAsync(NpgsqlConnection conn, string[] statuses,
+    private async Task<List<(Guid Id, string Workspace, DateTime Finished)>> NextBatchAsync(NpgsqlConnection conn, string[] statuses,
         string? pipeline, DateTime cutoff, (DateTime Finished, Guid Id) after, CancellationToken ct)
     {
+        // "no key update": blocks a replay's update of the row, not the foreign-key checks of log lines and events.
         await using var cmd = new NpgsqlCommand("""
             select j.id, j.workspace, j.finished_at from sluice.jobs j
             where j.workspace_pruned_at is null and j.finished_at is not null and j.finished_at < $1
               and (j.finished_at, j.id) > ($2, $3) and j.status = any($4) and ($5::text is null or j.pipeline = $5)
-              and not exists (select 1 from sluice.tasks t where t.job_id = j.id and t.status in ('ready', 'running'))
+              and not exists (select 1 from sluice.tasks t where t.job_id = j.id
+                              and (t.status in ('ready', 'running') or t.updated_at > now() - make_interval(secs => $7)))
             order by j.finished_at, j.id
             limit $6
-            for update of j skip locked
+            for no key update of j skip locked
             """, conn);
         cmd.Parameters.Add(new NpgsqlParameter { Value = cutoff, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         cmd.Parameters.Add(new NpgsqlParameter { Value = after.Finished == DateTime.MinValue ? DateTime.UnixEpoch : after.Finished, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         cmd.Parameters.Add(new NpgsqlParameter { Value = after.Id });
         cmd.Parameters.Add(new NpgsqlParameter { Value = statuses });
         cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)pipeline ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = BatchSize });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = batchSize });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = quiet.TotalSeconds });
         var rows = new List<(Guid, string, DateTime)>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct)) rows.Add((r.GetGuid(0), r.GetString(1), r.GetDateTime(2)));

@@ -36,12 +36,17 @@ public sealed class WorkspaceRetentionTests
         return jobs.Single(j => j.Source.Key == key);
     }
 
-    private static Task AgeAsync(TestEnvironment env, Guid job, string interval) =>
-        env.ExecuteAsync($"update sluice.jobs set finished_at = now() - interval '{interval}' where id = '{job}'");
+    /// <summary>Moves the job's end, and its tasks' last changes, <paramref name="interval"/> into the past.</summary>
+    private static async Task AgeAsync(TestEnvironment env, Guid job, string interval)
+    {
+        await env.ExecuteAsync($"update sluice.jobs set finished_at = now() - interval '{interval}' where id = '{job}'");
+        await env.ExecuteAsync($"update sluice.tasks set updated_at = now() - interval '{interval}' where job_id = '{job}'");
+    }
 
     private static string JobFolder(TestEnvironment env, Guid job) => Path.Combine(env.Settings.WorkspaceRoot, job.ToString());
 
-    private static WorkspacePruner Pruner(TestEnvironment env) => new(env.ControlPlane.DataSource, env.Settings.WorkspaceRoot);
+    private static WorkspacePruner Pruner(TestEnvironment env, int batchSize = 200) =>
+        new(env.ControlPlane.DataSource, env.Settings.WorkspaceRoot, env.Settings.Lease, batchSize);
 
     private static Task<WorkspacePruner.Result> PruneAsync(TestEnvironment env, string olderThan, bool failed = false, bool dryRun = false) =>
         Pruner(env).PruneAsync(new WorkspacePruner.Options(WorkspacePruner.ParsePeriod(olderThan)!.Value, failed, DryRun: dryRun), CancellationToken.None);
@@ -68,7 +73,8 @@ public sealed class WorkspaceRetentionTests
 
         Assert.Equal((1, (long)filesBefore.Length, bytesBefore), (pruned.Jobs, pruned.Files, pruned.Bytes));
         Assert.Equal(1, pruned.FailedKept);
-        Assert.Empty(pruned.SkippedJobs);
+        Assert.Empty(pruned.LeftAlone);
+        Assert.Empty(pruned.Failed);
         Assert.False(Directory.Exists(JobFolder(env, old.Id)));
         Assert.True(File.Exists(Path.Combine(recent.Workspace, "transform", "data.pgcopy")), "a job that ended a moment ago keeps its files");
         Assert.True(File.Exists(Path.Combine(failed.Workspace, "transform", "rejects.csv")), "a failed job keeps its files unless asked");
@@ -126,7 +132,7 @@ public sealed class WorkspaceRetentionTests
         {
             await env.ExecuteAsync($"update sluice.jobs set workspace = '{recorded}' where id = '{job.Id}'");
             var result = await PruneAsync(env, "1d");
-            var skipped = Assert.Single(result.SkippedJobs);
+            var skipped = Assert.Single(result.LeftAlone);
             Assert.Equal((0, job.Id), (result.Jobs, skipped.JobId));
             Assert.Contains("not inside this workspace root", skipped.Reason);
         }
@@ -140,6 +146,107 @@ public sealed class WorkspaceRetentionTests
                                $"values ('{job.Id}', 1, 'notify', 1, 100, now() + interval '1 day')");
         Assert.Equal(0, (await PruneAsync(env, "1d")).Jobs);
         Assert.True(File.Exists(Path.Combine(job.Workspace, "transform", "data.pgcopy")));
+
+        // Nor while a task of it changed within a lease: a chunk cancelled by its job's failure runs on until its
+        // worker's next renewal finds out.
+        await env.ExecuteAsync($"update sluice.tasks set status = 'cancelled', updated_at = now() where job_id = '{job.Id}' and stage = 'notify'");
+        Assert.Equal(0, (await PruneAsync(env, "1d")).Jobs);
+        await env.ExecuteAsync($"update sluice.tasks set updated_at = now() - interval '1 hour' where job_id = '{job.Id}'");
+        Assert.Equal(1, (await PruneAsync(env, "1d")).Jobs);
+    }
+
+    /// <summary>Ended jobs recorded directly (no load needed to test the walk): <paramref name="count"/> succeeded jobs
+    /// that ended two days ago, each with a workspace folder holding one file of 10 bytes.</summary>
+    private static async Task<List<Guid>> RecordEndedJobsAsync(TestEnvironment env, int count, bool withFolders = true)
+    {
+        var ids = new List<Guid>();
+        for (var i = 0; i < count; i++)
+        {
+            var id = Guid.CreateVersion7();
+            var workspace = Path.Combine(env.Settings.WorkspaceRoot, id.ToString(), "01012026000000");
+            if (withFolders)
+            {
+                Directory.CreateDirectory(Path.Combine(workspace, "download"));
+                await File.WriteAllTextAsync(Path.Combine(workspace, "download", "f.csv"), "0123456789");
+            }
+            await env.ExecuteAsync(
+                "insert into sluice.jobs (id, pipeline, workflow, source_bucket, source_key, source_size, source_sha256, status, " +
+                "pipeline_yaml, pipeline_file, workspace, finished_at) values " +
+                $"('{id}', 'payments', 'load', 'inbox', 'payments/{id}.csv', 10, 'sha-{id}', 'succeeded', 'name: payments', 'p.yaml', " +
+                $"'{workspace}', now() - interval '2 days' + {i} * interval '1 second')");
+            ids.Add(id);
+        }
+        return ids;
+    }
+
+    [Fact]
+    public async Task A_prune_walks_every_batch_and_a_folder_already_gone_is_only_marked()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        var ids = await RecordEndedJobsAsync(env, 7);
+        await RecordEndedJobsAsync(env, 1, withFolders: false);
+        var options = new WorkspacePruner.Options(TimeSpan.FromDays(1));
+
+        var dry = await Pruner(env, batchSize: 3).PruneAsync(options with { DryRun = true }, CancellationToken.None);
+        Assert.Equal((8, 1, 7L, 70L), (dry.Jobs, dry.AlreadyGone, dry.Files, dry.Bytes));
+        Assert.All(ids, id => Assert.True(Directory.Exists(JobFolder(env, id))));
+
+        var pruned = await Pruner(env, batchSize: 3).PruneAsync(options, CancellationToken.None);
+
+        Assert.Equal((8, 1, 7L, 70L), (pruned.Jobs, pruned.AlreadyGone, pruned.Files, pruned.Bytes));
+        Assert.All(ids, id => Assert.False(Directory.Exists(JobFolder(env, id))));
+        Assert.Equal(8L, await env.ScalarAsync<long>("select count(*) from sluice.jobs where workspace_pruned_at is not null"));
+        Assert.Equal(0, (await Pruner(env, batchSize: 3).PruneAsync(options, CancellationToken.None)).Jobs);
+    }
+
+    [Fact]
+    public async Task A_workspace_folder_that_is_a_link_is_left_alone_and_a_missing_root_marks_nothing()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        var id = (await RecordEndedJobsAsync(env, 1, withFolders: false))[0];
+        var outside = Path.Combine(env.Home, "outside");
+        Directory.CreateDirectory(Path.Combine(outside, "01012026000000"));
+        await File.WriteAllTextAsync(Path.Combine(outside, "01012026000000", "keep.txt"), "not Sluice's");
+        Directory.CreateDirectory(env.Settings.WorkspaceRoot);
+        Directory.CreateSymbolicLink(JobFolder(env, id), outside);
+
+        var result = await PruneAsync(env, "1d");
+
+        var left = Assert.Single(result.LeftAlone);
+        Assert.Contains("symbolic link", left.Reason);
+        Assert.Equal(0, result.Jobs);
+        Assert.True(File.Exists(Path.Combine(outside, "01012026000000", "keep.txt")));
+
+        // Where the workspace root is not there (a shared mount absent), every folder would look gone: refused.
+        var elsewhere = new WorkspacePruner(env.ControlPlane.DataSource, Path.Combine(env.Home, "not-mounted"), env.Settings.Lease);
+        var e = await Assert.ThrowsAsync<SluiceException>(() => elsewhere.PruneAsync(new WorkspacePruner.Options(TimeSpan.Zero), CancellationToken.None));
+        Assert.Equal("workspace.root_missing", e.Code);
+        Assert.Equal(0L, await env.ScalarAsync<long>("select count(*) from sluice.jobs where workspace_pruned_at is not null"));
+    }
+
+    [Fact]
+    public async Task The_replay_statement_itself_refuses_a_pruned_job_from_a_stage_that_reads_its_files()
+    {
+        // What stops a replay that passed its checks just before a prune marked the job: replay_job.sql's own condition.
+        await using var env = await TestEnvironment.CreateAsync();
+        var id = (await RecordEndedJobsAsync(env, 1, withFolders: false))[0];
+        await env.ExecuteAsync($"update sluice.jobs set workspace_pruned_at = now() where id = '{id}'");
+
+        async Task<object?> ReplayAsync(string from, bool reads, bool remakes)
+        {
+            await using var cmd = env.ControlPlane.DataSource.CreateCommand(Sluice.Control.SqlQueries.Get("replay_job"));
+            foreach (var v in new object[] { id, from, "test", "test", "name: payments", 1, 100 })
+                cmd.Parameters.Add(new Npgsql.NpgsqlParameter { Value = v });
+            cmd.Parameters.Add(new Npgsql.NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
+            cmd.Parameters.Add(new Npgsql.NpgsqlParameter { Value = reads });
+            cmd.Parameters.Add(new Npgsql.NpgsqlParameter { Value = remakes });
+            return await cmd.ExecuteScalarAsync();
+        }
+
+        Assert.Null(await ReplayAsync("load", reads: true, remakes: false));
+        Assert.Equal(1, await env.ScalarAsync<int>($"select attempt from sluice.jobs where id = '{id}'"));
+        Assert.Equal(2, await ReplayAsync("download", reads: false, remakes: true));
+        Assert.Equal(0L, await env.ScalarAsync<long>($"select count(*) from sluice.jobs where id = '{id}' and workspace_pruned_at is not null"));
     }
 
     [Fact]
@@ -192,7 +299,8 @@ public sealed class WorkspaceRetentionTests
         Assert.Contains("--older-than 'a week' is not a period; give one such as 7d", badErr);
         Assert.DoesNotContain("   at ", badErr);
 
-        var (code, stdout, _) = await CliProcess.RunAsync(cli, "workspace", "prune", "--older-than", "0s", "--json");
+        await AgeAsync(env, job.Id, "2 hours");
+        var (code, stdout, _) = await CliProcess.RunAsync(cli, "workspace", "prune", "--older-than", "1h", "--json");
 
         Assert.Equal(0, code);
         var result = JsonDocument.Parse(stdout).RootElement;

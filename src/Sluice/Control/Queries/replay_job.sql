@@ -1,17 +1,19 @@
 -- Start a new attempt of an ended job from a given stage: the job is queued again, the attempt recorded with
 -- who, why and from where, and the first task of the attempt queued. Nothing happens if the job is still active.
 -- $1 job id, $2 from stage, $3 reason, $4 requested by, $5 pipeline yaml (current definition), $6 max tries, $7 backoff ms,
--- $8 chunks of the first stage (null: one task). A job whose workspace was pruned replays only from download, which
--- makes its files again (the job row is locked while a prune removes them, so the two never cross).
+-- $8 chunks of the first stage (null: one task), $9 whether the stage replayed from reads the workspace's files (a stage
+-- after download, before notify), $10 whether it makes them again (download). A job whose workspace was pruned replays
+-- only from a stage that does not read them (the job row is locked while a prune removes them, so the two never cross).
 with job as (
     update sluice.jobs j
     set attempt = j.attempt + 1, status = 'queued', error_code = null, error_message = null, finished_at = null,
-        started_at = null, updated_at = now(), pipeline_yaml = $5, workspace_pruned_at = null,
+        started_at = null, updated_at = now(), pipeline_yaml = $5,
+        workspace_pruned_at = case when $10 then null else j.workspace_pruned_at end,
         rows_loaded = case when $2 in ('download', 'transform', 'load') then null else rows_loaded end,
         rows_read = case when $2 in ('download', 'transform') then null else rows_read end,
         rows_rejected = case when $2 in ('download', 'transform') then null else rows_rejected end,
         rows_filtered = case when $2 in ('download', 'transform') then null else rows_filtered end
-    where j.id = $1 and j.status in ('succeeded', 'failed') and (j.workspace_pruned_at is null or $2 = 'download')
+    where j.id = $1 and j.status in ('succeeded', 'failed') and (j.workspace_pruned_at is null or not $9)
       and not exists (select 1 from sluice.tasks t where t.job_id = j.id and t.status in ('ready', 'running'))
     returning j.id, j.attempt, j.pipeline
 ), attempt as (
