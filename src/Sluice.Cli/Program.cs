@@ -23,4 +23,5 @@ root.Subcommands.Add(InspectCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(KeysCommand.Create());
 root.Subcommands.Add(WorkspaceCommand.Create());
+root.Subcommands.Add(HistoryCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -34,12 +34,14 @@ internal static class ServeCommand
             var n = parse.GetValue(workers);
             var address = ListenAddress.Parse(parse.GetValue(listen) ?? (Environment.GetEnvironmentVariable("SLUICE_LISTEN") is { Length: > 0 } l ? l : ListenAddress.Default));
             host.Start(new WorkerOptions { Workers = n, Lease = settings.Lease, Grace = settings.Grace }, watch: true);
-            host.StartWorkspaceRetention();
+            host.StartRetention();
             await using var server = await SluiceServer.StartAsync(host, SluiceServerOptions.FromEnvironment(address), ct);
             Terminal.Line($"sluice serve: {catalog.All.Count} pipeline(s) from {settings.PipelinesDirectory}; watching " +
                           $"{string.Join(", ", catalog.InputBuckets.Select(b => host.Buckets.BucketPath(b)).DefaultIfEmpty("no buckets"))}; {n} worker(s). Ctrl+C stops.");
             if (settings.WorkspaceRetention is { } keep)
                 Terminal.Line($"workspace retention: the workspaces of jobs that succeeded more than {WorkspaceCommand.Describe(keep)} ago are removed (SLUICE_WORKSPACE_RETENTION)");
+            if (settings.HistoryRetention is { } history)
+                Terminal.Line($"history retention: events and job log lines older than {WorkspaceCommand.Describe(history)} are removed (SLUICE_HISTORY_RETENTION)");
             Terminal.Line($"dashboard and API on {server.Address} (API under {server.Address}api/v1, described at {server.Address}api/v1/openapi.json)");
             if (server.OpenLocally)
                 Terminal.Line("no API keys exist: the API is open to callers on this machine only, and serve listens on loopback only. " +

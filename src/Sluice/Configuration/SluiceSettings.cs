@@ -48,6 +48,11 @@ public sealed record SluiceSettings
     /// --older-than</c> does (failed jobs keep theirs for replay).</summary>
     public TimeSpan? WorkspaceRetention { get; init; }
 
+    /// <summary><c>SLUICE_HISTORY_RETENTION</c>, default off: a period such as <c>90d</c>. <c>serve</c> then removes events
+    /// older than that and the log lines of jobs that ended before it, as <c>sluice history prune --older-than</c> does
+    /// (jobs, stage runs, attempts, the load ledger and the audit log stay).</summary>
+    public TimeSpan? HistoryRetention { get; init; }
+
     public static SluiceSettings FromEnvironment(string? currentDirectory = null)
     {
         var cwd = currentDirectory ?? Directory.GetCurrentDirectory();
@@ -66,19 +71,20 @@ public sealed record SluiceSettings
             ExpressBytes = (long)ParseNonNegative(Env("SLUICE_EXPRESS_BYTES"), DefaultExpressBytes, "SLUICE_EXPRESS_BYTES"),
             StreamBytes = (long)ParseNonNegative(Env("SLUICE_STREAM_BYTES"), DefaultStreamBytes, "SLUICE_STREAM_BYTES"),
             StreamChunks = ParseSwitch(Env("SLUICE_STREAM_CHUNKS"), "SLUICE_STREAM_CHUNKS"),
-            WorkspaceRetention = ParseRetention(Env("SLUICE_WORKSPACE_RETENTION")),
+            WorkspaceRetention = ParseRetention(Env("SLUICE_WORKSPACE_RETENTION"), "SLUICE_WORKSPACE_RETENTION", "every workspace"),
+            HistoryRetention = ParseRetention(Env("SLUICE_HISTORY_RETENTION"), "SLUICE_HISTORY_RETENTION", "every event and log line"),
         };
     }
 
-    private static TimeSpan? ParseRetention(string text)
+    private static TimeSpan? ParseRetention(string text, string name, string kept)
     {
         if (text.Length == 0 || text.Equals("off", StringComparison.OrdinalIgnoreCase)) return null;
         return Storage.WorkspacePruner.ParsePeriod(text) switch
         {
             null => throw new Errors.SluiceException("config.invalid",
-                $"SLUICE_WORKSPACE_RETENTION='{text}' is not a period; give one such as 7d, 12h or 30m (or unset it to keep every workspace)."),
+                $"{name}='{text}' is not a period; give one such as 7d, 12h or 30m (or unset it to keep {kept})."),
             { } zero when zero <= TimeSpan.Zero => throw new Errors.SluiceException("config.invalid",
-                $"SLUICE_WORKSPACE_RETENTION='{text}' would remove a job's files as it ends; give a period longer than 0, such as 7d (or unset it)."),
+                $"{name}='{text}' would remove what a job leaves as it ends; give a period longer than 0, such as 7d (or unset it to keep {kept})."),
             { } period => period,
         };
     }

@@ -64,34 +64,51 @@ public sealed class SluiceHost : IAsyncDisposable
     }
 
     /// <summary>
-    /// Workspace retention (<c>SLUICE_WORKSPACE_RETENTION</c>; nothing when it is off): removes the workspaces of jobs that
-    /// succeeded longer ago than the period, now and then every tenth of it (at least a minute, at most an hour apart).
-    /// Only one process needs it (serve); several at once are safe, each job's folder is removed once.
+    /// Retention, for whichever of the two is set (nothing when neither is): <c>SLUICE_WORKSPACE_RETENTION</c> removes the
+    /// workspaces of jobs that succeeded longer ago than its period, <c>SLUICE_HISTORY_RETENTION</c> events and job log
+    /// lines older than its; each now and then every tenth of its period (at least a minute, at most an hour apart).
+    /// Only one process needs it (serve); several at once are safe, each removes what is still there.
     /// </summary>
-    public void StartWorkspaceRetention()
+    public void StartRetention()
     {
-        if (Settings.WorkspaceRetention is { } keep) _loops.Add(Task.Run(() => RetainWorkspacesAsync(keep, _stop.Token)));
-    }
-
-    private async Task RetainWorkspacesAsync(TimeSpan keep, CancellationToken ct)
-    {
-        var pruner = new WorkspacePruner(ControlPlane.DataSource, Settings.WorkspaceRoot, Settings.Lease);
-        var every = TimeSpan.FromTicks(Math.Clamp(keep.Ticks / 10, TimeSpan.FromMinutes(1).Ticks, TimeSpan.FromHours(1).Ticks));
-        var told = new HashSet<Guid>(); // a job left alone is said once per process, not every pass
-        while (!ct.IsCancellationRequested)
+        if (Settings.WorkspaceRetention is { } workspaces)
         {
-            try
+            var pruner = new WorkspacePruner(ControlPlane.DataSource, Settings.WorkspaceRoot, Settings.Lease);
+            var told = new HashSet<Guid>(); // a job left alone is said once per process, not every pass
+            _loops.Add(Task.Run(() => RepeatAsync("workspace retention", workspaces, async ct =>
             {
-                var r = await pruner.PruneAsync(new WorkspacePruner.Options(keep), ct);
+                var r = await pruner.PruneAsync(new WorkspacePruner.Options(workspaces), ct);
                 if (r.Jobs > 0)
                     Log.Info($"workspace retention: removed the workspaces of {r.Jobs:N0} job(s) that succeeded before {r.EndedBefore:yyyy-MM-dd HH:mm:ss} UTC " +
                              $"({r.Files:N0} files, {r.Bytes:N0} bytes)");
                 foreach (var skipped in r.LeftAlone.Where(j => told.Add(j.JobId)).Concat(r.Failed))
                     Log.Warn($"workspace retention: {skipped.Workspace}: {skipped.Reason}", skipped.JobId);
+            }, _stop.Token)));
+        }
+        if (Settings.HistoryRetention is { } history)
+        {
+            var pruner = new HistoryPruner(ControlPlane.DataSource);
+            _loops.Add(Task.Run(() => RepeatAsync("history retention", history, async ct =>
+            {
+                var r = await pruner.PruneAsync(history, dryRun: false, ct);
+                if (r.Events + r.LogLines > 0)
+                    Log.Info($"history retention: removed {r.Events:N0} event(s) and {r.LogLines:N0} log line(s) from before {r.Before:yyyy-MM-dd HH:mm:ss} UTC");
+            }, _stop.Token)));
+        }
+    }
+
+    private async Task RepeatAsync(string what, TimeSpan period, Func<CancellationToken, Task> pass, CancellationToken ct)
+    {
+        var every = TimeSpan.FromTicks(Math.Clamp(period.Ticks / 10, TimeSpan.FromMinutes(1).Ticks, TimeSpan.FromHours(1).Ticks));
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await pass(ct);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                Log.Warn($"workspace retention: this pass failed ({e.Message}); the next one is in {every.TotalMinutes:0} min");
+                Log.Warn($"{what}: this pass failed ({e.Message}); the next one is in {every.TotalMinutes:0} min");
             }
             await Task.Delay(every, ct);
         }

@@ -260,7 +260,7 @@ public sealed class WorkspaceRetentionTests
         var young = await LoadAsync(env, "payments/young.csv", 50, seed: 6);
         await AgeAsync(env, old.Id, "2 hours");
 
-        host.StartWorkspaceRetention();
+        host.StartRetention();
 
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         while ((await env.ControlPlane.Jobs.GetViewAsync(old.Id, deadline.Token))!.WorkspacePrunedAt is null) await Task.Delay(50, deadline.Token);

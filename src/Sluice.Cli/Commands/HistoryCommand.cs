@@ -1,0 +1,51 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using Sluice.Cli.Output;
+using Sluice.Control;
+using Sluice.Errors;
+using Sluice.Storage;
+
+namespace Sluice.Cli.Commands;
+
+internal static class HistoryCommand
+{
+    public static Command Create()
+    {
+        var olderThan = new Option<string>("--older-than")
+        {
+            Description = "Events created, and log lines of jobs that ended, longer ago than this: 30d, 12h (0s: all of them).", Required = true,
+        };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Count what would be removed; remove nothing." };
+        var json = new Option<bool>("--json") { Description = "Print the outcome as JSON on stdout." };
+        var prune = new Command("prune", """
+            Remove old rows from the control plane's two fastest-growing tables: events (the outbox behind
+            /api/v1/events and the live stream) older than the period, and the log lines of jobs that ended before it.
+            Jobs, their stages, attempts, the load ledger and the audit log stay: exactly-once and replays rest on them.
+            A reader of /api/v1/events whose cursor is older than what is left goes on from the oldest event there.
+            serve does this by itself with SLUICE_HISTORY_RETENTION.
+            """) { olderThan, dryRun, json };
+        prune.SetAction((parse, _) => CliAction.RunAsync(async ct =>
+        {
+            var text = parse.GetValue(olderThan)!;
+            var period = WorkspacePruner.ParsePeriod(text)
+                         ?? throw new SluiceException("history.period", $"--older-than '{text}' is not a period; give one such as 90d, 12h or 0s.");
+            var settings = CliAction.Settings();
+            await using var cp = await CliAction.OpenControlPlaneAsync(settings, ct);
+            var dry = parse.GetValue(dryRun);
+            var result = await new HistoryPruner(cp.DataSource).PruneAsync(period, dry, ct);
+            if (!dry && result.Events + result.LogLines > 0)
+            {
+                await new AuditLog(cp.DataSource).RecordAsync(CliAction.Who(), null, "history.prune", null, "cli", null, new JsonObject
+                {
+                    ["older_than"] = text, ["events"] = result.Events, ["log_lines"] = result.LogLines,
+                }, ct);
+            }
+            if (parse.GetValue(json)) JsonOutput.Print(result);
+            else
+                Console.Out.WriteLine($"{(dry ? "would remove" : "removed")} {result.Events:N0} event(s) created and {result.LogLines:N0} log line(s) " +
+                                      $"of jobs that ended before {result.Before:yyyy-MM-dd HH:mm:ss} UTC.");
+            return 0;
+        }));
+        return new Command("history", "Manage the control plane's history (events and job log lines).") { prune };
+    }
+}
