@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Runtime.InteropServices;
 using Sluice.Cli.Output;
 using Sluice.Configuration;
@@ -48,6 +49,21 @@ internal static class CliAction
 
     /// <summary>Who runs this command, as the audit log and a replay's attempt record it.</summary>
     public static string Who() => $"cli:{Environment.UserName}@{Environment.MachineName}";
+
+    /// <summary>Records a change made from the command line in the audit log.</summary>
+    public static Task AuditAsync(ControlPlane cp, string action, string? target, System.Text.Json.Nodes.JsonObject detail, CancellationToken ct) =>
+        new AuditLog(cp.DataSource).RecordAsync(Who(), null, action, target, "cli", null, detail, ct);
+
+    /// <summary>A required <c>--older-than</c> period (a whole number and a unit: 30m, 12h, 7d).</summary>
+    public static Option<string> OlderThan(string description) => new("--older-than") { Description = description, Required = true };
+
+    /// <summary>The period given to <paramref name="option"/>, or an error naming it with <paramref name="examples"/>.</summary>
+    public static TimeSpan Period(ParseResult parse, Option<string> option, string examples)
+    {
+        var text = parse.GetValue(option)!;
+        return Storage.WorkspacePruner.ParsePeriod(text)
+               ?? throw new SluiceException("cli.period", $"{option.Name} '{text}' is not a period; give one such as {examples}.");
+    }
 
     public static async Task<ControlPlane> OpenControlPlaneAsync(SluiceSettings settings, CancellationToken ct)
     {

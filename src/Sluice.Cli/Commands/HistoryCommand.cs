@@ -2,8 +2,6 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using Sluice.Cli.Output;
 using Sluice.Control;
-using Sluice.Errors;
-using Sluice.Storage;
 
 namespace Sluice.Cli.Commands;
 
@@ -11,10 +9,7 @@ internal static class HistoryCommand
 {
     public static Command Create()
     {
-        var olderThan = new Option<string>("--older-than")
-        {
-            Description = "Events created, and log lines of jobs that ended, longer ago than this: 30d, 12h (0s: all of them).", Required = true,
-        };
+        var olderThan = CliAction.OlderThan("Events created, and log lines of jobs that ended, longer ago than this: 30d, 12h (0s: all of them).");
         var dryRun = new Option<bool>("--dry-run") { Description = "Count what would be removed; remove nothing." };
         var json = new Option<bool>("--json") { Description = "Print the outcome as JSON on stdout." };
         var prune = new Command("prune", """
@@ -26,18 +21,16 @@ internal static class HistoryCommand
             """) { olderThan, dryRun, json };
         prune.SetAction((parse, _) => CliAction.RunAsync(async ct =>
         {
-            var text = parse.GetValue(olderThan)!;
-            var period = WorkspacePruner.ParsePeriod(text)
-                         ?? throw new SluiceException("history.period", $"--older-than '{text}' is not a period; give one such as 90d, 12h or 0s.");
+            var period = CliAction.Period(parse, olderThan, "90d, 12h or 0s");
             var settings = CliAction.Settings();
             await using var cp = await CliAction.OpenControlPlaneAsync(settings, ct);
             var dry = parse.GetValue(dryRun);
             var result = await new HistoryPruner(cp.DataSource).PruneAsync(period, dry, ct);
             if (!dry && result.Events + result.LogLines > 0)
             {
-                await new AuditLog(cp.DataSource).RecordAsync(CliAction.Who(), null, "history.prune", null, "cli", null, new JsonObject
+                await CliAction.AuditAsync(cp, "history.prune", null, new JsonObject
                 {
-                    ["older_than"] = text, ["events"] = result.Events, ["log_lines"] = result.LogLines,
+                    ["older_than"] = parse.GetValue(olderThan), ["events"] = result.Events, ["log_lines"] = result.LogLines,
                 }, ct);
             }
             if (parse.GetValue(json)) JsonOutput.Print(result);

@@ -20,7 +20,7 @@ internal static class KeysCommand
         {
             await using var cp = await CliAction.OpenControlPlaneAsync(CliAction.Settings(), ct);
             var created = await new ApiKeys(cp.DataSource).CreateAsync(parse.GetValue(name)!, ApiKeys.ParseRole(parse.GetValue(role)!), CliAction.Who(), ct);
-            await Audit(cp, "keys.create", created.Name, new JsonObject { ["role"] = created.Role }, ct);
+            await CliAction.AuditAsync(cp, "keys.create", created.Name, new JsonObject { ["role"] = created.Role }, ct);
             if (parse.GetValue(json)) JsonOutput.Print(created);
             else
             {
@@ -51,7 +51,7 @@ internal static class KeysCommand
             await using var cp = await CliAction.OpenControlPlaneAsync(CliAction.Settings(), ct);
             var keyName = parse.GetValue(revokeName)!;
             var revoked = await new ApiKeys(cp.DataSource).RevokeAsync(keyName, CliAction.Who(), ct);
-            await Audit(cp, "keys.revoke", keyName, new JsonObject { ["revoked"] = revoked }, ct);
+            await CliAction.AuditAsync(cp, "keys.revoke", keyName, new JsonObject { ["revoked"] = revoked }, ct);
             if (!revoked) { Terminal.Line($"error: no live key named '{keyName}'."); return CliAction.Failed; }
             Terminal.Line($"revoked key '{keyName}'.");
             return 0;
@@ -59,6 +59,4 @@ internal static class KeysCommand
         return new Command("keys", "Manage the API keys of the HTTP API (sluice serve).") { create, list, revoke };
     }
 
-    private static Task Audit(ControlPlane cp, string action, string target, JsonObject detail, CancellationToken ct) =>
-        new AuditLog(cp.DataSource).RecordAsync(CliAction.Who(), null, action, target, "cli", null, detail, ct);
 }

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Sluice.Cli.Output;
 using Sluice.Control;
-using Sluice.Errors;
 using Sluice.Storage;
 
 namespace Sluice.Cli.Commands;
@@ -12,10 +11,8 @@ internal static class WorkspaceCommand
 {
     public static Command Create()
     {
-        var olderThan = new Option<string>("--older-than")
-        {
-            Description = "Only jobs that ended longer ago than this: 30m, 12h, 7d (0s: every ended job whose tasks have not changed for a lease, SLUICE_LEASE_SECONDS).", Required = true,
-        };
+        var olderThan = CliAction.OlderThan(
+            "Only jobs that ended longer ago than this: 30m, 12h, 7d (0s: every ended job whose tasks have not changed for a lease, SLUICE_LEASE_SECONDS).");
         var failed = new Option<bool>("--failed")
         {
             Description = "Failed jobs too. Without it they keep their workspaces: a replay from the failed stage reads them.",
@@ -32,18 +29,16 @@ internal static class WorkspaceCommand
             """) { olderThan, failed, pipeline, dryRun, json };
         prune.SetAction((parse, _) => CliAction.RunAsync(async ct =>
         {
-            var text = parse.GetValue(olderThan)!;
-            var period = WorkspacePruner.ParsePeriod(text)
-                         ?? throw new SluiceException("workspace.period", $"--older-than '{text}' is not a period; give one such as 7d, 12h, 30m or 0s.");
+            var period = CliAction.Period(parse, olderThan, "7d, 12h, 30m or 0s");
             var settings = CliAction.Settings();
             await using var cp = await CliAction.OpenControlPlaneAsync(settings, ct);
             var options = new WorkspacePruner.Options(period, parse.GetValue(failed), parse.GetValue(pipeline), parse.GetValue(dryRun));
             var result = await new WorkspacePruner(cp.DataSource, settings.WorkspaceRoot, settings.Lease).PruneAsync(options, ct);
             if (!options.DryRun && (result.Jobs > 0 || result.Failed.Count > 0))
             {
-                await new AuditLog(cp.DataSource).RecordAsync(CliAction.Who(), null, "workspace.prune", options.Pipeline, "cli", null, new JsonObject
+                await CliAction.AuditAsync(cp, "workspace.prune", options.Pipeline, new JsonObject
                 {
-                    ["older_than"] = text, ["failed"] = options.IncludeFailed, ["jobs"] = result.Jobs, ["files"] = result.Files,
+                    ["older_than"] = parse.GetValue(olderThan), ["failed"] = options.IncludeFailed, ["jobs"] = result.Jobs, ["files"] = result.Files,
                     ["bytes"] = result.Bytes, ["left_alone"] = result.LeftAlone.Count, ["failed"] = result.Failed.Count,
                 }, ct);
             }
