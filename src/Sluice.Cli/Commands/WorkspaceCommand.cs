@@ -38,7 +38,7 @@ internal static class WorkspaceCommand
             {
                 await CliAction.AuditAsync(cp, "workspace.prune", options.Pipeline, new JsonObject
                 {
-                    ["older_than"] = parse.GetValue(olderThan), ["failed"] = options.IncludeFailed, ["jobs"] = result.Jobs, ["files"] = result.Files,
+                    ["older_than"] = parse.GetValue(olderThan), ["include_failed"] = options.IncludeFailed, ["jobs"] = result.Jobs, ["files"] = result.Files,
                     ["bytes"] = result.Bytes, ["left_alone"] = result.LeftAlone.Count, ["failed"] = result.Failed.Count,
                 }, ct);
             }

@@ -6,7 +6,8 @@ namespace Sluice.Control;
 
 /// <summary>
 /// History retention for the control plane's two fastest-growing tables: the events outbox (eleven rows for a small
-/// file's job) and job log lines. Events older than the period go, and the log lines of jobs that ended before it.
+/// file's job) and job log lines. Events older than the period go, and log lines older than it of jobs that ended
+/// before it.
 /// Jobs, their stage runs, attempts, load ledger and the audit log stay: they are what exactly-once, replays and
 /// accountability rest on, and a job's row is what makes the same file arriving again the same job.
 /// </summary>
@@ -19,7 +20,7 @@ public sealed class HistoryPruner(NpgsqlDataSource db, int batchSize = 10_000)
     public sealed record Result
     {
         [JsonPropertyName("dry_run")] public bool DryRun { get; init; }
-        /// <summary>Events created, and log lines of jobs that ended, before this time (the database's clock).</summary>
+        /// <summary>Events created, and log lines written (of jobs that ended), before this time (the database's clock).</summary>
         [JsonPropertyName("before")] public DateTime Before { get; init; }
         [JsonPropertyName("events")] public long Events { get; init; }
         [JsonPropertyName("log_lines")] public long LogLines { get; init; }
@@ -32,7 +33,7 @@ public sealed class HistoryPruner(NpgsqlDataSource db, int batchSize = 10_000)
         var cutoff = (DateTime)(await now.ExecuteScalarAsync(ct))!;
         var events = await WalkAsync("sluice.events", "created_at", "r.created_at < $1", cutoff, dryRun, ct);
         var logs = await WalkAsync("sluice.job_logs", "at",
-            "exists (select 1 from sluice.jobs j where j.id = r.job_id and j.finished_at < $1 and j.status in ('succeeded', 'failed'))",
+            "r.at < $1 and exists (select 1 from sluice.jobs j where j.id = r.job_id and j.finished_at < $1 and j.status in ('succeeded', 'failed'))",
             cutoff, dryRun, ct);
         return new Result { DryRun = dryRun, Before = cutoff, Events = events, LogLines = logs };
     }
