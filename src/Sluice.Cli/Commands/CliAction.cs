@@ -61,7 +61,7 @@ internal static class CliAction
     public static TimeSpan Period(ParseResult parse, Option<string> option, string examples)
     {
         var text = parse.GetValue(option)!;
-        return Storage.WorkspacePruner.ParsePeriod(text)
+        return Durations.Parse(text)
                ?? throw new SluiceException("cli.period", $"{option.Name} '{text}' is not a period; give one such as {examples}.");
     }
 

@@ -39,9 +39,9 @@ internal static class ServeCommand
             Terminal.Line($"sluice serve: {catalog.All.Count} pipeline(s) from {settings.PipelinesDirectory}; watching " +
                           $"{string.Join(", ", catalog.InputBuckets.Select(b => host.Buckets.BucketPath(b)).DefaultIfEmpty("no buckets"))}; {n} worker(s). Ctrl+C stops.");
             if (settings.WorkspaceRetention is { } keep)
-                Terminal.Line($"workspace retention: the workspaces of jobs that succeeded more than {WorkspaceCommand.Describe(keep)} ago are removed (SLUICE_WORKSPACE_RETENTION)");
+                Terminal.Line($"workspace retention: the workspaces of jobs that succeeded more than {Configuration.Durations.Describe(keep)} ago are removed (SLUICE_WORKSPACE_RETENTION)");
             if (settings.HistoryRetention is { } history)
-                Terminal.Line($"history retention: events and job log lines older than {WorkspaceCommand.Describe(history)} are removed (SLUICE_HISTORY_RETENTION)");
+                Terminal.Line($"history retention: events and job log lines older than {Configuration.Durations.Describe(history)} are removed (SLUICE_HISTORY_RETENTION)");
             Terminal.Line($"dashboard and API on {server.Address} (API under {server.Address}api/v1, described at {server.Address}api/v1/openapi.json)");
             if (server.OpenLocally)
                 Terminal.Line("no API keys exist: the API is open to callers on this machine only, and serve listens on loopback only. " +

@@ -73,9 +73,4 @@ internal static class WorkspaceCommand
         < 1024L * 1024 * 1024 => (bytes / 1048576.0).ToString("0.0 MiB", CultureInfo.InvariantCulture),
         _ => (bytes / 1073741824.0).ToString("0.00 GiB", CultureInfo.InvariantCulture),
     };
-
-    /// <summary>A period as serve's start-up line says it.</summary>
-    public static string Describe(TimeSpan period) => period.TotalDays >= 1 && period.TotalDays == Math.Floor(period.TotalDays)
-        ? $"{period.TotalDays:0} day(s)"
-        : period.TotalHours >= 1 && period.TotalHours == Math.Floor(period.TotalHours) ? $"{period.TotalHours:0} hour(s)" : $"{period.TotalMinutes:0.#} minute(s)";
 }

@@ -79,7 +79,7 @@ public sealed record SluiceSettings
     private static TimeSpan? ParseRetention(string text, string name, string kept)
     {
         if (text.Length == 0 || text.Equals("off", StringComparison.OrdinalIgnoreCase)) return null;
-        return Storage.WorkspacePruner.ParsePeriod(text) switch
+        return Durations.Parse(text) switch
         {
             null => throw new Errors.SluiceException("config.invalid",
                 $"{name}='{text}' is not a period; give one such as 7d, 12h or 30m (or unset it to keep {kept})."),

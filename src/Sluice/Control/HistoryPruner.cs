@@ -28,9 +28,7 @@ public sealed class HistoryPruner(NpgsqlDataSource db, int batchSize = 10_000)
 
     public async Task<Result> PruneAsync(TimeSpan olderThan, bool dryRun, CancellationToken ct)
     {
-        await using var now = db.CreateCommand("select now() - make_interval(secs => $1)");
-        now.Parameters.Add(new NpgsqlParameter { Value = olderThan.TotalSeconds });
-        var cutoff = (DateTime)(await now.ExecuteScalarAsync(ct))!;
+        var cutoff = await DatabaseClock.AgoAsync(db, olderThan, ct);
         var events = await WalkAsync("sluice.events", "created_at", "r.created_at < $1", cutoff, dryRun, ct);
         var logs = await WalkAsync("sluice.job_logs", "at",
             "r.at < $1 and exists (select 1 from sluice.jobs j where j.id = r.job_id and j.finished_at < $1 and j.status in ('succeeded', 'failed'))",

@@ -197,7 +197,7 @@ internal sealed partial class PipelineYamlReader(YamlNodeReader r)
         TimeSpan? backoff = null;
         if (r.Text(backoffNode, "retry.backoff") is { } text)
         {
-            backoff = Duration(text);
+            backoff = Configuration.Durations.Parse(text);
             if (backoff is null || backoff <= TimeSpan.Zero || backoff > TimeSpan.FromHours(1))
             {
                 r.Error(backoffNode!, "retry.backoff", $"{MessageText.Quote(text)} is not a duration from 1ms to 1h, such as 500ms, 2s or 1m");
@@ -205,23 +205,6 @@ internal sealed partial class PipelineYamlReader(YamlNodeReader r)
             }
         }
         return new RetryPolicy((int)(attempts ?? RetryPolicy.Default.MaxAttempts), backoff ?? RetryPolicy.Default.Backoff);
-    }
-
-    private static TimeSpan? Duration(string text)
-    {
-        var match = DurationShape().Match(text);
-        if (!match.Success || !long.TryParse(match.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
-            || n > 1_000_000_000)
-        {
-            return null;
-        }
-        return match.Groups[2].Value switch
-        {
-            "ms" => TimeSpan.FromMilliseconds(n),
-            "s" => TimeSpan.FromSeconds(n),
-            "m" => TimeSpan.FromMinutes(n),
-            _ => TimeSpan.FromHours(n),
-        };
     }
 
     private RejectPolicy Rejects(YamlNode? node)
@@ -246,7 +229,4 @@ internal sealed partial class PipelineYamlReader(YamlNodeReader r)
 
     [GeneratedRegex(@"\A[a-z][a-z_]*(\.[a-z][a-z_]*)+\z")]
     private static partial Regex EventName();
-
-    [GeneratedRegex(@"\A\s*([0-9]+)\s*(ms|s|m|h)\s*\z")]
-    private static partial Regex DurationShape();
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Serialization;
 using Npgsql;
 using NpgsqlTypes;
@@ -56,7 +55,7 @@ public sealed class WorkspacePruner(NpgsqlDataSource db, string workspaceRoot, T
             throw new Errors.SluiceException("workspace.root_missing",
                 $"the workspace root {_root} does not exist on this machine; prune where SLUICE_WORKSPACE is (the shared mount, when workers run on several machines).");
         string[] statuses = options.IncludeFailed ? ["succeeded", "failed"] : ["succeeded"];
-        var cutoff = await CutoffAsync(options.OlderThan, ct);
+        var cutoff = await Control.DatabaseClock.AgoAsync(db, options.OlderThan, ct);
         List<Skipped> leftAlone = [], failed = [];
         int jobs = 0, gone = 0;
         long files = 0, bytes = 0;
@@ -161,13 +160,6 @@ public sealed class WorkspacePruner(NpgsqlDataSource db, string workspaceRoot, T
         }
     }
 
-    private async Task<DateTime> CutoffAsync(TimeSpan olderThan, CancellationToken ct)
-    {
-        await using var cmd = db.CreateCommand("select now() - make_interval(secs => $1)");
-        cmd.Parameters.Add(new NpgsqlParameter { Value = olderThan.TotalSeconds });
-        return (DateTime)(await cmd.ExecuteScalarAsync(ct))!;
-    }
-
     private async Task<List<(Guid Id, string Workspace, DateTime Finished)>> NextBatchAsync(NpgsqlConnection conn, string[] statuses,
         string? pipeline, DateTime cutoff, (DateTime Finished, Guid Id) after, CancellationToken ct)
     {
@@ -210,22 +202,5 @@ public sealed class WorkspacePruner(NpgsqlDataSource db, string workspaceRoot, T
         cmd.Parameters.Add(new NpgsqlParameter { Value = cutoff, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)pipeline ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         return (long)(await cmd.ExecuteScalarAsync(ct))!;
-    }
-
-    /// <summary>A retention period as users write it: a whole number and a unit, <c>30m</c>, <c>12h</c>, <c>7d</c>
-    /// (<c>s</c> for seconds too); null when <paramref name="text"/> is not one.</summary>
-    public static TimeSpan? ParsePeriod(string text)
-    {
-        var t = text.Trim();
-        if (t.Length < 2 || !long.TryParse(t.AsSpan(0, t.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n > 100_000)
-            return null;
-        return t[^1] switch
-        {
-            's' => TimeSpan.FromSeconds(n),
-            'm' => TimeSpan.FromMinutes(n),
-            'h' => TimeSpan.FromHours(n),
-            'd' => TimeSpan.FromDays(n),
-            _ => null,
-        };
     }
 }

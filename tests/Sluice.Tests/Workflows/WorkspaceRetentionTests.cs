@@ -49,7 +49,7 @@ public sealed class WorkspaceRetentionTests
         new(env.ControlPlane.DataSource, env.Settings.WorkspaceRoot, env.Settings.Lease, batchSize);
 
     private static Task<WorkspacePruner.Result> PruneAsync(TestEnvironment env, string olderThan, bool failed = false, bool dryRun = false) =>
-        Pruner(env).PruneAsync(new WorkspacePruner.Options(WorkspacePruner.ParsePeriod(olderThan)!.Value, failed, DryRun: dryRun), CancellationToken.None);
+        Pruner(env).PruneAsync(new WorkspacePruner.Options(Sluice.Configuration.Durations.Parse(olderThan)!.Value, failed, DryRun: dryRun), CancellationToken.None);
 
     [Fact]
     public async Task Prune_removes_old_succeeded_workspaces_only_keeps_the_published_output_and_records_when()
@@ -275,7 +275,7 @@ public sealed class WorkspaceRetentionTests
     [InlineData("12h", 43200)]
     [InlineData("7d", 604800)]
     public void A_period_is_a_whole_number_and_a_unit(string text, long seconds) =>
-        Assert.Equal(TimeSpan.FromSeconds(seconds), WorkspacePruner.ParsePeriod(text));
+        Assert.Equal(TimeSpan.FromSeconds(seconds), Sluice.Configuration.Durations.Parse(text));
 
     [Theory]
     [InlineData("")]
@@ -285,7 +285,7 @@ public sealed class WorkspaceRetentionTests
     [InlineData("1.5h")]
     [InlineData("2w")]
     [InlineData("7 days")]
-    public void Anything_else_is_not_a_period(string text) => Assert.Null(WorkspacePruner.ParsePeriod(text));
+    public void Anything_else_is_not_a_period(string text) => Assert.Null(Sluice.Configuration.Durations.Parse(text));
 
     [Fact]
     public async Task The_cli_prunes_with_json_output_and_names_a_bad_period()
