@@ -116,6 +116,7 @@ public sealed class SluiceServer : IAsyncDisposable
         JobsApi.Map(api);
         UploadApi.Map(api);
         PipelinesApi.Map(api);
+        RetentionApi.Map(api);
         StatsApi.Map(api);
         EventStream.Map(api);
         DashboardFiles.Map(app);

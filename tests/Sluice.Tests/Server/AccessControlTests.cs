@@ -29,6 +29,8 @@ public sealed class AccessControlTests
         ("POST", "api/v1/keys", """{"name": "bad name!", "role": "viewer"}""", "admin"),
         ("DELETE", "api/v1/keys/no-such-key", null, "admin"),
         ("GET", "api/v1/audit", null, "admin"),
+        ("POST", "api/v1/workspace/prune", """{"older_than": "7d", "dry_run": true}""", "admin"),
+        ("POST", "api/v1/history/prune", """{"older_than": "90d", "dry_run": true}""", "admin"),
     ];
 
     private static readonly string[] Roles = ["viewer", "operator", "admin"];
