@@ -97,4 +97,38 @@ public sealed class DashboardBrowserTests
         await Assertions.Expect(page.Locator("#signin")).ToBeVisibleAsync();
         Assert.Null(await page.EvaluateAsync<string?>("sessionStorage.getItem('sluice.key')"));
     }
+
+    [Fact]
+    public async Task An_admin_previews_then_removes_old_workspaces_and_sees_it_in_the_audit_log()
+    {
+        await using var api = await ApiTestServer.StartAsync();
+        var job = await api.WaitForJobAsync(await api.UploadAsync("payments/old.csv", api.PaymentsFile(20)));
+        await api.Env.ExecuteAsync($"update sluice.jobs set finished_at = now() - interval '10 days' where id = '{job.Id}'");
+        await api.Env.ExecuteAsync($"update sluice.tasks set updated_at = now() - interval '10 days' where job_id = '{job.Id}'");
+        var folder = Path.Combine(api.Env.Settings.WorkspaceRoot, job.Id.ToString());
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Headless = true, Args = ChromiumArgs });
+        var page = await browser.NewPageAsync();
+        var dialogs = new List<string>();
+        var accept = false;
+        page.Dialog += async (_, d) => { dialogs.Add(d.Message); if (accept) await d.AcceptAsync(); else await d.DismissAsync(); };
+        await page.GotoAsync(api.Server.Address + "#key=" + api.Keys["admin"]);
+        await page.Locator("#nav a[data-view='admin']").ClickAsync();
+
+        // Dismissed: the preview is said, nothing is removed.
+        await page.Locator("#workspace-prune button").ClickAsync();
+        await Assertions.Expect(page.Locator("#retention-result")).ToContainTextAsync("Would remove the workspaces of 1 job(s)");
+        Assert.Contains("Those jobs then replay only from download", Assert.Single(dialogs));
+        Assert.True(Directory.Exists(folder));
+
+        accept = true;
+        await page.Locator("#workspace-prune button").ClickAsync();
+        await Assertions.Expect(page.Locator("#flash")).ToContainTextAsync("Removed the workspaces of 1 job(s)");
+        Assert.False(Directory.Exists(folder));
+        await Assertions.Expect(page.Locator("#audit tbody tr").First).ToContainTextAsync("POST /api/v1/workspace/prune");
+
+        await page.Locator("#workspace-older-than").FillAsync("a week");
+        await page.Locator("#workspace-prune button").ClickAsync();
+        await Assertions.Expect(page.Locator("#flash")).ToContainTextAsync("is not a period");
+    }
 }

@@ -1,4 +1,4 @@
-// Sluice dashboard: the pipelines page (catalog, details, validation) and the admin page (keys, audit log).
+// Sluice dashboard: the pipelines page (catalog, details, validation) and the admin page (keys, retention, audit log).
 "use strict";
 (() => {
   const { h, api, flash, when, render } = Sluice;
@@ -67,6 +67,7 @@
     return h("div", {},
       h("h1", {}, "API keys"),
       h("section", { class: "card" }, form, shown),
+      h("h1", {}, "Retention"), retentionCard(),
       h("table", { id: "keys" },
         h("thead", {}, h("tr", {}, ["name", "role", "created", "by", "last used", ""].map(t => h("th", {}, t)))),
         h("tbody", {}, keys.map(k => h("tr", {},
@@ -82,6 +83,43 @@
         h("tbody", {}, entries.map(a => h("tr", {},
           h("td", {}, when(a.at)), h("td", {}, a.actor), h("td", {}, a.role || "—"), h("td", { class: "mono" }, a.action),
           h("td", {}, a.target || "—"), h("td", {}, a.source), h("td", {}, a.status ?? "—"))))));
+  }
+
+  // The two prunes (POST /api/v1/workspace/prune, /history/prune): a preview (dry run) first, then the removal once
+  // confirmed; what was removed is said in the page, and the audit log below shows it.
+  function retentionCard() {
+    const said = h("p", { id: "retention-result", class: "muted" }, "Preview first: nothing is removed until you confirm.");
+    const size = n => n < 1048576 ? (n / 1024).toFixed(1) + " KiB" : (n / 1048576).toFixed(1) + " MiB";
+    const prune = async (path, body, describe, what) => {
+      try {
+        const preview = await api(path, { method: "POST", json: Object.assign({}, body, { dry_run: true }) });
+        said.textContent = "Would remove " + describe(preview) + ".";
+        if (!confirm("Remove " + describe(preview) + "? " + what)) return;
+        const done = await api(path, { method: "POST", json: body });
+        await render(); // the audit log shows the removal
+        const stuck = done.failed && done.failed.length;
+        flash("Removed " + describe(done) + "." + (stuck ? " " + stuck + " folder(s) could not be removed, such as job " + done.failed[0].job_id + "'s: " + done.failed[0].reason : ""), stuck);
+      } catch (err) { flash(err.message, true); }
+    };
+    const workspaceAge = h("input", { id: "workspace-older-than", value: "7d", size: 5, "aria-label": "workspaces older than" });
+    const failed = h("input", { id: "workspace-failed", type: "checkbox", "aria-label": "failed jobs too" });
+    const workspaces = h("form", { class: "inline", id: "workspace-prune" }, "Workspaces of jobs that ended more than", workspaceAge, "ago",
+      h("label", {}, failed, " failed jobs too"), h("button", { type: "submit" }, "Preview and remove"));
+    workspaces.addEventListener("submit", (e) => {
+      e.preventDefault();
+      prune("/api/v1/workspace/prune", { older_than: workspaceAge.value, failed: failed.checked },
+        r => "the workspaces of " + r.jobs + " job(s) (" + r.files + " files, " + size(r.bytes) + ")",
+        "Those jobs then replay only from download; what publish put in the output bucket stays.");
+    });
+    const historyAge = h("input", { id: "history-older-than", value: "90d", size: 5, "aria-label": "history older than" });
+    const history = h("form", { class: "inline", id: "history-prune" }, "Events and log lines older than", historyAge,
+      h("button", { type: "submit" }, "Preview and remove"));
+    history.addEventListener("submit", (e) => {
+      e.preventDefault();
+      prune("/api/v1/history/prune", { older_than: historyAge.value },
+        r => r.events + " event(s) and " + r.log_lines + " log line(s)", "Jobs, their stages and the audit log stay.");
+    });
+    return h("section", { class: "card" }, workspaces, history, said);
   }
 
   Sluice.state.views.pipelines = pipelinesView;
