@@ -45,7 +45,7 @@ public sealed class LoadStage : IStage
             context.Info($"{streamed.Rows:N0} rows were loaded into {table} as transform wrote them (ledger, attempt {streamed.Attempt})");
             return Result(streamed.Rows, table, alreadyLoaded: false, streamed: true);
         }
-        await PrepareTargetAsync(context, conn, target, c => File.ReadAllTextAsync(Path.Combine(transformDir, "create.sql"), c), ct);
+        await PrepareTargetAsync(context, conn, target, manifest.Definitions(), c => File.ReadAllTextAsync(Path.Combine(transformDir, "create.sql"), c), ct);
         string? staging = null;
         if (chunk is not null && ChunkedLoad.UsesStaging(job, context.Pipeline))
         {
@@ -155,10 +155,11 @@ public sealed class LoadStage : IStage
 
     /// <summary>
     /// Makes sure of the ledger table and the target table (created from <paramref name="createScript"/> when missing and
-    /// the pipeline allows, given the lineage column when it lacks one) before the load's transaction begins.
+    /// the pipeline allows, given the lineage column when it lacks one) before the load's transaction begins. A table
+    /// that exists must take <paramref name="columns"/> (the types the rows were encoded as; null: not known) unchanged.
     /// </summary>
     internal static async Task PrepareTargetAsync(StageContext context, NpgsqlConnection conn, TargetDefinition target,
-        Func<CancellationToken, Task<string>> createScript, CancellationToken ct)
+        IReadOnlyList<ColumnDefinition>? columns, Func<CancellationToken, Task<string>> createScript, CancellationToken ct)
     {
         var connectionString = TargetStatements.ConnectionString(context, target);
         var table = PgIdentifier.QualifiedName(target.Schema, target.Table);
@@ -172,7 +173,10 @@ public sealed class LoadStage : IStage
         // The table is created (and committed) before the load transaction: a stalled load must never hold an
         // uncommitted CREATE TABLE that would block the worker taking its task over. The DDL runs only when needed
         // (ALTER TABLE takes an exclusive lock even when the column exists).
-        var (exists, hasLineage) = await TableStateAsync(conn, target, ct);
+        var tableColumns = await TableColumnsAsync(conn, target, ct);
+        var (exists, hasLineage) = (tableColumns is not null, tableColumns?.ContainsKey(TableDdl.LineageColumn) == true);
+        if (exists && columns is not null)
+            TargetColumns.Check(table, context.Pipeline.Name, columns, tableColumns!);
         if (!exists && target.Create)
             await SerializedDdl.RunAsync(conn, table, await createScript(ct), ct);
         else if (!exists)
@@ -209,21 +213,27 @@ public sealed class LoadStage : IStage
         }
     }
 
-    /// <summary>Whether the target table exists and has the lineage column, in one round trip.</summary>
-    private static async Task<(bool Exists, bool HasLineage)> TableStateAsync(NpgsqlConnection conn, TargetDefinition target, CancellationToken ct)
+    /// <summary>The target table's columns and their types (as <c>format_type</c> spells them), in one round trip; null
+    /// when the table does not exist.</summary>
+    private static async Task<Dictionary<string, string>?> TableColumnsAsync(NpgsqlConnection conn, TargetDefinition target, CancellationToken ct)
     {
         // The catalogs, not information_schema: its views check privileges row by row and cost milliseconds per call,
-        // which a burst of small files pays on every load.
+        // which a burst of small files pays on every load. No row: no table; one row without a name: no columns.
         await using var cmd = new NpgsqlCommand(
-            "select c.oid is not null, exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = $3 and not a.attisdropped) " +
-            "from (select (select c.oid from pg_class c join pg_namespace n on n.oid = c.relnamespace " +
-            "where n.nspname = $1 and c.relname = $2 and c.relkind in ('r', 'p')) as oid) c", conn)
+            "select a.attname, format_type(a.atttypid, a.atttypmod) from pg_class c join pg_namespace n on n.oid = c.relnamespace " +
+            "left join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped " +
+            "where n.nspname = $1 and c.relname = $2 and c.relkind in ('r', 'p')", conn)
         {
-            Parameters = { new() { Value = target.Schema }, new() { Value = target.Table }, new() { Value = TableDdl.LineageColumn } },
+            Parameters = { new() { Value = target.Schema }, new() { Value = target.Table } },
         };
         await using var r = await cmd.ExecuteReaderAsync(ct);
-        await r.ReadAsync(ct);
-        return (r.GetBoolean(0), r.GetBoolean(1));
+        Dictionary<string, string>? columns = null;
+        while (await r.ReadAsync(ct))
+        {
+            columns ??= new Dictionary<string, string>(StringComparer.Ordinal);
+            if (!r.IsDBNull(0)) columns[r.GetString(0)] = r.GetString(1);
+        }
+        return columns;
     }
 
     private static Task<int> ExecAsync(NpgsqlConnection conn, string sql, CancellationToken ct) => TargetStatements.ExecAsync(conn, sql, ct);

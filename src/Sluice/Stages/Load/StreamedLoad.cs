@@ -110,7 +110,7 @@ internal sealed class StreamedLoad : IAsyncDisposable
         NpgsqlTransaction? tx = null;
         try
         {
-            await LoadStage.PrepareTargetAsync(context, conn, target,
+            await LoadStage.PrepareTargetAsync(context, conn, target, columns,
                 _ => Task.FromResult(TableDdl.CreateTableScript(target.Schema, target.Table, columns, target.KeyColumns, includeLineageColumn: true)), ct);
             tx = await conn.BeginTransactionAsync(ct);
             var (earlier, before) = await LoadLedger.FindAndCountAsync(conn, context.Job.Id, context.Task.Chunk ?? 0, table, ct);

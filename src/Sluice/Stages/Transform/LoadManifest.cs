@@ -13,6 +13,16 @@ public sealed record LoadManifest(
     [JsonPropertyName("streamed")]
     public bool Streamed { get; init; }
 
+    /// <summary>The type each column's values were encoded as (<see cref="Pipelines.ColumnType.ToSql"/>), in the order of
+    /// <see cref="Columns"/> without the lineage column; null in artifacts written before types were recorded.</summary>
+    [JsonPropertyName("types")]
+    public IReadOnlyList<string>? Types { get; init; }
+
+    /// <summary>The columns with their types, for checking the target (<see cref="Postgres.TargetColumns"/>); null when
+    /// the artifact does not say.</summary>
+    public IReadOnlyList<Pipelines.ColumnDefinition>? Definitions() =>
+        Types?.Select((type, i) => new Pipelines.ColumnDefinition(Columns[i], Pipelines.ColumnType.Parse(type))).ToList();
+
     public const string FileName = "manifest.json";
 
     public string ToJson() => JsonSerializer.Serialize(this);

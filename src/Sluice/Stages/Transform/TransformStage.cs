@@ -91,7 +91,10 @@ public sealed class TransformStage : IStage
             ["schema_inferred"] = pipeline.Schema is null,
             ["warnings"] = new JsonArray(result.Warnings.Select(w => (JsonNode)JsonValue.Create(w)!).ToArray()),
         };
-        var manifest = new LoadManifest(result.Columns.Select(c => c.Name).Append(TableDdl.LineageColumn).ToList(), result.Written);
+        var manifest = new LoadManifest(result.Columns.Select(c => c.Name).Append(TableDdl.LineageColumn).ToList(), result.Written)
+        {
+            Types = result.Columns.Select(c => c.Type.ToSql()).ToList(),
+        };
         var manifestPath = Path.Combine(outDir, LoadManifest.FileName);
         Storage.FreshFile.WriteAllText(manifestPath, manifest.ToJson());
         var of = chunk is { } c ? $" in chunk {c}" : "";
