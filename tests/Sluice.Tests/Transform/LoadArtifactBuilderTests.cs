@@ -85,15 +85,19 @@ public sealed class LoadArtifactBuilderTests : IDisposable
         Assert.Equal(["2,id,null in not-null column 'id',\",1.00,x\""], _files.RejectLines(result));
     }
 
-    [Fact]
-    public async Task An_unterminated_quote_at_the_end_rejects_that_record_by_its_line()
+    [Theory]
+    [InlineData("id,amount,note\n1,1.00,x\n2,2.00,\"never closed\n3,3.00,y\n")]
+    [InlineData("id,amount,note\n1,1.00,x\n2,2.00,\"closed\" \n3,3.00,y\n4,4.00,\"z\"\n")] // a space after the closing quote
+    [InlineData("id,amount,note\n1,1.00,x\n2,2.00,\"closed\" ,\n3,3.00,y\n")]
+    public async Task A_quoted_field_never_closed_fails_the_file_naming_its_line_instead_of_swallowing_the_lines_after_it(string csv)
     {
-        _files.WriteSource("id,amount,note\n1,1.00,x\n2,2.00,\"never closed\n3,3.00,y\n");
+        _files.WriteSource(csv);
 
-        var result = await _files.Build(Schema);
+        var error = await Assert.ThrowsAsync<TransformException>(() => _files.Build(Schema));
 
-        Assert.Equal((2L, 1L, 1L), (result.Read, result.Written, result.Rejected));
-        Assert.StartsWith("3,,unterminated quoted field", _files.RejectLines(result)[0]);
+        Assert.Equal("csv.unterminated_quote", error.Code);
+        Assert.Contains("line 3", error.Message);
+        Assert.Contains("followed by the delimiter or the end of the line", error.Message);
     }
 
     [Fact]

@@ -103,7 +103,7 @@ public sealed class CsvBatchReader : IBatchReader
             for (; c < vectors.Length; c++)
             {
                 var field = _source.GetField(_map[c]);
-                if (IsNullMarker(field) && !IsQuoted(_map[c]))
+                if (IsNullMarker(field) && !_source.IsQuoted(_map[c]))
                 {
                     if (!vectors[c].Column.Nullable)
                     {
@@ -134,47 +134,6 @@ public sealed class CsvBatchReader : IBatchReader
     {
         foreach (var marker in _nullMarkers)
             if (field.SequenceEqual(marker)) return true;
-        return false;
-    }
-
-    /// <summary>Whether field <paramref name="ordinal"/> of the current record was written in quotes.</summary>
-    private bool IsQuoted(int ordinal)
-    {
-        var raw = _source.RawRecord;
-        char quote = _options.Quote, delimiter = _options.Delimiter, escape = _options.Escape;
-        var field = 0;
-        var atStart = true;
-        var inQuotes = false;
-        for (var i = 0; i < raw.Length; i++)
-        {
-            var ch = raw[i];
-            if (atStart)
-            {
-                atStart = false;
-                if (ch == quote)
-                {
-                    if (field == ordinal) return true;
-                    inQuotes = true;
-                    continue;
-                }
-            }
-            if (inQuotes)
-            {
-                if (ch == escape && escape != quote && i + 1 < raw.Length) { i++; continue; }
-                if (ch == quote)
-                {
-                    if (escape == quote && i + 1 < raw.Length && raw[i + 1] == quote) { i++; continue; }
-                    inQuotes = false;
-                }
-                continue;
-            }
-            if (ch == delimiter)
-            {
-                if (field == ordinal) return false;
-                field++;
-                atStart = true;
-            }
-        }
         return false;
     }
 

@@ -23,14 +23,16 @@ public sealed class CsvRecordSource : IDisposable
 
     private readonly CsvDataReader _reader;
     private readonly InvalidByteMarkingFallback _fallback;
+    private readonly CsvOptions _options;
     private readonly string _invalidBytesReason;
     private long _nextLine;
     private bool _finished;
 
-    private CsvRecordSource(CsvDataReader reader, InvalidByteMarkingFallback fallback, string encodingName, bool hasHeader, IReadOnlyList<string> header,
-        long? firstLine)
+    private CsvRecordSource(CsvDataReader reader, InvalidByteMarkingFallback fallback, CsvOptions options, string encodingName, bool hasHeader,
+        IReadOnlyList<string> header, long? firstLine)
     {
         _reader = reader;
+        _options = options;
         _fallback = fallback;
         _invalidBytesReason = $"invalid {encodingName} bytes";
         HasHeader = hasHeader;
@@ -54,7 +56,7 @@ public sealed class CsvRecordSource : IDisposable
     /// <summary>Fields in the current record.</summary>
     public int FieldCount { get; private set; }
 
-    /// <summary>Why the current record cannot be used as a row (wrong field count, invalid bytes, unterminated quote), or null.</summary>
+    /// <summary>Why the current record cannot be used as a row (wrong field count, invalid bytes), or null.</summary>
     public string? Problem { get; private set; }
 
     /// <summary>The current record's original text without its final line ending (empty when unknown).</summary>
@@ -62,6 +64,49 @@ public sealed class CsvRecordSource : IDisposable
 
     /// <summary>The unescaped text of field <paramref name="ordinal"/> of the current record.</summary>
     public ReadOnlySpan<char> GetField(int ordinal) => _reader.GetFieldSpan(ordinal);
+
+    /// <summary>Whether field <paramref name="ordinal"/> of the current record was written in quotes: a quoted value is
+    /// never NULL, even when it reads as a null marker (PostgreSQL's CSV rule; <c>""</c> is the empty string). Scans the
+    /// record's text, so callers ask only of a field that equals a null marker.</summary>
+    public bool IsQuoted(int ordinal)
+    {
+        var raw = RawRecord;
+        var (quote, delimiter, escape) = (_options.Quote, _options.Delimiter, _options.Escape);
+        var field = 0;
+        var atStart = true;
+        var inQuotes = false;
+        for (var i = 0; i < raw.Length; i++)
+        {
+            var ch = raw[i];
+            if (atStart)
+            {
+                atStart = false;
+                if (ch == quote)
+                {
+                    if (field == ordinal) return true;
+                    inQuotes = true;
+                    continue;
+                }
+            }
+            if (inQuotes)
+            {
+                if (ch == escape && escape != quote && i + 1 < raw.Length) { i++; continue; }
+                if (ch == quote)
+                {
+                    if (escape == quote && i + 1 < raw.Length && raw[i + 1] == quote) { i++; continue; }
+                    inQuotes = false;
+                }
+                continue;
+            }
+            if (ch == delimiter)
+            {
+                if (field == ordinal) return false;
+                field++;
+                atStart = true;
+            }
+        }
+        return false;
+    }
 
     /// <summary>Opens a file and reads its header (or, without header, peeks at the first record's width).</summary>
     /// <param name="path">The CSV file.</param>
@@ -120,11 +165,11 @@ public sealed class CsvRecordSource : IDisposable
         }
 
         var encodingName = encoding is UTF8Encoding ? "UTF-8" : encoding.WebName;
-        return new CsvRecordSource(reader, fallback, encodingName, options.Header, header, chunk?.Chunk.FirstLine);
+        return new CsvRecordSource(reader, fallback, options, encodingName, options.Header, header, chunk?.Chunk.FirstLine);
     }
 
     /// <summary>Moves to the next record; false at the end of the file. Blank lines of multi-column files are skipped, not counted as records.</summary>
-    /// <exception cref="CsvFileException">Quoting is malformed before the end of the file, or a record is too large.</exception>
+    /// <exception cref="CsvFileException">Quoting is malformed, a quoted field is never closed, or a record is too large.</exception>
     public bool Read()
     {
         while (true)
@@ -151,12 +196,13 @@ public sealed class CsvRecordSource : IDisposable
             }
             catch (CsvFormatException e) when (e.Message.Contains("without a closing quote", StringComparison.Ordinal))
             {
-                // Sylvan cannot go on after a format error; an unterminated quote runs to the end of
-                // the file, so this record is the last one and rejecting it loses nothing else.
-                _finished = true;
-                FieldCount = 0;
-                Problem = "unterminated quoted field: no closing quote before the end of the file";
-                return true;
+                // Not a bad record to set aside: the quote swallowed every line after it (a closing quote followed by
+                // anything but the delimiter or the line's end, such as `"abc" `, does not close the field), so
+                // rejecting one record would lose those lines while the counts still added up. The file fails whole.
+                throw new CsvFileException("csv.unterminated_quote", Line,
+                    "A quoted field that starts in this record is never closed, so every line after it to the end of the file " +
+                    "would be read as part of it. A closing quote must be followed by the delimiter or the end of the line " +
+                    "(not by a space), and a quote inside a quoted field must be doubled; fix the file and send it again.");
             }
             catch (CsvFormatException e)
             {

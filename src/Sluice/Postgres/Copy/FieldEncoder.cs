@@ -50,6 +50,15 @@ public sealed class FieldEncoder
             return null;
         }
 
+        return WriteValue(field, writer);
+    }
+
+    /// <summary>
+    /// As <see cref="Write"/>, for a field that is a value even if it reads as a null marker (it was quoted: <c>""</c>
+    /// is the empty string, <c>"NULL"</c> the word).
+    /// </summary>
+    public string? WriteValue(ReadOnlySpan<char> field, PgCopyWriter writer)
+    {
         var type = Column.Type;
         return type.Kind switch
         {

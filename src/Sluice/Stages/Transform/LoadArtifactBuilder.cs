@@ -171,7 +171,10 @@ public static class LoadArtifactBuilder
                 var c = 0;
                 for (; c < encoders.Length; c++)
                 {
-                    reason = encoders[c].Write(source.GetField(map[c]), writer);
+                    var field = source.GetField(map[c]);
+                    reason = encoders[c].IsNull(field) && source.IsQuoted(map[c])
+                        ? encoders[c].WriteValue(field, writer)
+                        : encoders[c].Write(field, writer);
                     if (reason is not null)
                     {
                         break;

@@ -1,0 +1,80 @@
+using Sluice.Tests.Infrastructure;
+
+namespace Sluice.Tests.Workflows;
+
+/// <summary>Loads into tables that exist already: every loaded column must be there with a type that takes the values
+/// unchanged (binary COPY does not convert: it would reinterpret the bytes), and quoted values are never NULL.</summary>
+public sealed class TargetTableTests
+{
+    /// <summary>The pipeline, its schema given as <c>name: type, …</c> (each type quoted in the YAML).</summary>
+    private static string Pipeline(string schema, string source) => Text(string.Join(", ", schema.Split(", ").Select(c => c.Replace(": ", ": \"") + "\"")), source);
+
+    private static string Text(string schema, string source) => $$"""
+        name: typed
+        on: { bucket: inbox, match: "typed/*.csv" }
+        workflow: load
+        source: { {{source}} }
+        schema: { {{schema}} }
+        target: { table: public.typed, mode: append, create: false }
+        retry: { max_attempts: 3, backoff: 200ms }
+        """;
+
+    private static async Task<Sluice.Control.JobView> LoadAsync(TestEnvironment env, string table, string schema, string csv,
+        string source = "format: csv")
+    {
+        await env.ExecuteAsync(table);
+        env.WritePipeline("typed.yaml", Pipeline(schema, source));
+        env.StartHost();
+        env.Drop("inbox", "typed/a.csv", csv);
+        return Assert.Single(await env.WaitForJobsAsync(1));
+    }
+
+    [Theory]
+    [InlineData("id int, d int, r int, ts bigint", "id: int, d: date, r: real, ts: timestamp", "\"d\" is integer in the table, but the pipeline reads it as date")]
+    [InlineData("id int, amount numeric(14,1)", "id: int, amount: numeric(14,2)", "values with 2 decimals would be rounded to 1")]
+    [InlineData("id bigint, amount numeric", "id: int, amount: numeric(14,2)", "\"id\" is bigint in the table, but the pipeline reads it as integer")]
+    [InlineData("id int, at timestamptz", "id: int, at: timestamp", "\"at\" is timestamp with time zone in the table")]
+    [InlineData("id int, name varchar(3)", "id: int, name: varchar(10)", "values of up to 10 characters do not fit in 3")]
+    [InlineData("id int", "id: int, note: text", "has no column \"note\"")]
+    public async Task A_table_whose_columns_would_change_the_values_fails_the_job_before_any_row_goes_in(string columns, string schema, string expected)
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        var header = string.Join(',', schema.Split(", ").Select(c => c.Split(':')[0]));
+        var row = string.Join(',', schema.Split(", ").Select(c => c.Split(": ")[1] switch
+        {
+            "date" => "2026-02-28", "timestamp" => "2026-02-28 10:00:00", "real" => "1.5", "numeric(14,2)" => "12.35", _ => "7",
+        }));
+        var job = await LoadAsync(env, $"create table public.typed ({columns})", schema, $"{header}\n{row}\n");
+
+        Assert.Equal(("failed", "target.columns"), (job.Status, job.Error?.Code));
+        Assert.Contains(expected, job.Error!.Message);
+        Assert.Contains("replay the job from transform", job.Error.Message);
+        Assert.Equal(0L, await env.ScalarAsync<long>("select count(*) from public.typed"));
+        Assert.Equal(1, job.Stages.Count(s => s.Name == "load" && s.Status == "failed"));
+    }
+
+    [Theory]
+    [InlineData("id int, amount numeric(16,4), name text", "id: int, amount: numeric(14,2), name: varchar(10)")]
+    [InlineData("id int, amount numeric, name varchar", "id: int, amount: numeric(14,2), name: text")]
+    [InlineData("id int, amount numeric(14,2), name varchar(10)", "id: int, amount: numeric(14,2), name: varchar(10)")]
+    public async Task A_table_whose_columns_hold_every_value_unchanged_takes_the_rows(string columns, string schema)
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        var job = await LoadAsync(env, $"create table public.typed ({columns})", schema, "id,amount,name\n1,12.35,abc\n2,-0.05,\n");
+
+        Assert.Equal("succeeded", job.Status);
+        Assert.Equal("12.35|-0.05", await env.ScalarAsync<string>("select string_agg(amount::numeric(14,2)::text, '|' order by id) from public.typed"));
+    }
+
+    [Fact]
+    public async Task A_quoted_value_is_never_null_even_when_it_reads_as_a_null_marker()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        var job = await LoadAsync(env, "create table public.typed (id int, v text)", "id: int, v: text",
+            "id,v\n1,\"\"\n2,\n3,\"NULL\"\n4,NULL\n5,x\n", "format: csv, null: [\"\", \"NULL\"]");
+
+        Assert.Equal("succeeded", job.Status);
+        Assert.Equal("1:''|2:null|3:'NULL'|4:null|5:'x'",
+            await env.ScalarAsync<string>("select string_agg(id || ':' || coalesce(quote_literal(v), 'null'), '|' order by id) from public.typed"));
+    }
+}
