@@ -39,6 +39,9 @@ public sealed class JobReplay(ControlPlane controlPlane)
                 $"pipeline file {job.PipelineFile} of job {jobId} no longer exists; restore it to replay (replays use the current definition).");
         var yaml = await File.ReadAllTextAsync(job.PipelineFile, ct);
         var pipeline = PipelineLoader.Parse(yaml, job.PipelineFile);
+        if (fromStage == WorkflowDefinition.NotifyStage && pipeline.Notify.Count == 0)
+            throw new SluiceException("replay.stage",
+                $"cannot replay job {jobId} from notify: pipeline {pipeline.Name} has no webhooks (notify:) to send its outcome to; add one, or replay from another stage.");
 
         await using var cmd = controlPlane.DataSource.CreateCommand(SqlQueries.Get("replay_job"));
         cmd.Parameters.Add(new NpgsqlParameter { Value = jobId });

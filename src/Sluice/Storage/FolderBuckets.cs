@@ -43,13 +43,22 @@ public sealed class FolderBuckets(string root)
         var target = ObjectPath(bucket, key);
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         var temp = TempNameFor(target);
-        if (!FileLinks.TryHardLink(sourceFile, temp))
+        try
         {
-            await using var src = new FileStream(sourceFile, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
-            await using var dst = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
-            await src.CopyToAsync(dst, ct);
+            if (!FileLinks.TryHardLink(sourceFile, temp))
+            {
+                await using var src = new FileStream(sourceFile, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+                await using var dst = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+                await src.CopyToAsync(dst, ct);
+            }
+            File.Move(temp, target, overwrite: true);
         }
-        File.Move(temp, target, overwrite: true);
+        finally
+        {
+            // rename(2) does nothing when both names are links to one file (the same file put again, as a replay of
+            // publish does): the temporary name would stay, hidden, holding the bytes. Also gone after a failed copy.
+            File.Delete(temp);
+        }
         return target;
     }
 

@@ -52,6 +52,66 @@ public sealed class WebhookNotifyTests
         Assert.Equal("notify.undelivered", notify.Error!.Code);
     }
 
+    [Fact]
+    public async Task A_replay_from_notify_sends_the_outcome_again_and_the_job_keeps_it()
+    {
+        using var listener = new HttpListener();
+        var port = FreePort();
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/hook/");
+        listener.Start();
+        var first = ListenOnceAsync(listener, HttpStatusCode.OK);
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml($"notify: [ {{ webhook: \"http://127.0.0.1:{port}/hook/\" }} ]"));
+        env.StartHost();
+        env.Drop("inbox", "payments/r.csv", PaymentsCsv.Header + "\n1,1,1,2.50,EUR,2026-01-01 00:00:00,x,booked\n");
+        var job = Assert.Single(await env.WaitForJobsAsync(1));
+        await first.WaitAsync(TimeSpan.FromSeconds(30));
+        await WaitForNoWorkAsync(env, job.Id);
+
+        var second = ListenOnceAsync(listener, HttpStatusCode.OK);
+        Assert.Equal(2, await new Sluice.Control.JobReplay(env.ControlPlane).ReplayAsync(job.Id, "notify", "hook was down", "test", CancellationToken.None));
+        var (body, eventId) = await second.WaitAsync(TimeSpan.FromSeconds(30));
+        await WaitForNoWorkAsync(env, job.Id);
+
+        Assert.Equal($"{job.Id}:2:job.succeeded", eventId);
+        Assert.Equal("job.succeeded", JsonDocument.Parse(body).RootElement.GetProperty("type").GetString());
+        var after = (await env.ControlPlane.Jobs.GetViewAsync(job.Id, CancellationToken.None))!;
+        Assert.Equal(("succeeded", 2, job.FinishedAt), (after.Status, after.Attempt, after.FinishedAt));
+        Assert.Equal("succeeded", after.Stages.Last(s => s.Name == "notify").Status);
+        // Nothing is left running: it can be replayed again at once.
+        Assert.Equal(3, await new Sluice.Control.JobReplay(env.ControlPlane).ReplayAsync(job.Id, "notify", "again", "test", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_replay_from_notify_of_a_pipeline_without_webhooks_is_refused_and_a_replay_from_publish_leaves_no_hidden_copies()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml());
+        env.StartHost();
+        env.Drop("inbox", "payments/p.csv", PaymentsCsv.Header + "\n1,1,1,2.50,EUR,2026-01-01 00:00:00,x,booked\n");
+        var job = Assert.Single(await env.WaitForJobsAsync(1));
+        var replay = new Sluice.Control.JobReplay(env.ControlPlane);
+
+        var refused = await Assert.ThrowsAsync<Sluice.Errors.SluiceException>(() => replay.ReplayAsync(job.Id, "notify", null, "test", CancellationToken.None));
+        Assert.Equal("replay.stage", refused.Code);
+        Assert.Contains("no webhooks", refused.Message);
+
+        await replay.ReplayAsync(job.Id, "publish", "publish again", "test", CancellationToken.None);
+        var again = await env.WaitForJobAsync(job.Id);
+        Assert.Equal(("succeeded", 2), (again.Status, again.Attempt));
+        var hidden = Directory.GetFiles(env.Settings.BucketsRoot, ".sluice-put-*", SearchOption.AllDirectories);
+        Assert.Empty(hidden);
+        Assert.True(File.Exists(Path.Combine(env.Settings.BucketsRoot, "processed", "payments", job.Id.ToString(), "report.json")));
+    }
+
+    /// <summary>Waits until the job has no task ready or running (its notify committed).</summary>
+    private static async Task WaitForNoWorkAsync(TestEnvironment env, Guid job)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (await env.ScalarAsync<long>("select count(*) from sluice.tasks where job_id = $1 and status in ('ready', 'running')", job) > 0)
+            await Task.Delay(20, timeout.Token);
+    }
+
     private static async Task<(string Body, string? EventId)> ListenOnceAsync(HttpListener listener, HttpStatusCode status)
     {
         var ctx = await listener.GetContextAsync();

@@ -1,4 +1,4 @@
--- Start a new attempt of an ended job from a given stage: the job is queued again, the attempt recorded with
+-- Start a new attempt of an ended job from a given stage: the job is queued again (from notify: keeps its outcome), the attempt recorded with
 -- who, why and from where, and the first task of the attempt queued. Nothing happens if the job is still active.
 -- $1 job id, $2 from stage, $3 reason, $4 requested by, $5 pipeline yaml (current definition), $6 max tries, $7 backoff ms,
 -- $8 chunks of the first stage (null: one task), $9 whether the stage replayed from reads the workspace's files (a stage
@@ -6,8 +6,15 @@
 -- only from a stage that does not read them (the job row is locked while a prune removes them, so the two never cross).
 with job as (
     update sluice.jobs j
-    set attempt = j.attempt + 1, status = 'queued', error_code = null, error_message = null, finished_at = null,
-        started_at = null, updated_at = now(), pipeline_yaml = $5,
+    -- A replay from notify sends the outcome again: the job keeps it (status, error, times), as it does while notify
+    -- runs after publish decided it. Any other replay runs the job again.
+    set attempt = j.attempt + 1,
+        status = case when $2 = 'notify' then j.status else 'queued' end,
+        error_code = case when $2 = 'notify' then j.error_code end,
+        error_message = case when $2 = 'notify' then j.error_message end,
+        finished_at = case when $2 = 'notify' then j.finished_at end,
+        started_at = case when $2 = 'notify' then j.started_at end,
+        updated_at = now(), pipeline_yaml = $5,
         workspace_pruned_at = case when $10 then null else j.workspace_pruned_at end,
         rows_loaded = case when $2 in ('download', 'transform', 'load') then null else rows_loaded end,
         rows_read = case when $2 in ('download', 'transform') then null else rows_read end,
