@@ -33,6 +33,16 @@ public sealed class CsvSchemaInferenceTests : IDisposable
     }
 
     [Fact]
+    public void Digits_with_leading_zeros_are_codes_kept_as_text_while_zero_itself_and_zero_point_five_stay_numbers()
+    {
+        _files.WriteSource("zip,account,n,ratio\n00501,-0012,0,0.5\n02134,7,10,-0.25\n");
+
+        var columns = CsvSchemaInference.Infer(_files.Source, CsvOptions.Default);
+
+        Assert.Equal(["text", "text", "bigint", "numeric(18,2)"], columns.Select(c => c.Type.ToSql()));
+    }
+
+    [Fact]
     public void Zero_and_one_are_numbers_not_booleans()
     {
         _files.WriteSource("v\n0\n1\n");

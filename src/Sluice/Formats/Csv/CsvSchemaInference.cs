@@ -105,8 +105,11 @@ public static class CsvSchemaInference
         {
             _seen = true;
             _boolean = _boolean && IsBooleanWord(field);
-            _bigint = _bigint && long.TryParse(field, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _);
-            _numeric = _numeric && ObserveDecimal(field);
+            // Digits with leading zeros (ZIP codes, account and product codes: 00501) are identifiers, not numbers:
+            // a numeric column would drop the zeros. Such a column stays text.
+            var code = HasLeadingZero(field);
+            _bigint = _bigint && !code && long.TryParse(field, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _);
+            _numeric = _numeric && !code && ObserveDecimal(field);
             _date = _date && TemporalText.TryParseDate(field, out _);
             if (_timestamp)
             {
@@ -170,6 +173,13 @@ public static class CsvSchemaInference
             field.Equals("true", StringComparison.OrdinalIgnoreCase) || field.Equals("false", StringComparison.OrdinalIgnoreCase) ||
             field.Equals("t", StringComparison.OrdinalIgnoreCase) || field.Equals("f", StringComparison.OrdinalIgnoreCase) ||
             field.Equals("yes", StringComparison.OrdinalIgnoreCase) || field.Equals("no", StringComparison.OrdinalIgnoreCase);
+
+        /// <summary>Whether the field's whole-number part has a zero before other digits (<c>007</c>, <c>-01.5</c>).</summary>
+        private static bool HasLeadingZero(ReadOnlySpan<char> field)
+        {
+            var body = field is ['+' or '-', .. var rest] ? rest : field;
+            return body is ['0', >= '0' and <= '9', ..];
+        }
 
         /// <summary>Plain decimals only (<c>-12.50</c>); widens the integer digits and scale seen.</summary>
         private bool ObserveDecimal(ReadOnlySpan<char> field)

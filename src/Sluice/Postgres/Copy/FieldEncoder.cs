@@ -159,6 +159,12 @@ public sealed class FieldEncoder
         return null;
     }
 
+    private static bool MantissaIsNonZero(ReadOnlySpan<char> field)
+    {
+        var exponent = field.IndexOfAny('e', 'E');
+        return (exponent < 0 ? field : field[..exponent]).IndexOfAnyInRange('1', '9') >= 0;
+    }
+
     private static bool IsSignedDigits(ReadOnlySpan<char> field)
     {
         var digits = field is ['+' or '-', .. var rest] ? rest : field;
@@ -180,6 +186,12 @@ public sealed class FieldEncoder
         if (double.IsInfinity(result) && !field.Contains("inf", StringComparison.OrdinalIgnoreCase) && !field.Contains('∞'))
         {
             return $"{Show(field)} is out of range for {type.ToSql()}";
+        }
+
+        // And underflow into zero (1e-50 as real): PostgreSQL rejects a non-zero value too small for the type.
+        if (result == 0 && MantissaIsNonZero(field))
+        {
+            return $"{Show(field)} is too close to zero for {type.ToSql()} (it would be stored as 0)";
         }
 
         if (type.Kind == ColumnKind.Real)
@@ -251,6 +263,11 @@ public sealed class FieldEncoder
                 return $"{Show(field)} is not valid {type.ToSql()}";
             }
 
+            if (type.Kind == ColumnKind.Jsonb && field.Contains("\\u0000", StringComparison.OrdinalIgnoreCase) && HasNulEscape(bytes))
+            {
+                return "jsonb cannot hold the \\u0000 escape (a NUL character); declare the column json, or remove it from the value";
+            }
+
             writer.WriteUtf8(field, prefix: type.Kind == ColumnKind.Jsonb ? 1 : -1);
             return null;
         }
@@ -258,6 +275,22 @@ public sealed class FieldEncoder
         {
             ArrayPool<byte>.Shared.Return(rented);
         }
+    }
+
+    /// <summary>Whether a string or property name of the (well-formed) JSON holds <c>\u0000</c>, which jsonb refuses.</summary>
+    private static bool HasNulEscape(ReadOnlySpan<byte> utf8)
+    {
+        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = 1000 });
+        while (reader.Read())
+        {
+            if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped &&
+                reader.GetString()!.Contains('\0'))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool IsWellFormedJson(ReadOnlySpan<byte> utf8)

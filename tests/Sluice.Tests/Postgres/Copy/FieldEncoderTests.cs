@@ -108,6 +108,26 @@ public class FieldEncoderTests
         Assert.Equal("'{01234567-89ab-cdef-0123-456789abcdef}' is not a valid uuid",
             EncodedField.Rejected(new ColumnType(ColumnKind.Uuid), "{01234567-89ab-cdef-0123-456789abcdef}"));
 
+    [Theory]
+    [InlineData(ColumnKind.Real, "1e-50")]
+    [InlineData(ColumnKind.Double, "-2.5e-400")]
+    public void A_float_too_close_to_zero_is_rejected_not_stored_as_zero(ColumnKind kind, string field) =>
+        Assert.Equal($"'{field}' is too close to zero for {new ColumnType(kind).ToSql()} (it would be stored as 0)", EncodedField.Rejected(new ColumnType(kind), field));
+
+    [Theory]
+    [InlineData("0e-50")]
+    [InlineData("-0.000")]
+    public void A_zero_written_with_an_exponent_or_sign_is_zero(string field) =>
+        Assert.Equal(0f, Math.Abs(BinaryPrimitives.ReadSingleBigEndian(EncodedField.Valid(new ColumnType(ColumnKind.Real), field))));
+
+    [Fact]
+    public void Jsonb_refuses_the_nul_escape_that_json_keeps_and_an_escaped_backslash_is_not_one()
+    {
+        Assert.StartsWith("jsonb cannot hold the \\u0000 escape", EncodedField.Rejected(new ColumnType(ColumnKind.Jsonb), "{\"a\": \"x\\u0000\"}"));
+        Assert.NotEmpty(EncodedField.Valid(new ColumnType(ColumnKind.Json), "{\"a\": \"x\\u0000\"}"));
+        Assert.NotEmpty(EncodedField.Valid(new ColumnType(ColumnKind.Jsonb), "{\"a\": \"x\\\\u0000\"}"));
+    }
+
     [Fact]
     public void Jsonb_is_a_version_byte_then_the_text() =>
         Assert.Equal("\u0001{\"a\":1}"u8.ToArray(), EncodedField.Valid(new ColumnType(ColumnKind.Jsonb), "{\"a\":1}"));
