@@ -7,23 +7,24 @@ namespace Sluice.Tests.Workflows;
 public sealed class TargetTableTests
 {
     /// <summary>The pipeline, its schema given as <c>name: type, …</c> (each type quoted in the YAML).</summary>
-    private static string Pipeline(string schema, string source) => Text(string.Join(", ", schema.Split(", ").Select(c => c.Replace(": ", ": \"") + "\"")), source);
+    private static string Pipeline(string schema, string source, string target) =>
+        Text(schema.Length == 0 ? "" : "schema: { " + string.Join(", ", schema.Split(", ").Select(c => c.Replace(": ", ": \"") + "\"")) + " }", source, target);
 
-    private static string Text(string schema, string source) => $$"""
+    private static string Text(string schema, string source, string target) => $$"""
         name: typed
         on: { bucket: inbox, match: "typed/*.csv" }
         workflow: load
         source: { {{source}} }
-        schema: { {{schema}} }
-        target: { table: public.typed, mode: append, create: false }
+        {{schema}}
+        target: { table: public.typed, {{target}} }
         retry: { max_attempts: 3, backoff: 200ms }
         """;
 
     private static async Task<Sluice.Control.JobView> LoadAsync(TestEnvironment env, string table, string schema, string csv,
-        string source = "format: csv")
+        string source = "format: csv", string target = "mode: append, create: false")
     {
         await env.ExecuteAsync(table);
-        env.WritePipeline("typed.yaml", Pipeline(schema, source));
+        env.WritePipeline("typed.yaml", Pipeline(schema, source, target));
         env.StartHost();
         env.Drop("inbox", "typed/a.csv", csv);
         return Assert.Single(await env.WaitForJobsAsync(1));
@@ -76,5 +77,32 @@ public sealed class TargetTableTests
         Assert.Equal("succeeded", job.Status);
         Assert.Equal("1:''|2:null|3:'NULL'|4:null|5:'x'",
             await env.ScalarAsync<string>("select string_agg(id || ':' || coalesce(quote_literal(v), 'null'), '|' order by id) from public.typed"));
+    }
+
+    [Theory]
+    [InlineData("mode: upsert, key: [id]", "create table public.typed (id int primary key, v text)", "id,v\n5,a\n6,b\n5,c\n",
+        "load.duplicate_key", "such as 5 (2 rows)")]
+    [InlineData("mode: append", "create table public.typed (id int primary key, v text); insert into public.typed values (6, 'old')", "id,v\n5,a\n6,b\n",
+        "load.key_exists", "Key (id)=(6) already exists")]
+    [InlineData("mode: upsert, key: [id]", "create table public.typed (id int, v text)", "id,v\n5,a\n",
+        "load.no_unique_key", "alter table \"public\".\"typed\" add primary key (\"id\")")]
+    public async Task A_load_that_postgresql_refuses_says_which_key_and_what_to_do(string target, string table, string csv, string code, string expected)
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        var job = await LoadAsync(env, table, "id: int, v: text", csv, target: target + ", create: false");
+
+        Assert.Equal(("failed", code), (job.Status, job.Error?.Code));
+        Assert.Contains(expected, job.Error!.Message);
+        Assert.Contains("replay from", job.Error.Message);
+    }
+
+    [Fact]
+    public async Task A_header_column_named_like_the_lineage_column_fails_a_load_without_a_schema_naming_it()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        var job = await LoadAsync(env, "select 1", "", "id,_sluice_job_id\n1,x\n", target: "mode: append");
+
+        Assert.Equal(("failed", "csv.header_reserved"), (job.Status, job.Error?.Code));
+        Assert.Contains("Header column 2 is named '_sluice_job_id'", job.Error!.Message);
     }
 }

@@ -55,6 +55,22 @@ public static class CsvSchemaInference
         return source.Header.Select((name, i) => new ColumnDefinition(name, stats[i].Type(), Nullable: true)).ToArray();
     }
 
+    /// <summary>For a load without a declared schema, whose header names become the table's columns: none may be one of
+    /// Sluice's own (the lineage column would be listed twice).</summary>
+    internal static void CheckNotReserved(IReadOnlyList<string> header)
+    {
+        for (var i = 0; i < header.Count; i++)
+        {
+            var (name, position) = (header[i], i + 1);
+            if (name.StartsWith(IdentifierRules.ReservedColumnPrefix, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new CsvFileException("csv.header_reserved", 1,
+                    $"Header column {position} is named '{name}', and names starting with {IdentifierRules.ReservedColumnPrefix} are Sluice's own " +
+                    $"(the lineage column {Postgres.TableDdl.LineageColumn}); rename it in the file, or declare a schema without it (the column is then skipped).");
+            }
+        }
+    }
+
     /// <summary>
     /// Rejects header names that cannot identify a column: empty or duplicate names always; when the
     /// names become column names, also names over 63 UTF-8 bytes (PostgreSQL would silently

@@ -24,6 +24,19 @@ public sealed class LoadStage : IStage
 
     public async Task<StageResult> RunAsync(StageContext context, CancellationToken ct)
     {
+        try
+        {
+            return await RunInTargetAsync(context, ct);
+        }
+        catch (PostgresException e) when (context.Pipeline.Target is { } target
+                                          && TargetStatements.Explain(e, PgIdentifier.QualifiedName(target.Schema, target.Table), target) is { } explained)
+        {
+            throw explained;
+        }
+    }
+
+    private async Task<StageResult> RunInTargetAsync(StageContext context, CancellationToken ct)
+    {
         var job = context.Job;
         var target = context.Pipeline.Target ?? throw new SluiceException("pipeline.no_target", $"pipeline {context.Pipeline.Name} has no target.");
         var chunk = context.Task.Chunk;
@@ -92,7 +105,7 @@ public sealed class LoadStage : IStage
         {
             await ExecAsync(conn, $"create temp table sluice_stage (like {table} including defaults) on commit drop", ct);
             await CopyAsync(conn, TargetStatements.BinaryCopy("sluice_stage", manifest.Columns), dataPath, job.SourceKey, ct);
-            loaded = Loaded.Rows(await ExecAsync(conn, TargetStatements.InsertSelect(table, "sluice_stage", manifest.Columns, target), ct));
+            loaded = Loaded.Rows(await TargetStatements.InsertSelectAsync(conn, tx, table, "sluice_stage", manifest.Columns, target, ct));
         }
         else
         {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Npgsql;
+using Sluice.Errors;
 using Sluice.Pipelines;
 using Sluice.Postgres;
 
@@ -42,6 +43,59 @@ internal static class TargetStatements
         var updates = string.Join(", ", columns.Where(c => !target.KeyColumns.Contains(c))
             .Select(c => $"{PgIdentifier.Quote(c)} = excluded.{PgIdentifier.Quote(c)}"));
         return sql + $" on conflict ({keys}) do update set {updates}";
+    }
+
+    /// <summary>
+    /// Runs <see cref="InsertSelect"/> in <paramref name="tx"/>. An upsert whose rows repeat a key fails in PostgreSQL
+    /// naming no key (21000, "cannot affect row a second time"): the rows are looked at again, under a savepoint, to
+    /// name the repeated keys.
+    /// </summary>
+    public static async Task<int> InsertSelectAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string table, string source,
+        IReadOnlyList<string> columns, TargetDefinition target, CancellationToken ct)
+    {
+        var sql = InsertSelect(table, source, columns, target);
+        if (target.Mode != LoadMode.Upsert) return await ExecAsync(conn, sql, ct);
+        await tx.SaveAsync("sluice_upsert", ct);
+        try
+        {
+            return await ExecAsync(conn, sql, ct);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.CardinalityViolation)
+        {
+            await tx.RollbackAsync("sluice_upsert", ct);
+            var keys = string.Join(", ", target.KeyColumns.Select(PgIdentifier.Quote));
+            await using var cmd = new NpgsqlCommand(
+                $"select concat_ws(', ', {keys}) || ' (' || count(*) || ' rows)' from {source} group by {keys} having count(*) > 1 limit 5", conn);
+            var repeated = new List<string>();
+            await using (var r = await cmd.ExecuteReaderAsync(ct))
+                while (await r.ReadAsync(ct)) repeated.Add(r.GetString(0));
+            throw new SluiceException("load.duplicate_key",
+                $"the file holds more than one row for the same key ({keys}), such as {string.Join("; ", repeated)}; an upsert applies each " +
+                "key once, so nothing was loaded. Send one row per key (Sluice does not guess which of them is right), then replay from transform.");
+        }
+    }
+
+    /// <summary>What a load's PostgreSQL error means for this target, said so that a user can act on it (null: nothing
+    /// to add to PostgreSQL's own message).</summary>
+    public static SluiceException? Explain(PostgresException e, string table, TargetDefinition target)
+    {
+        var keys = string.Join(", ", target.KeyColumns.Select(PgIdentifier.Quote));
+        return e.SqlState switch
+        {
+            PostgresErrorCodes.UniqueViolation => new SluiceException("load.key_exists",
+                $"a row's key is already in {table}, or appears twice in the file ({e.Detail ?? e.MessageText}); nothing was loaded. " +
+                (target.Mode == LoadMode.Upsert
+                    ? "Send one row per key, then replay from transform."
+                    : "To update rows that are there, use mode: upsert with key; to load a file that repeats a key, remove the repeats; then replay from transform."),
+                inner: e),
+            PostgresErrorCodes.InvalidColumnReference when target.Mode == LoadMode.Upsert => new SluiceException("load.no_unique_key",
+                $"{table} has no primary key or unique constraint on ({keys}), which an upsert needs to find existing rows; " +
+                $"add one (alter table {table} add primary key ({keys})), then replay from load.", inner: e),
+            PostgresErrorCodes.NotNullViolation => new SluiceException("load.not_null",
+                $"{table} requires a value the file does not give: {e.MessageText}; give the column a default or a value in the file, then replay from transform.",
+                inner: e),
+            _ => null,
+        };
     }
 
     public static async Task<int> ExecAsync(NpgsqlConnection conn, string sql, CancellationToken ct)

@@ -24,6 +24,19 @@ public sealed class MergeStage : IOptionalStage
 
     public async Task<StageResult> RunAsync(StageContext context, CancellationToken ct)
     {
+        try
+        {
+            return await RunInTargetAsync(context, ct);
+        }
+        catch (PostgresException e) when (context.Pipeline.Target is { } target
+                                          && TargetStatements.Explain(e, PgIdentifier.QualifiedName(target.Schema, target.Table), target) is { } explained)
+        {
+            throw explained;
+        }
+    }
+
+    private async Task<StageResult> RunInTargetAsync(StageContext context, CancellationToken ct)
+    {
         var job = context.Job;
         var target = context.Pipeline.Target ?? throw new SluiceException("pipeline.no_target", $"pipeline {context.Pipeline.Name} has no target.");
         if (!IsNeeded(job, context.Pipeline))
@@ -60,7 +73,7 @@ public sealed class MergeStage : IOptionalStage
             var removed = await ExecAsync(conn, $"delete from {table}", ct);
             context.Info($"replace: removed {removed:N0} earlier rows from {table}");
         }
-        var merged = await ExecAsync(conn, TargetStatements.InsertSelect(table, staging, columns, target), ct);
+        var merged = await TargetStatements.InsertSelectAsync(conn, tx, table, staging, columns, target, ct);
         if (merged != staged)
             throw new SluiceException("reconcile.merge_mismatch",
                 $"the chunks staged {staged:N0} rows in {staging} but {merged:N0} reached {table}; nothing was committed. Replay from load.");

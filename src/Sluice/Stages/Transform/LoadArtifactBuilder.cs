@@ -84,6 +84,7 @@ public static class LoadArtifactBuilder
     private static int[] MapColumns(string file, CsvRecordSource source, IReadOnlyList<ColumnDefinition> columns, bool declared, List<string> warnings)
     {
         CsvSchemaInference.CheckHeader(source.Header, asColumnNames: !declared);
+        if (!declared) CsvSchemaInference.CheckNotReserved(source.Header);
         if (columns.Count is 0 or > short.MaxValue - 1)
         {
             throw new TransformException("schema.invalid", $"{file}: the schema has {columns.Count} columns; a table needs 1 to 1600.");
