@@ -43,6 +43,12 @@ internal static class RunCommand
             if (outcome.Incomplete)
                 throw new SluiceException("run.file_changing", $"{bucketFile} changed while Sluice read it; run again once it is written completely.");
             var jobId = outcome.JobId!.Value;
+            if (!outcome.Created && (await cp.Jobs.GetAsync(jobId, ct))?.Pipeline is { } earlier && earlier != pipeline.Name)
+                // The same content under the same key is one job whatever the pipeline: waiting on it would report
+                // another pipeline's outcome as this one's.
+                throw new SluiceException("run.other_pipeline",
+                    $"this content already arrived as {pipeline.Bucket}/{key} and is job {jobId} of pipeline {earlier}, not {pipeline.Name}; " +
+                    $"to load it through {pipeline.Name} too, put it under a key {pipeline.Name} takes (match: {pipeline.Match}) and run that file.");
             if (!outcome.Created)
                 Terminal.Line($"this content already arrived as {pipeline.Bucket}/{key}: job {jobId}; to load it again: ./sluice replay {jobId} --from load");
 
