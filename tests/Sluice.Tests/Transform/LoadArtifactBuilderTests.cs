@@ -205,5 +205,16 @@ public sealed class LoadArtifactBuilderTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_files.Output, LoadArtifactBuilder.DataFileName)));
     }
 
+    [Fact]
+    public async Task A_header_without_any_schema_column_hints_at_the_delimiter_or_encoding()
+    {
+        _files.WriteSource("id;amount;note\n1;1.00;x\n");
+
+        var error = await Assert.ThrowsAsync<TransformException>(() => _files.Build(Schema));
+
+        Assert.Equal("csv.missing_column", error.Code);
+        Assert.Contains("which reads 'id;amount;note': the file may use another delimiter (source.delimiter) or encoding", error.Message);
+    }
+
     public void Dispose() => _files.Dispose();
 }

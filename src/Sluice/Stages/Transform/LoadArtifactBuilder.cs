@@ -33,12 +33,13 @@ public static class LoadArtifactBuilder
 
         TransformResult Build()
         {
-            var (columns, source, map, warnings) = Guarded(file, () => Open(request));
+            var shown = request.SourceName ?? file;
+            var (columns, source, map, warnings) = Guarded(shown, () => Open(request));
             using (source)
             {
                 // A streamed load starts once the columns are known (on this thread of its own, waiting is cheap).
                 var alsoTo = request.AlsoWriteRowsTo?.Invoke(columns, ct).GetAwaiter().GetResult();
-                return Guarded(file, () => Write(request, source, columns, map, warnings, alsoTo, ct));
+                return Guarded(shown, () => Write(request, source, columns, map, warnings, alsoTo, ct));
             }
         }
         // Streamed, a thread of its own: writing to the load waits whenever the server is behind, and a pool thread
@@ -56,7 +57,7 @@ public static class LoadArtifactBuilder
         try
         {
             var warnings = new List<string>();
-            var map = MapColumns(file, source, columns, request.Schema is not null, warnings);
+            var map = MapColumns(request.SourceName ?? file, source, columns, request.Schema is not null, warnings);
             return (columns, source, map, warnings);
         }
         catch
@@ -117,8 +118,13 @@ public static class LoadArtifactBuilder
         {
             if (!ordinals.Remove(columns[c].Name, out map[c]))
             {
+                // None of them there: the header was most likely not read as written.
+                var hint = columns.All(col => !source.Header.Contains(col.Name))
+                    ? $" None of the schema's columns is in the header, which reads {string.Join(", ", source.Header.Take(5).Select(h => FieldEncoder.Show(Storage.ObjectKey.Printable(h))))}" +
+                      $"{(source.Header.Count > 5 ? ", …" : "")}: the file may use another delimiter (source.delimiter) or encoding (source.encoding), or have no header (source.header: false)."
+                    : "";
                 throw new TransformException("csv.missing_column",
-                    $"{file}, line 1: schema column '{columns[c].Name}' is not in the header; add it to the file or remove it from the pipeline's schema (names match exactly, case included).");
+                    $"{file}, line 1: schema column '{columns[c].Name}' is not in the header; add it to the file or remove it from the pipeline's schema (names match exactly, case included).{hint}");
             }
         }
 

@@ -13,6 +13,8 @@ namespace Sluice.Stages.Transform;
 /// <param name="Chunk">When set, only this chunk of the file is read (behind the file's header of the given length).</param>
 /// <param name="AlsoWriteRowsTo">Called once the columns are known, before any row is written: a stream that receives
 /// every byte of <c>data.pgcopy</c> as it is written (a streamed load), or null for none.</param>
+/// <param name="SourceName">The file as its user knows it (<c>inbox/payments/2026-11-29.csv</c>), named in errors instead
+/// of the workspace copy; null to name <paramref name="SourcePath"/>.</param>
 public sealed record TransformRequest(
     string SourcePath,
     CsvOptions Csv,
@@ -22,4 +24,5 @@ public sealed record TransformRequest(
     bool IncludeLineageColumn,
     IProgress<long>? RowsProgress = null,
     (long HeaderBytes, Formats.Csv.CsvChunk Chunk)? Chunk = null,
-    Func<IReadOnlyList<ColumnDefinition>, CancellationToken, Task<Stream?>>? AlsoWriteRowsTo = null);
+    Func<IReadOnlyList<ColumnDefinition>, CancellationToken, Task<Stream?>>? AlsoWriteRowsTo = null,
+    string? SourceName = null);

@@ -36,7 +36,8 @@ public sealed class TransformStage : IStage
             {
                 result = await LoadArtifactBuilder.BuildAsync(new TransformRequest(source, pipeline.Csv, pipeline.Schema, outDir,
                     context.Job.Id, IncludeLineageColumn: true, context.RowsProgress, ChunkOf(context, chunk),
-                    streaming ? async (columns, c) => (streamed = await BeginStreamingAsync(context, columns, c))?.Rows : null), ct);
+                    streaming ? async (columns, c) => (streamed = await BeginStreamingAsync(context, columns, c))?.Rows : null,
+                    SourceName: $"{context.Job.SourceBucket}/{context.Job.SourceKey}"), ct);
             }
             catch (TransformException e)
             {
