@@ -180,8 +180,9 @@ internal sealed partial class PipelineYamlReader(YamlNodeReader r)
             var events = new List<string>();
             foreach (var (value, eventNode, eventPath) in r.TextList(YamlNodeReader.Get(item, "events"), $"{path}.events") ?? [])
             {
-                if (EventName().IsMatch(value)) events.Add(value);
-                else r.Error(eventNode, eventPath, $"{MessageText.Quote(value)} is not an event type such as job.succeeded or job.failed");
+                // Only the job's outcome is sent: any other name (a typo such as job.fail) would silently send nothing.
+                if (value is "job.succeeded" or "job.failed") events.Add(value);
+                else r.Error(eventNode, eventPath, $"{MessageText.Quote(value)} is not an event webhooks receive: job.succeeded or job.failed");
             }
             if (uri is not null) notifiers.Add(new NotifierDefinition(uri, events));
         }
@@ -226,7 +227,4 @@ internal sealed partial class PipelineYamlReader(YamlNodeReader r)
             r.Error(rejects, "rejects", "set max_rows, max_ratio or both; omit rejects to allow no rejected rows");
         return new RejectPolicy(rows, ratio);
     }
-
-    [GeneratedRegex(@"\A[a-z][a-z_]*(\.[a-z][a-z_]*)+\z")]
-    private static partial Regex EventName();
 }

@@ -231,7 +231,7 @@ public class PipelineLoaderTests
             source: { format: parquet, delimiter: ";;", encoding: klingon }
             schema: { _sluice_row: int }
             target: { table: "", mode: upsert, key: [] }
-            notify: [ { webhook: "file:///etc/passwd" } ]
+            notify: [ { webhook: "file:///etc/passwd", events: [job.fail] } ]
             retry: { max_attempts: 0, backoff: 2 weeks }
             rejects: { max_ratio: 1.5 }
             """);
@@ -240,11 +240,12 @@ public class PipelineLoaderTests
             [
                 "1:7 name", "2:15 on.bucket", "2:32 on.match", "3:19 source.format", "3:39 source.delimiter",
                 "3:55 source.encoding", "4:11 schema._sluice_row", "5:18 target.table", "5:41 target.key",
-                "6:22 notify[0].webhook", "7:24 retry.max_attempts", "7:36 retry.backoff", "8:23 rejects.max_ratio",
+                "6:22 notify[0].webhook", "6:53 notify[0].events[0]", "7:24 retry.max_attempts", "7:36 retry.backoff", "8:23 rejects.max_ratio",
             ],
             errors.Select(e => $"{e.Line}:{e.Column} {e.Key}"));
         Assert.Equal("format 'parquet' is not supported yet; use csv", errors[3].Message);
         Assert.Equal("'file:///etc/passwd' is not an absolute http:// or https:// URL", errors[9].Message);
+        Assert.Equal("'job.fail' is not an event webhooks receive: job.succeeded or job.failed", errors[10].Message);
     }
 
     [Fact]
