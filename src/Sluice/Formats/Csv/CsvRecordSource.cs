@@ -192,7 +192,8 @@ public sealed class CsvRecordSource : IDisposable
             catch (CsvRecordTooLargeException)
             {
                 throw new CsvFileException("csv.record_too_large", Line,
-                    $"A record is longer than {MaxRecordChars} characters; most likely a quote is never closed.");
+                    $"A record is longer than {MaxRecordChars:N0} characters, the most Sluice reads as one row: a field that long, or a quote " +
+                    "that is never closed so that the lines after it run together; fix the file, or load such values another way.");
             }
             catch (CsvFormatException e) when (e.Message.Contains("without a closing quote", StringComparison.Ordinal))
             {

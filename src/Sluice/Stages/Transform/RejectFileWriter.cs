@@ -62,7 +62,7 @@ public sealed class RejectFileWriter : IDisposable
     private void WriteCell(ReadOnlySpan<char> cell)
     {
         var defused = cell.Length > 0 && cell[0] is '=' or '+' or '-' or '@' or '\t' or '\r';
-        if (!defused && cell.IndexOfAny(",\"\r\n") < 0)
+        if (!defused && cell.IndexOfAny(",\"\r\n") < 0 && !cell.Contains(Formats.Csv.InvalidByteMarkingFallback.Marker))
         {
             _writer.Write(cell);
             return;
@@ -81,7 +81,9 @@ public sealed class RejectFileWriter : IDisposable
                 _writer.Write('"');
             }
 
-            _writer.Write(c);
+            // Bytes the file's encoding could not read are marked with a noncharacter while parsing; a reader of the
+            // rejects sees the replacement character instead, as an editor would show them.
+            _writer.Write(c == Formats.Csv.InvalidByteMarkingFallback.Marker ? '\uFFFD' : c);
         }
 
         _writer.Write('"');
