@@ -34,6 +34,28 @@ public sealed class ReplayTests
     }
 
     [Fact]
+    public async Task A_replay_from_download_after_the_object_changed_keeps_the_jobs_own_copy_so_a_replay_from_transform_still_runs()
+    {
+        await using var env = await StartedAsync();
+        var job = await LoadOneAsync(env, rows: 50);
+        var copy = Directory.GetFiles(Path.Combine(job.Workspace, "download")).Single();
+        var original = await File.ReadAllBytesAsync(copy);
+        await File.WriteAllTextAsync(Path.Combine(env.Settings.BucketsRoot, "inbox", "payments", "replay.csv"), PaymentsCsv.Header + "\n");
+        var replay = new JobReplay(env.ControlPlane);
+
+        await replay.ReplayAsync(job.Id, "download", "fetch again", "test", CancellationToken.None);
+        var failed = await env.WaitForJobAsync(job.Id);
+
+        Assert.Equal(("failed", "source.changed"), (failed.Status, failed.Error?.Code));
+        Assert.Contains($"replay from transform (./sluice replay {job.Id} --from transform)", failed.Error!.Message);
+        Assert.Equal(original, await File.ReadAllBytesAsync(copy));
+        Assert.Empty(Directory.GetFiles(Path.Combine(job.Workspace, "download"), ".*"));
+        await replay.ReplayAsync(job.Id, "transform", "the copy we had", "test", CancellationToken.None);
+        Assert.Equal("succeeded", (await env.WaitForJobAsync(job.Id)).Status);
+        Assert.Equal(50L, await env.ScalarAsync<long>("select count(*) from public.payments where _sluice_job_id = $1", job.Id));
+    }
+
+    [Fact]
     public async Task Replaying_from_load_twice_leaves_every_row_exactly_once()
     {
         await using var env = await StartedAsync();

@@ -32,11 +32,25 @@ public sealed class DownloadStage : IStage
                 $"object '{job.SourceKey}' is no longer in bucket '{job.SourceBucket}' ({source}); put it back and replay from download.");
         context.Workspace.StageFolder(Name);
         var planner = PlannerFor(job.Workflow, context.Pipeline, job.SourceSize);
-        var (size, sha) = await HashedCopy.CopyAsync(source, target, job.SourceSize, planner is null ? null : planner.Append, ct);
+        // Copied beside the job's copy and put in its place only once its checksum proves it the job's content: an
+        // object changed since (a replay of an old job) must not overwrite the copy a replay from transform can still use.
+        var copying = Path.Combine(Path.GetDirectoryName(target)!, "." + Path.GetFileName(target) + ".copying");
+        long size;
+        string sha;
+        try
+        {
+            (size, sha) = await HashedCopy.CopyAsync(source, copying, job.SourceSize, planner is null ? null : planner.Append, ct);
+            if (sha == job.SourceSha256) File.Move(copying, target, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(copying);
+        }
         if (sha != job.SourceSha256)
             throw new SluiceException("source.changed",
                 $"object '{job.SourceKey}' in bucket '{job.SourceBucket}' changed after it arrived (sha256 {job.SourceSha256[..12]}… now {sha[..12]}…); " +
-                "the new content gets a job of its own, this one stops.");
+                "the new content gets a job of its own, this one stops." +
+                (File.Exists(target) ? $" This job's own copy is still in its workspace: to run it again, replay from transform (./sluice replay {job.Id} --from transform)." : ""));
         context.Info($"downloaded {size:N0} bytes from {job.SourceBucket}/{job.SourceKey}");
         return await ResultAsync(context, target, size, sha, planner?.Complete(), receivedCopy: false, ct);
     }
