@@ -14,6 +14,12 @@ namespace Sluice.Pipelines;
 /// </remarks>
 internal static class YamlPipelineDocument
 {
+    /// <summary>
+    /// The deepest nesting of mappings and lists accepted. A real pipeline nests four or five levels; the limit stops
+    /// hostile input (thousands of '[') before the node tree is built, whose cost grows with the square of the depth.
+    /// </summary>
+    public const int MaxNesting = 32;
+
     public static YamlMappingNode? Load(string text, YamlNodeReader reader)
     {
         if (!Scan(text, reader)) return null;
@@ -81,6 +87,10 @@ internal static class YamlPipelineDocument
                     case Scalar or AnchorAlias:
                         Completed(frames);
                         break;
+                    case MappingStart or SequenceStart when frames.Count >= MaxNesting:
+                        reader.Error(current.Start, frames.Peek().Path,
+                            $"nesting is deeper than {MaxNesting} levels of mappings and lists; a pipeline needs only a few");
+                        return false;
                     case MappingStart or SequenceStart:
                         var flow = current is MappingStart { Style: MappingStyle.Flow } or SequenceStart { Style: SequenceStyle.Flow };
                         frames.Push(new Frame(ChildPath(frames), current is MappingStart, flow ? current.Start : null));

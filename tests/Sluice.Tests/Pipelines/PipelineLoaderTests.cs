@@ -131,6 +131,26 @@ public class PipelineLoaderTests
     }
 
     [Fact]
+    public void Nesting_deeper_than_the_limit_is_one_error_at_the_first_level_too_deep()
+    {
+        var depth = 20_000;
+        var error = Single("name: x\nschema: " + new string('[', depth) + new string(']', depth) + "\n");
+        var firstBracket = "schema: ".Length + 1;
+        // The root mapping is the first level, so the bracket at level MaxNesting + 1 is the one refused.
+        Assert.Equal((2, firstBracket + YamlPipelineDocument.MaxNesting - 1), (error.Line, error.Column));
+        Assert.Contains($"deeper than {YamlPipelineDocument.MaxNesting} levels", error.Message);
+    }
+
+    [Fact]
+    public void Nesting_up_to_the_limit_is_read_as_usual()
+    {
+        var nested = new string('[', YamlPipelineDocument.MaxNesting - 1) + new string(']', YamlPipelineDocument.MaxNesting - 1);
+        var error = Single("name: payments\non: { bucket: inbox }\ntarget: { table: t }\nschema: " + nested + "\n");
+        Assert.Equal("schema", error.Key);
+        Assert.DoesNotContain("deeper", error.Message);
+    }
+
+    [Fact]
     public void Unclosed_flow_list_is_a_syntax_error_with_a_position()
     {
         var error = Single("name: payments\non: { bucket: inbox\ntarget: { table: t }\n");

@@ -179,6 +179,14 @@ public sealed class JobsApiTests
         var (_, invalid) = await HttpJson.SendAsync(viewer, HttpMethod.Post, "api/v1/pipelines/validate", "name: Bad Name\non: {bucket: inbox}\nworkflow: sideways\n");
         Assert.False((bool)invalid!["valid"]!);
         Assert.Contains(invalid["errors"]!.AsArray(), e => (string)e!["key"]! == "workflow" && (int)e["line"]! == 3);
+
+        // Hostile nesting is refused at the first level too deep, before the YAML is turned into a tree.
+        var deep = "name: x\nschema: " + new string('[', 20_000) + new string(']', 20_000) + "\n";
+        var (deepStatus, tooDeep) = await HttpJson.SendAsync(viewer, HttpMethod.Post, "api/v1/pipelines/validate", deep);
+        Assert.Equal((HttpStatusCode.OK, false), (deepStatus, (bool)tooDeep!["valid"]!));
+        var nesting = Assert.Single(tooDeep["errors"]!.AsArray())!;
+        Assert.Equal(2, (int)nesting["line"]!);
+        Assert.Contains("nesting is deeper than", (string)nesting["message"]!);
         Assert.Equal((HttpStatusCode.NotFound, "pipeline.not_found"),
             await HttpJson.SendAsync(viewer, HttpMethod.Get, "api/v1/pipelines/nope") is var (s, b) ? (s, HttpJson.ErrorCode(b)) : default);
     }
