@@ -33,9 +33,13 @@ public sealed class FolderBuckets(string root)
     /// this way (an upload, <c>sluice run</c>, publish) records its job itself, and the trigger then only confirms it.
     /// </summary>
     public static string TempNameFor(string target) =>
-        Path.Combine(Path.GetDirectoryName(target)!, $"{TempPrefix}{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
+        Path.Combine(Path.GetDirectoryName(target)!, $"{TempPrefix}{Path.GetFileName(target)}.{Guid.NewGuid():N}{TempSuffix}");
 
     public const string TempPrefix = ".sluice-put-";
+    private const string TempSuffix = ".tmp";
+
+    /// <summary>How many bytes <see cref="TempNameFor"/> adds to an object's file name: the prefix, '.', 32 hex digits, the suffix.</summary>
+    public static readonly int TempNameExtraBytes = TempPrefix.Length + 1 + 32 + TempSuffix.Length;
 
     /// <summary>Copies a local file into a bucket under a key (a hard link when both are on one file system).</summary>
     public async Task<string> PutFileAsync(string bucket, string key, string sourceFile, CancellationToken ct)

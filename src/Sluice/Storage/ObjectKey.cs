@@ -1,3 +1,4 @@
+using System.Text;
 using Sluice.Errors;
 
 namespace Sluice.Storage;
@@ -11,26 +12,32 @@ public static class ObjectKey
 {
     public const int MaxLength = 1024;
 
-    public static string Validate(string key)
-    {
-        string? why = key switch
-        {
-            "" => "is empty",
-            _ when key.Length > MaxLength => $"is longer than {MaxLength} characters",
-            _ when key.StartsWith('/') => "is an absolute path",
-            _ when key.Contains('\\') => "contains a backslash",
-            _ when key.Any(char.IsControl) => "contains a control character",
-            _ when key.Split('/').Any(s => s is "" or "." or "..") => "has an empty, '.' or '..' segment",
-            _ => null,
-        };
-        return why is null ? key : throw new SluiceException("key.invalid", $"object key '{Printable(key)}' {why}; rename the file or object.");
-    }
+    /// <summary>
+    /// The longest segment (folder or file name) in UTF-8 bytes: file systems take names of at most 255 bytes, and an
+    /// object is first written under a hidden temporary name longer than its own (<see cref="FolderBuckets.TempNameFor"/>).
+    /// </summary>
+    public static readonly int MaxSegmentBytes = 255 - FolderBuckets.TempNameExtraBytes;
 
-    public static bool IsValid(string key)
+    public static string Validate(string key) =>
+        Problem(key) is { } why
+            ? throw new SluiceException("key.invalid", $"object key '{Printable(key)}' {why}; rename the file or object.")
+            : key;
+
+    public static bool IsValid(string key) => Problem(key) is null;
+
+    /// <summary>Why <paramref name="key"/> is not a valid object key (as "is empty", "contains a backslash"...), or null.</summary>
+    public static string? Problem(string key) => key switch
     {
-        try { Validate(key); return true; }
-        catch (SluiceException) { return false; }
-    }
+        "" => "is empty",
+        _ when key.Length > MaxLength => $"is longer than {MaxLength} characters",
+        _ when key.StartsWith('/') => "is an absolute path",
+        _ when key.Contains('\\') => "contains a backslash",
+        _ when key.Any(char.IsControl) => "contains a control character",
+        _ when key.Split('/').Any(s => s is "" or "." or "..") => "has an empty, '.' or '..' segment",
+        _ when key.Split('/').Any(s => Encoding.UTF8.GetByteCount(s) > MaxSegmentBytes) =>
+            $"has a segment longer than {MaxSegmentBytes} bytes in UTF-8, the most a folder or file name may take",
+        _ => null,
+    };
 
     /// <summary>The key with control characters shown as \uXXXX, for messages and logs.</summary>
     public static string Printable(string key) =>

@@ -195,10 +195,10 @@ public sealed class FolderWatcher : IAsyncDisposable
         // Taken whatever happens next, so a mark never outlives its file (one renamed in and gone before this pass).
         var renamedIn = _renamedIn.TryRemove(file, out _);
         var key = Path.GetRelativePath(root, file).Replace(Path.DirectorySeparatorChar, '/');
-        if (!ObjectKey.IsValid(key))
+        if (ObjectKey.Problem(key) is { } problem)
         {
             if (_seen.TryAdd(file, new Observation(-1, default, default, Handled: true)))
-                _log.Warn($"ignoring {bucket}/{ObjectKey.Printable(key)}: not a valid object key (empty, '.' or '..' segments, or control characters)");
+                _log.Warn($"ignoring {bucket}/{ObjectKey.Printable(key)}: not a valid object key, it {problem}");
             return null;
         }
         FileInfo info;

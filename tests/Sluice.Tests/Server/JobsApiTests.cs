@@ -80,6 +80,14 @@ public sealed class JobsApiTests
             // Kestrel itself refuses a NUL in the request target, before any handler (and so without a JSON body).
             Assert.True(raw.Contains("%00") || body.Contains("\"error\""), $"{raw}: {status} {body}");
         }
+        // A file name too long for the temporary name it is first written under.
+        foreach (var longName in new[] { new string('a', 250), string.Concat(Enumerable.Repeat("%C3%A9", 200)) })
+        {
+            var (status, body) = await RawPutAsync(api, $"/api/v1/buckets/inbox/objects/payments/{longName}.csv", "x");
+            Assert.Equal(400, status);
+            Assert.Contains("\"code\":\"key.invalid\"", body);
+            Assert.Contains($"longer than {Sluice.Storage.ObjectKey.MaxSegmentBytes} bytes", body);
+        }
         var (badBucket, _) = await RawPutAsync(api, "/api/v1/buckets/..%2Fworkspace/objects/payments/a.csv", "x");
         Assert.True(badBucket is 400 or 404);
         Assert.Empty(Directory.EnumerateFiles(api.Env.Home, "escape*", SearchOption.AllDirectories));

@@ -21,6 +21,21 @@ public sealed class ObjectKeyTests
     }
 
     [Fact]
+    public void A_segment_must_leave_room_in_a_file_name_for_the_temporary_name_it_is_written_under()
+    {
+        Assert.True(ObjectKey.IsValid("payments/" + new string('a', ObjectKey.MaxSegmentBytes)));
+        Assert.True(ObjectKey.IsValid(new string('\u00e9', ObjectKey.MaxSegmentBytes / 2) + "/a.csv"));
+        foreach (var key in new[] { "payments/" + new string('a', ObjectKey.MaxSegmentBytes + 1), "payments/" + new string('\u00e9', 200) + ".csv" })
+        {
+            var e = Assert.Throws<SluiceException>(() => ObjectKey.Validate(key));
+            Assert.Equal("key.invalid", e.Code);
+            Assert.Contains($"longer than {ObjectKey.MaxSegmentBytes} bytes", e.Message);
+        }
+        var temp = Path.GetFileName(FolderBuckets.TempNameFor("/srv/buckets/inbox/" + new string('a', ObjectKey.MaxSegmentBytes)));
+        Assert.Equal(255, System.Text.Encoding.UTF8.GetByteCount(temp));
+    }
+
+    [Fact]
     public void An_object_path_always_stays_inside_its_bucket_folder()
     {
         var buckets = new FolderBuckets("/srv/buckets");
