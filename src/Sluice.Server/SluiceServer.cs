@@ -83,10 +83,11 @@ public sealed class SluiceServer : IAsyncDisposable
     private static void Configure(WebApplication app, JobLog log)
     {
         var requests = app.Services.GetRequiredService<HttpRequestCounter>();
+        // Every error answer without a body (routing's 404 and 405, a failed binding) gets the JSON error shape,
+        // on every path: the dashboard's own answers are JSON too.
         app.UseStatusCodePages(async context =>
         {
             var ctx = context.HttpContext;
-            if (!ctx.Request.Path.StartsWithSegments("/api") && !ctx.Request.Path.StartsWithSegments("/metrics")) return;
             var (code, message) = ApiError.Generic(ctx.Response.StatusCode);
             await ApiError.WriteAsync(ctx, ctx.Response.StatusCode, code, message);
         });
@@ -106,6 +107,7 @@ public sealed class SluiceServer : IAsyncDisposable
         app.UseRouting();
         app.UseMiddleware<AuditTrail>();
         app.UseMiddleware<ErrorTranslation>();
+        app.UseMiddleware<QueryTextGuard>();
         app.UseMiddleware<AccessControl>();
 
         app.MapGet("/healthz", HealthAsync);

@@ -9,7 +9,7 @@ namespace Sluice.Server.Access;
 /// its role, method and path, the status answered, the remote address, and what the handler added
 /// (<see cref="CallerContext.Audit"/>). Runs outside access control so that refusals are recorded too.
 /// </summary>
-internal sealed class AuditTrail(RequestDelegate next, AuditLog audit, JobLog log)
+internal sealed class AuditTrail(RequestDelegate next, AuditLog audit, ApiKeys keys, JobLog log)
 {
     public async Task InvokeAsync(HttpContext ctx)
     {
@@ -26,10 +26,11 @@ internal sealed class AuditTrail(RequestDelegate next, AuditLog audit, JobLog lo
         }
         finally
         {
-            var caller = ctx.FindCaller();
             var (target, detail) = ctx.AuditDetails();
+            ApiKeys.Caller? caller = null;
             try
             {
+                caller = await CallerAsync(ctx);
                 await audit.RecordAsync(caller?.Name ?? "anonymous", caller is null ? null : ApiKeys.RoleName(caller.Role),
                     $"{method} {ctx.Request.Path}", target, ctx.Source(), ctx.Response.StatusCode, detail, CancellationToken.None);
             }
@@ -38,5 +39,17 @@ internal sealed class AuditTrail(RequestDelegate next, AuditLog audit, JobLog lo
                 log.Error($"could not write the audit entry of {method} {ctx.Request.Path} by {caller?.Name ?? "anonymous"}: {e.Message}");
             }
         }
+    }
+
+    /// <summary>
+    /// Who called: access control has said so for a routed call; a call routing refused (404, 405) never reached it,
+    /// so its key, when one was sent, is looked up here.
+    /// </summary>
+    private async Task<ApiKeys.Caller?> CallerAsync(HttpContext ctx)
+    {
+        if (ctx.FindCaller() is { } known) return known;
+        string? header = ctx.Request.Headers.Authorization;
+        if (header is null || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return null;
+        return await keys.AuthenticateAsync(header["Bearer ".Length..].Trim(), CancellationToken.None);
     }
 }

@@ -35,10 +35,12 @@ internal static class AccessApi
                 ? Results.NoContent()
                 : ApiError.Result(404, "key.not_found", $"no live key named '{Storage.ObjectKey.Printable(name)}'.");
         }).WithMetadata(admin);
-        api.MapGet("/audit", async (HttpContext ctx, AuditLog audit, int? limit, long? before) =>
+        api.MapGet("/audit", async (HttpContext ctx, AuditLog audit, string? limit, string? before) =>
         {
-            var entries = await audit.ListAsync(Math.Clamp(limit ?? 100, 1, 1000), before, ctx.RequestAborted);
-            return Results.Ok(new { entries, next = entries.Count > 0 && entries.Count == Math.Clamp(limit ?? 100, 1, 1000) ? entries[^1].Id : (long?)null });
+            var size = (int)QueryNumber.Read(limit, "limit", "audit.limit", 100, 1, 1000);
+            var beforeId = QueryNumber.ReadOptional(before, "before", "audit.before", 1, long.MaxValue);
+            var entries = await audit.ListAsync(size, beforeId, ctx.RequestAborted);
+            return Results.Ok(new { entries, next = entries.Count > 0 && entries.Count == size ? entries[^1].Id : (long?)null });
         }).WithMetadata(admin);
     }
 

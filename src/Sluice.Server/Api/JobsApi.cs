@@ -41,7 +41,7 @@ internal static class JobsApi
     }
 
     private static async Task<IResult> ListAsync(HttpContext ctx, SluiceHost host, string? status, string? pipeline, string? since,
-        string? cursor, int? limit)
+        string? cursor, string? limit)
     {
         var ct = ctx.RequestAborted;
         if (status is not null && status is not ("queued" or "running" or "succeeded" or "failed"))
@@ -59,7 +59,7 @@ internal static class JobsApi
             if (!Guid.TryParse(cursor, out var c)) return ApiError.Result(400, "jobs.cursor", "cursor must be the 'next' value of a previous page.");
             before = c;
         }
-        var size = Math.Clamp(limit ?? DefaultPage, 1, MaxPage);
+        var size = (int)QueryNumber.Read(limit, "limit", "jobs.limit", DefaultPage, 1, MaxPage);
         await using var cmd = host.ControlPlane.DataSource.CreateCommand(ServerQueries.Get("list_jobs"));
         cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)status ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)pipeline ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });

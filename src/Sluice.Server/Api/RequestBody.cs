@@ -1,8 +1,10 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Sluice.Errors;
 
 namespace Sluice.Server.Api;
 
@@ -17,8 +19,23 @@ internal static class RequestBody
         var text = await ReadTextAsync(request);
         if (string.IsNullOrWhiteSpace(text)) return empty;
         var options = request.HttpContext.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
-        return JsonSerializer.Deserialize<T>(text, options) ?? empty;
+        var node = JsonNode.Parse(text);
+        if (FindNul(node, "") is { } path)
+            throw new SluiceException("request.control_character",
+                $"\"{Storage.ObjectKey.Printable(path)}\" in the request body holds a NUL character (\\u0000), which cannot be stored; send the text without it.");
+        return node.Deserialize<T>(options) ?? empty;
     }
+
+    /// <summary>The path of the first string or property name in <paramref name="node"/> holding a NUL, or null.</summary>
+    private static string? FindNul(JsonNode? node, string path) => node switch
+    {
+        JsonObject o => o.Select(p => p.Key.Contains('\0') ? Join(path, p.Key) : FindNul(p.Value, Join(path, p.Key))).FirstOrDefault(f => f is not null),
+        JsonArray a => a.Select((item, i) => FindNul(item, $"{path}[{i}]")).FirstOrDefault(f => f is not null),
+        JsonValue v when v.TryGetValue<string>(out var text) && text.Contains('\0') => path.Length == 0 ? "(body)" : path,
+        _ => null,
+    };
+
+    private static string Join(string path, string key) => path.Length == 0 ? key : $"{path}.{key}";
 
     public static async Task<string> ReadTextAsync(HttpRequest request)
     {

@@ -11,14 +11,14 @@ internal static class StatsApi
 {
     public static void Map(RouteGroupBuilder api) => api.MapGet("/stats", StatsAsync);
 
-    private static async Task<IResult> StatsAsync(HttpContext ctx, ControlPlane cp, string? since, int? minutes)
+    private static async Task<IResult> StatsAsync(HttpContext ctx, ControlPlane cp, string? since, string? minutes)
     {
         var ct = ctx.RequestAborted;
         var from = DateTime.UtcNow.AddDays(-1);
         if (since is not null && !DateTime.TryParse(since, CultureInfo.InvariantCulture,
                 DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out from))
             return ApiError.Result(400, "stats.since", $"since '{since}' is not a time; use ISO 8601 such as 2026-11-29T00:00:00+01:00.");
-        var window = Math.Clamp(minutes ?? 60, 1, 24 * 60);
+        var window = (int)QueryNumber.Read(minutes, "minutes", "stats.minutes", 60, 1, 24 * 60);
         await using var cmd = ServerQueries.Batch(cp.DataSource, "stats", DateTime.SpecifyKind(from, DateTimeKind.Utc), window);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         var jobs = new Dictionary<string, long> { ["queued"] = 0, ["running"] = 0, ["succeeded"] = 0, ["failed"] = 0 };

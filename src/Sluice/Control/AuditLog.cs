@@ -23,21 +23,40 @@ public sealed class AuditLog(NpgsqlDataSource db)
         [property: JsonPropertyName("status")] int? Status,
         [property: JsonPropertyName("detail")] JsonNode? Detail);
 
-    /// <summary>Records one action. <paramref name="detail"/> must hold no secrets.</summary>
+    /// <summary>
+    /// Records one action. <paramref name="detail"/> must hold no secrets. Control characters in any text are stored
+    /// escaped (<c>\u0000</c> as those six characters): a refused call's values are whatever the caller sent, and
+    /// PostgreSQL cannot store a NUL, yet the entry must be written.
+    /// </summary>
     public async Task RecordAsync(string actor, string? role, string action, string? target, string source, int? status,
         JsonNode? detail, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand(
             "insert into sluice.audit_log (actor, role, action, target, source, status, detail) values ($1, $2, $3, $4, $5, $6, $7::jsonb)");
-        cmd.Parameters.Add(new NpgsqlParameter { Value = actor });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)role ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = action });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)target ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = source });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = Escape(actor) });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)Escape(role) ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = Escape(action) });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)Escape(target) ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = Escape(source) });
         cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)status ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)detail?.ToJsonString() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)Escape(detail)?.ToJsonString() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         await cmd.ExecuteNonQueryAsync(ct);
     }
+
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(text))]
+    private static string? Escape(string? text) =>
+        text is null || !text.Any(char.IsControl)
+            ? text
+            : string.Concat(text.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
+
+    /// <summary>A copy of <paramref name="node"/> with every string and property name escaped.</summary>
+    private static JsonNode? Escape(JsonNode? node) => node switch
+    {
+        JsonObject o => new JsonObject(o.Select(p => KeyValuePair.Create(Escape(p.Key), Escape(p.Value)))),
+        JsonArray a => new JsonArray(a.Select(Escape).ToArray()),
+        JsonValue v when v.TryGetValue<string>(out var text) => JsonValue.Create(Escape(text)),
+        _ => node?.DeepClone(),
+    };
 
     /// <summary>The newest entries first, those before <paramref name="beforeId"/> when given (for paging).</summary>
     public async Task<IReadOnlyList<Entry>> ListAsync(int limit, long? beforeId, CancellationToken ct)
