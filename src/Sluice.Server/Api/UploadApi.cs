@@ -52,6 +52,7 @@ internal static class UploadApi
         if (ctx.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = options.MaxUploadBytes;
 
         var folder = Path.GetDirectoryName(target)!;
+        RefuseFolderConflicts(bucket, key, target, host.Buckets.BucketPath(bucket));
         Directory.CreateDirectory(folder);
         // Hidden and *.tmp: the folder trigger ignores it until the rename, and after it waits the settle interval,
         // since this request records the job itself.
@@ -70,8 +71,9 @@ internal static class UploadApi
                 {
                     var buffer = new byte[1 << 16];
                     int n;
-                    while ((n = await ctx.Request.Body.ReadAsync(buffer, ct)) > 0)
+                    while ((n = await ReadOrTooLargeAsync(ctx.Request.Body, buffer, ct)) != 0)
                     {
+                        if (n == TooLargeRead) return TooLarge(options);
                         size += n;
                         if (size > options.MaxUploadBytes) return TooLarge(options);
                         hash.AppendData(buffer, 0, n);
@@ -101,6 +103,33 @@ internal static class UploadApi
         ctx.Audit($"{bucket}/{key}", new JsonObject { ["size"] = size, ["sha256"] = sha, ["job_id"] = outcome.JobId?.ToString(), ["created"] = outcome.Created });
         var body = new { bucket, key, size, sha256 = sha, jobs };
         return outcome.Created ? Results.Created($"/api/v1/jobs/{outcome.JobId}", body) : Results.Ok(body);
+    }
+
+    private const int TooLargeRead = -1;
+
+    /// <summary>
+    /// Reads the next block, or <see cref="TooLargeRead"/> when Kestrel's own limit stops a body without a length
+    /// (chunked): that answer must be the same <c>upload.too_large</c> as for a body whose length said so.
+    /// </summary>
+    private static async Task<int> ReadOrTooLargeAsync(Stream body, byte[] buffer, CancellationToken ct)
+    {
+        try { return await body.ReadAsync(buffer, ct); }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge) { return TooLargeRead; }
+    }
+
+    /// <summary>
+    /// 409 when the object's file cannot be where its key says: the key is a folder in the bucket, or one of its
+    /// folders is a file there. Checked before anything is written, so nothing is left behind.
+    /// </summary>
+    private static void RefuseFolderConflicts(string bucket, string key, string target, string bucketPath)
+    {
+        if (Directory.Exists(target))
+            throw new SluiceException("key.conflict",
+                $"'{bucket}/{ObjectKey.Printable(key)}' is a folder in the bucket, not an object; upload under another key (or a key inside that folder).");
+        for (var folder = Path.GetDirectoryName(target); folder is not null && folder.Length > bucketPath.Length; folder = Path.GetDirectoryName(folder))
+            if (File.Exists(folder))
+                throw new SluiceException("key.conflict",
+                    $"'{bucket}/{ObjectKey.Printable(Path.GetRelativePath(bucketPath, folder).Replace(Path.DirectorySeparatorChar, '/'))}' is an object in the bucket, so it cannot be a folder of '{ObjectKey.Printable(key)}'; upload under another key.");
     }
 
     private static IResult TooLarge(SluiceServerOptions options) => ApiError.Result(413, "upload.too_large",

@@ -95,6 +95,19 @@ public sealed class JobsApiTests
         var operatorClient = api.Client("operator");
         var (tooLarge, error) = await HttpJson.SendAsync(operatorClient, HttpMethod.Put, "api/v1/buckets/inbox/objects/payments/big.csv", new string('x', 5000));
         Assert.Equal((HttpStatusCode.RequestEntityTooLarge, "upload.too_large"), (tooLarge, HttpJson.ErrorCode(error)));
+        // A body without a length is stopped by the same limit, with the same answer.
+        using (var chunked = new HttpRequestMessage(HttpMethod.Put, "api/v1/buckets/inbox/objects/payments/big.csv") { Content = new StringContent(new string('x', 5000)) })
+        {
+            chunked.Headers.TransferEncodingChunked = true;
+            using var answer = await operatorClient.SendAsync(chunked);
+            var text = await answer.Content.ReadAsStringAsync();
+            Assert.Equal((HttpStatusCode.RequestEntityTooLarge, "upload.too_large"), (answer.StatusCode, HttpJson.ErrorCode(JsonNode.Parse(text))));
+            Assert.Contains("1,000 bytes", text);
+        }
+        // A key that is a folder in the bucket.
+        Directory.CreateDirectory(Path.Combine(bucket, "payments", "folder.csv"));
+        var (folder, folderError) = await HttpJson.SendAsync(operatorClient, HttpMethod.Put, "api/v1/buckets/inbox/objects/payments/folder.csv", "x");
+        Assert.Equal((HttpStatusCode.Conflict, "key.conflict"), (folder, HttpJson.ErrorCode(folderError)));
         var (unmatched, why) = await HttpJson.SendAsync(operatorClient, HttpMethod.Put, "api/v1/buckets/inbox/objects/other/a.csv", "x");
         Assert.Equal((HttpStatusCode.UnprocessableEntity, "route.no_pipeline"), (unmatched, HttpJson.ErrorCode(why)));
         Assert.False(Directory.Exists(bucket) && Directory.EnumerateFiles(bucket, "*", SearchOption.AllDirectories).Any());
