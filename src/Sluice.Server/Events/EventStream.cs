@@ -35,6 +35,17 @@ internal static class EventStream
                 await Api.ApiError.WriteAsync(ctx, 400, "events.last_id", "Last-Event-ID (or after) must be the id of an event received before.");
                 return;
             }
+            // An id this database never issued comes from another one (reset, restored from an older backup): refused
+            // rather than followed, since the events numbered up to it here are ones the subscriber has not seen.
+            await using var newest = cp.DataSource.CreateCommand(Server.ServerQueries.Get("events_newest_id"));
+            var newestId = (long)(await newest.ExecuteScalarAsync(ctx.RequestAborted))!;
+            if (last > newestId)
+            {
+                await Api.ApiError.WriteAsync(ctx, 400, "events.last_id",
+                    $"Last-Event-ID (or after) {last} is beyond the newest event ({newestId}): it must be the id of an event received before, " +
+                    "and this one comes from another database (reset or restored). Reconnect without it to follow new events, or with after=0 to read every event kept.");
+                return;
+            }
         }
         else
         {

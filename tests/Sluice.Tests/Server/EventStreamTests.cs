@@ -49,6 +49,23 @@ public sealed class EventStreamTests
         await api.WaitForJobAsync(one);
     }
 
+    [Fact]
+    public async Task A_last_event_id_beyond_any_event_this_database_issued_is_refused_rather_than_waited_on()
+    {
+        await using var api = await ApiTestServer.StartAsync();
+        await api.WaitForJobAsync(await api.UploadAsync("payments/one.csv", api.PaymentsFile(10)));
+        var newest = (await OutboxAfterAsync(api, 0))[^1].Id;
+        var viewer = api.Client("viewer");
+
+        var (status, error) = await HttpJson.SendAsync(viewer, HttpMethod.Get, $"api/v1/events?after={newest + 1000}");
+        Assert.Equal((System.Net.HttpStatusCode.BadRequest, "events.last_id"), (status, HttpJson.ErrorCode(error)));
+        Assert.Contains($"newest event ({newest})", (string)error!["error"]!["message"]!);
+
+        // Ids removed by history retention were still issued here: resuming from one goes on.
+        await api.Env.ExecuteAsync("delete from sluice.events");
+        await using var resumed = await SseReader.OpenAsync(viewer, "api/v1/events", lastEventId: newest);
+    }
+
     private static async Task<List<(long Id, string Type)>> OutboxAfterAsync(ApiTestServer api, long after, int limit = 10_000)
     {
         await using var cmd = api.Env.ControlPlane.DataSource.CreateCommand("select id, type from sluice.events where id > $1 order by id limit $2");
