@@ -22,7 +22,10 @@ internal static class EventStream
 
     public static void Map(RouteGroupBuilder api) => api.MapGet("/events", StreamAsync);
 
-    private static async Task StreamAsync(HttpContext ctx, ControlPlane cp, SluiceServerOptions options, IHostApplicationLifetime lifetime,
+    /// <summary>How often an open stream checks that the key it was opened with still stands.</summary>
+    private static readonly TimeSpan KeyCheckEvery = TimeSpan.FromSeconds(5);
+
+    private static async Task StreamAsync(HttpContext ctx, ControlPlane cp, ApiKeys keys, SluiceServerOptions options, IHostApplicationLifetime lifetime,
         string? after, string? job)
     {
         long last;
@@ -67,11 +70,25 @@ internal static class EventStream
         await ctx.Response.WriteAsync($"retry: 2000\n: resuming after {last}\n\n", ct);
         await ctx.Response.Body.FlushAsync(ct);
         var quietSince = DateTime.UtcNow;
+        var keyCheckedAt = DateTime.UtcNow;
         var gap = new GapWatch();
         try
         {
             while (!ct.IsCancellationRequested)
             {
+                if (DateTime.UtcNow - keyCheckedAt >= KeyCheckEvery)
+                {
+                    // A revoked key is refused from its next request on; a stream is one long request, so it ends too
+                    // (the client's reconnect is then refused with 401).
+                    if (!await StillAllowedAsync(ctx, keys, ct))
+                    {
+                        await ctx.Response.WriteAsync("event: revoked\ndata: {\"error\": {\"code\": \"auth.revoked\", " +
+                                                      "\"message\": \"the key this stream was opened with was revoked; sign in with another key.\"}}\n\n", ct);
+                        await ctx.Response.Body.FlushAsync(ct);
+                        return;
+                    }
+                    keyCheckedAt = DateTime.UtcNow;
+                }
                 var (events, newLast, read) = await ReadAsync(cp, last, jobId, gap, options.EventGapGrace, ct);
                 last = newLast;
                 if (events.Length > 0)
@@ -93,6 +110,16 @@ internal static class EventStream
         {
             // The subscriber left or the server is stopping; it resumes from the last id it saw.
         }
+    }
+
+    /// <summary>Whether the caller that opened the stream would still be let in: its key not revoked, or (opened without
+    /// one, while no key existed) still no key.</summary>
+    private static async Task<bool> StillAllowedAsync(HttpContext ctx, ApiKeys keys, CancellationToken ct)
+    {
+        string? header = ctx.Request.Headers.Authorization;
+        return header is { Length: > 7 } && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+            ? await keys.AuthenticateAsync(header["Bearer ".Length..].Trim(), ct) is not null
+            : !await keys.AnyAsync(ct);
     }
 
     /// <summary>

@@ -34,6 +34,20 @@ public sealed class EventStreamTests
     }
 
     [Fact]
+    public async Task A_stream_opened_with_a_key_that_is_then_revoked_says_so_and_ends()
+    {
+        await using var api = await ApiTestServer.StartAsync(workers: 0);
+        await using var stream = await SseReader.OpenAsync(api.Client("viewer"), "api/v1/events");
+
+        await new Sluice.Control.ApiKeys(api.Env.ControlPlane.DataSource).RevokeAsync("viewer-key", "test", CancellationToken.None);
+        var revoked = await stream.NextAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal("revoked", revoked.Type);
+        Assert.Equal("auth.revoked", (string)JsonNode.Parse(revoked.Data)!["error"]!["code"]!);
+        await Assert.ThrowsAsync<EndOfStreamException>(() => stream.NextAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
     public async Task A_stream_filtered_to_one_job_carries_only_that_jobs_events_up_to_its_end()
     {
         await using var api = await ApiTestServer.StartAsync();
