@@ -45,7 +45,12 @@ internal static class CliAction
         }
     }
 
-    public static SluiceSettings Settings() => SluiceSettings.FromEnvironment();
+    /// <summary>The settings from the environment, the log settings checked with them (a bad one is refused at once).</summary>
+    public static SluiceSettings Settings()
+    {
+        JobLog.ReadEnvironment();
+        return SluiceSettings.FromEnvironment();
+    }
 
     /// <summary>Who runs this command, as the audit log and a replay's attempt record it.</summary>
     public static string Who() => $"cli:{Environment.UserName}@{Environment.MachineName}";

@@ -14,13 +14,27 @@ public sealed class JobLog(JobLogWriter? store, LogLevel consoleLevel, bool json
 
     public static JobLog FromEnvironment(JobLogWriter? store, LogLevel defaultLevel)
     {
-        var level = Environment.GetEnvironmentVariable("SLUICE_LOG_LEVEL")?.ToLowerInvariant() switch
+        var (level, json) = ReadEnvironment();
+        return new JobLog(store, level ?? defaultLevel, json);
+    }
+
+    /// <summary>SLUICE_LOG_LEVEL (null when unset) and whether SLUICE_LOG_FORMAT is json; a value that is neither is
+    /// refused, naming the variable, rather than ignored.</summary>
+    public static (LogLevel? Level, bool Json) ReadEnvironment()
+    {
+        var setting = Environment.GetEnvironmentVariable("SLUICE_LOG_LEVEL");
+        LogLevel? level = setting?.ToLowerInvariant() switch
         {
             "debug" => LogLevel.Debug, "info" => LogLevel.Info, "warn" or "warning" => LogLevel.Warn, "error" => LogLevel.Error,
-            _ => defaultLevel,
+            null or "" => null,
+            _ => throw new Errors.SluiceException("settings.log_level",
+                $"SLUICE_LOG_LEVEL '{Storage.ObjectKey.Printable(setting)}' is not a level; use debug, info, warn or error (or unset it)."),
         };
-        var json = string.Equals(Environment.GetEnvironmentVariable("SLUICE_LOG_FORMAT"), "json", StringComparison.OrdinalIgnoreCase);
-        return new JobLog(store, level, json);
+        var format = Environment.GetEnvironmentVariable("SLUICE_LOG_FORMAT");
+        if (format is { Length: > 0 } && !format.Equals("json", StringComparison.OrdinalIgnoreCase) && !format.Equals("plain", StringComparison.OrdinalIgnoreCase))
+            throw new Errors.SluiceException("settings.log_format",
+                $"SLUICE_LOG_FORMAT '{Storage.ObjectKey.Printable(format)}' is not a format; use json or plain (or unset it).");
+        return (level, string.Equals(format, "json", StringComparison.OrdinalIgnoreCase));
     }
 
     public JobLog WithStore(JobLogWriter store) => new(store, consoleLevel, json, _console);
