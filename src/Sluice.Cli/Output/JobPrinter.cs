@@ -15,7 +15,6 @@ internal static class JobPrinter
                 Markup.Escape($"{j.Source.Bucket}/{j.Source.Key}"), N(j.Counts.Read), N(j.Counts.Loaded), N(j.Counts.Rejected),
                 j.CreatedAt.ToString("yyyy-MM-dd HH:mm:ss"));
         Terminal.Out.Write(table);
-        if (jobs.Count == 0) Terminal.Out.WriteLine("no jobs yet: drop a file into an input bucket, or try ./sluice demo");
     }
 
     public static void PrintOne(JobView j)
