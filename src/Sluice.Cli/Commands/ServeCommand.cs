@@ -8,12 +8,14 @@ namespace Sluice.Cli.Commands;
 
 internal static class ServeCommand
 {
-    public static Option<int> WorkersOption() =>
-        new("--workers") { Description = "How many workers this process runs.", DefaultValueFactory = _ => Math.Max(2, Environment.ProcessorCount) };
+    /// <summary>Workers of a serve or worker process unless --workers says otherwise.</summary>
+    public static readonly int DefaultWorkers = Math.Max(2, Environment.ProcessorCount);
 
     public static Command Create()
     {
-        var workers = WorkersOption();
+        var workers = WholeNumberOption.Create("--workers",
+            "How many workers this process runs; 0 runs only the trigger and the API, and `sluice worker` processes run the jobs.",
+            DefaultWorkers, min: 0);
         var listen = new Option<string?>("--listen")
         {
             Description = $"HOST:PORT for the HTTP API and dashboard (default SLUICE_LISTEN, else {ListenAddress.Default}). " +
@@ -37,7 +39,7 @@ internal static class ServeCommand
             host.StartRetention();
             await using var server = await SluiceServer.StartAsync(host, SluiceServerOptions.FromEnvironment(address), ct);
             Terminal.Line($"sluice serve: {catalog.All.Count} pipeline(s) from {settings.PipelinesDirectory}; watching " +
-                          $"{string.Join(", ", catalog.InputBuckets.Select(b => host.Buckets.BucketPath(b)).DefaultIfEmpty("no buckets"))}; {n} worker(s). Ctrl+C stops.");
+                          $"{string.Join(", ", catalog.InputBuckets.Select(b => host.Buckets.BucketPath(b)).DefaultIfEmpty("no buckets"))}; {(n == 0 ? "no workers (sluice worker processes run the jobs)" : $"{n} worker(s)")}. Ctrl+C stops.");
             if (settings.WorkspaceRetention is { } keep)
                 Terminal.Line($"workspace retention: the workspaces of jobs that succeeded more than {Configuration.Durations.Describe(keep)} ago are removed (SLUICE_WORKSPACE_RETENTION)");
             if (settings.HistoryRetention is { } history)

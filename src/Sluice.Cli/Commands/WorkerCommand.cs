@@ -10,7 +10,7 @@ internal static class WorkerCommand
 {
     public static Command Create()
     {
-        var workers = ServeCommand.WorkersOption();
+        var workers = WholeNumberOption.Create("--workers", "How many workers this process runs.", ServeCommand.DefaultWorkers, min: 1);
         var cmd = new Command("worker", """
             Run workers only (no trigger): claim tasks from the control plane and run them. Start as many worker
             processes as you like, on as many machines, against one PostgreSQL and shared buckets and workspace.
