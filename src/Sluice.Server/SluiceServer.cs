@@ -47,7 +47,7 @@ public sealed class SluiceServer : IAsyncDisposable
 
     /// <summary>
     /// Starts listening. Refuses (<c>server.no_keys</c>) to listen beyond loopback while no API key exists, because the
-    /// API would then be open to the network.
+    /// API would then be open to the network; fails with <c>server.address_in_use</c> when another process holds the address.
     /// </summary>
     public static async Task<SluiceServer> StartAsync(SluiceHost host, SluiceServerOptions options, CancellationToken ct)
     {
@@ -75,7 +75,17 @@ public sealed class SluiceServer : IAsyncDisposable
 
         var app = builder.Build();
         Configure(app, host.Log);
-        await app.StartAsync(ct);
+        try
+        {
+            await app.StartAsync(ct);
+        }
+        catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+        {
+            await app.DisposeAsync();
+            throw new SluiceException("server.address_in_use",
+                $"cannot listen on {options.Listen}: the address is in use, perhaps by another sluice serve. Stop that one, " +
+                "or give this one another address with --listen HOST:PORT or SLUICE_LISTEN.");
+        }
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new SluiceServer(app, new Uri(bound.EndsWith('/') ? bound : bound + "/"), !anyKeys);
     }

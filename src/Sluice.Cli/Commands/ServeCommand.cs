@@ -35,9 +35,10 @@ internal static class ServeCommand
             await using var host = SluiceHost.Create(cp, settings, catalog, CliAction.Log());
             var n = parse.GetValue(workers);
             var address = ListenAddress.Parse(parse.GetValue(listen) ?? (Environment.GetEnvironmentVariable("SLUICE_LISTEN") is { Length: > 0 } l ? l : ListenAddress.Default));
+            // Listening first: a refused address then ends the command before the trigger or a worker has taken anything.
+            await using var server = await SluiceServer.StartAsync(host, SluiceServerOptions.FromEnvironment(address), ct);
             host.Start(new WorkerOptions { Workers = n, Lease = settings.Lease, Grace = settings.Grace }, watch: true);
             host.StartRetention();
-            await using var server = await SluiceServer.StartAsync(host, SluiceServerOptions.FromEnvironment(address), ct);
             Terminal.Line($"sluice serve: {catalog.All.Count} pipeline(s) from {settings.PipelinesDirectory}; watching " +
                           $"{string.Join(", ", catalog.InputBuckets.Select(b => host.Buckets.BucketPath(b)).DefaultIfEmpty("no buckets"))}; {(n == 0 ? "no workers (sluice worker processes run the jobs)" : $"{n} worker(s)")}. Ctrl+C stops.");
             if (settings.WorkspaceRetention is { } keep)
