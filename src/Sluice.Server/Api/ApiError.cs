@@ -18,7 +18,7 @@ internal static class ApiError
     public static int StatusFor(string code) => code switch
     {
         "job.not_found" or "key.not_found" or "pipeline.not_found" => StatusCodes.Status404NotFound,
-        "key.exists" or "key.conflict" or "replay.active" or "replay.outputs" or "replay.pipeline_missing" or "replay.workspace_pruned" or "route.ambiguous" or "workspace.root_missing" => StatusCodes.Status409Conflict,
+        "job.ambiguous" or "key.exists" or "key.conflict" or "replay.active" or "replay.outputs" or "replay.pipeline_missing" or "replay.workspace_pruned" or "route.ambiguous" or "workspace.root_missing" => StatusCodes.Status409Conflict,
         "route.no_pipeline" => StatusCodes.Status422UnprocessableEntity,
         _ => StatusCodes.Status400BadRequest,
     };

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Npgsql;
 using NpgsqlTypes;
+using Sluice.Errors;
 
 namespace Sluice.Control;
 
@@ -107,17 +108,22 @@ public sealed class JobStore(NpgsqlDataSource db)
         return views;
     }
 
-    /// <summary>Finds a job by full id or by a unique prefix of its text form.</summary>
+    /// <summary>
+    /// Finds a job by full id or by a unique prefix of its text form; null when none matches. A prefix several jobs
+    /// share is an error (<c>job.ambiguous</c>), not "no match": the job is there, the caller has to say which.
+    /// </summary>
     public async Task<Guid?> ResolveIdAsync(string idOrPrefix, CancellationToken ct)
     {
         if (Guid.TryParse(idOrPrefix, out var id)) return id;
         if (idOrPrefix.Length < 4 || !idOrPrefix.All(c => Uri.IsHexDigit(c) || c == '-')) return null;
-        await using var cmd = db.CreateCommand("select id from sluice.jobs where id::text like $1 || '%' limit 2");
+        await using var cmd = db.CreateCommand("select id, count(*) over () from sluice.jobs where id::text like $1 || '%' limit 1");
         cmd.Parameters.Add(new() { Value = idOrPrefix.ToLowerInvariant() });
-        var found = new List<Guid>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct)) found.Add(r.GetGuid(0));
-        return found.Count == 1 ? found[0] : null;
+        if (!await r.ReadAsync(ct)) return null;
+        var matches = r.GetInt64(1);
+        return matches == 1
+            ? r.GetGuid(0)
+            : throw new SluiceException("job.ambiguous", $"'{idOrPrefix}' is the start of {matches:N0} job ids; give more characters of the id.");
     }
 
     /// <summary>A job with its stages and attempts: three queries in one round trip and one transaction (publish reads

@@ -36,4 +36,32 @@ public sealed class JobsCliTests
         Assert.Contains("no job matches these filters", stdout);
         Assert.DoesNotContain("no jobs yet", stdout);
     }
+
+    [Fact]
+    public async Task Job_and_replay_say_a_prefix_several_jobs_share_is_ambiguous_not_missing()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml());
+        var ids = new List<string>();
+        foreach (var name in new[] { "a.csv", "b.csv" })
+        {
+            var file = Path.Combine(env.Home, "payments", name);
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            PaymentsCsv.Write(file, 10, seed: name[0]);
+            var run = await CliProcess.RunAsync(env.CliEnvironment(), "run", file, "--json");
+            ids.Add(System.Text.Json.JsonDocument.Parse(run.StdOut).RootElement.GetProperty("id").GetString()!);
+        }
+        // Job ids start with their creation time, so two jobs made a moment apart share their first characters.
+        var shared = new string(ids[0].Zip(ids[1]).TakeWhile(p => p.First == p.Second).Select(p => p.First).ToArray());
+        Assert.True(shared.Length >= 4, $"{ids[0]} and {ids[1]} share too little to test with");
+
+        var job = await CliProcess.RunAsync(env.CliEnvironment(), "job", shared);
+        var replay = await CliProcess.RunAsync(env.CliEnvironment(), "replay", shared, "--from", "load");
+
+        foreach (var (code, _, stderr) in new[] { job, replay })
+        {
+            Assert.Equal(1, code);
+            Assert.Contains($"error: '{shared}' is the start of 2 job ids; give more characters of the id.", stderr);
+        }
+    }
 }

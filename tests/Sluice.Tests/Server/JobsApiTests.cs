@@ -225,4 +225,21 @@ public sealed class JobsApiTests
         var text = await reader.ReadToEndAsync();
         return (int.Parse(text.Split(' ')[1]), text[(text.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4)..]);
     }
+
+    [Fact]
+    public async Task A_job_id_prefix_several_jobs_share_is_a_conflict_saying_how_many_match()
+    {
+        await using var api = await ApiTestServer.StartAsync(workers: 0);
+        var first = (await api.UploadAsync("payments/a.csv", api.PaymentsFile(5, seed: 1))).ToString();
+        var second = (await api.UploadAsync("payments/b.csv", api.PaymentsFile(5, seed: 2))).ToString();
+        // Job ids start with their creation time, so two jobs made a moment apart share their first characters.
+        var shared = new string(first.Zip(second).TakeWhile(p => p.First == p.Second).Select(p => p.First).ToArray());
+        Assert.True(shared.Length >= 4, $"{first} and {second} share too little to test with");
+
+        var (status, body) = await HttpJson.SendAsync(api.Client("viewer"), HttpMethod.Get, $"api/v1/jobs/{shared}");
+
+        Assert.Equal(HttpStatusCode.Conflict, status);
+        Assert.Equal("job.ambiguous", HttpJson.ErrorCode(body));
+        Assert.Contains("2 job ids", (string)body!["error"]!["message"]!);
+    }
 }
