@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json.Serialization;
 using Sluice.Cli.Output;
 using Sluice.Control;
 using Sluice.Errors;
@@ -21,21 +22,34 @@ internal static class ReplayCommand
         var pipeline = new Option<string?>("--pipeline") { Description = "With --failed: only jobs of this pipeline." };
         var since = new Option<string?>("--since") { Description = "With --failed: only jobs created at or after this time (ISO 8601, e.g. 2026-11-29T08:00Z)." };
         var enqueue = new Option<bool>("--enqueue") { Description = "Only queue the new attempt for a running serve or worker; do not wait." };
-        var json = new Option<bool>("--json") { Description = "Print the finished job as JSON on stdout (with --failed: an array of jobs)." };
+        var json = new Option<bool>("--json")
+        {
+            Description = "Print the finished job as JSON on stdout; with --enqueue the queued attempt ({job_id, attempt, from}). " +
+                          "With --failed: {replayed, refused, jobs}, the attempts queued, the jobs refused with their error, and the finished jobs.",
+        };
         var cmd = new Command("replay", """
             Run an ended job again from a stage, as a new attempt (who, when, why and from where are recorded).
             The pipeline is read again from its file, so a fixed definition applies. A replay of load replaces the
             rows the job loaded before in one transaction: no duplicates, and readers never see the table without them.
-            Waits for the end with workers in this process and exits 0 only if every replayed job succeeded.
+            Waits for the end with workers in this process and exits 0 only if every replayed job succeeded and none
+            was refused.
             """) { id, from, reason, failed, pipeline, since, enqueue, json };
         cmd.SetAction((parse, _) => CliAction.RunAsync(async ct =>
         {
+            var idText = parse.GetValue(id);
+            if (parse.GetValue(failed) && idText is not null)
+                throw new SluiceException("replay.usage",
+                    $"give a job id or --failed, not both: --failed replays every failed job (narrow it with --pipeline and --since); drop '{idText}' or --failed.");
+            if (!parse.GetValue(failed) && (parse.GetValue(pipeline) is not null || parse.GetValue(since) is not null))
+                throw new SluiceException("replay.usage", "--pipeline and --since choose which failed jobs --failed replays; add --failed, or leave them out to replay one job by its id.");
+
             var settings = CliAction.Settings();
             await using var cp = await CliAction.OpenControlPlaneAsync(settings, ct);
             var replay = new JobReplay(cp);
             var who = CliAction.Who();
             var text = parse.GetValue(reason);
-            var jobs = new List<Guid>();
+            var replayed = new List<ReplayedAttempt>();
+            var refused = new List<object>();
             if (parse.GetValue(failed))
             {
                 DateTime? sinceTime = parse.GetValue(since) is { } s
@@ -49,34 +63,68 @@ internal static class ReplayCommand
                     {
                         var attempt = await replay.ReplayAsync(jobId, start, text ?? "bulk replay of failed jobs", who, ct);
                         Terminal.Line($"job {jobId}: attempt {attempt} from {start}");
-                        jobs.Add(jobId);
+                        replayed.Add(new ReplayedAttempt(jobId, attempt, start));
                     }
-                    catch (SluiceException e) { Terminal.Line($"job {jobId}: not replayed: {e.Message}"); }
+                    catch (SluiceException e)
+                    {
+                        Terminal.Line($"job {jobId}: not replayed: {e.Message}");
+                        refused.Add(new { job_id = jobId, error = new { code = e.Code, message = e.Message } });
+                    }
                 }
-                if (jobs.Count == 0) { Terminal.Line("no failed jobs to replay."); return 0; }
+                if (replayed.Count == 0)
+                {
+                    if (parse.GetValue(json))
+                    {
+                        if (parse.GetValue(enqueue)) JsonOutput.Print(new { replayed, refused });
+                        else JsonOutput.Print(new { replayed, refused, jobs = Array.Empty<JobView>() });
+                    }
+                    if (refused.Count == 0) { Terminal.Line("no failed jobs to replay."); return 0; }
+                    Terminal.Line($"none of the {refused.Count} failed job(s) was replayed: every one was refused (see above).");
+                    return CliAction.Failed;
+                }
             }
             else
             {
-                var idText = parse.GetValue(id) ?? throw new SluiceException("replay.usage", "give a job id, or --failed for every failed job.");
+                if (idText is null) throw new SluiceException("replay.usage", "give a job id, or --failed for every failed job.");
                 var stage = parse.GetValue(from) ?? throw new SluiceException("replay.usage", "say where to start with --from (download, transform, load, publish, notify).");
                 var jobId = await cp.Jobs.ResolveIdAsync(idText, ct) ?? throw new SluiceException("job.not_found", $"no job matches '{idText}'.");
                 var attempt = await replay.ReplayAsync(jobId, stage, text, who, ct);
                 Terminal.Line($"job {jobId}: attempt {attempt} from {stage}");
-                jobs.Add(jobId);
+                replayed.Add(new ReplayedAttempt(jobId, attempt, stage));
             }
-            if (parse.GetValue(enqueue)) return 0;
+            if (refused.Count > 0) Terminal.Line($"{replayed.Count} job(s) replayed, {refused.Count} refused (see above).");
+            if (parse.GetValue(enqueue))
+            {
+                if (parse.GetValue(json))
+                {
+                    if (parse.GetValue(failed)) JsonOutput.Print(new { replayed, refused });
+                    else JsonOutput.Print(replayed[0]);
+                }
+                return refused.Count == 0 ? 0 : CliAction.Failed;
+            }
 
+            var jobs = replayed.Select(r => r.JobId).ToList();
             await using var host = SluiceHost.Create(cp, settings, PipelineCatalog.Empty, CliAction.Log(LogLevel.Warn));
             host.Start(new WorkerOptions { Workers = Math.Min(jobs.Count, 4), Lease = settings.Lease, OnlyJobs = jobs }, watch: false);
             await JobWaiter.WaitAsync(cp, jobs, TimeSpan.FromMilliseconds(100), ct);
             await host.StopAsync();
             var views = new List<JobView>();
             foreach (var j in jobs) views.Add((await cp.Jobs.GetViewAsync(j, ct))!);
-            if (parse.GetValue(json)) { if (parse.GetValue(failed)) JsonOutput.Print(views); else JsonOutput.Print(views[0]); }
+            if (parse.GetValue(json))
+            {
+                if (parse.GetValue(failed)) JsonOutput.Print(new { replayed, refused, jobs = views });
+                else JsonOutput.Print(views[0]);
+            }
             else if (views.Count == 1) JobPrinter.PrintOne(views[0]);
             else JobPrinter.PrintList(views);
-            return views.All(v => v.Status == "succeeded") ? 0 : CliAction.Failed;
+            return refused.Count == 0 && views.All(v => v.Status == "succeeded") ? 0 : CliAction.Failed;
         }));
         return cmd;
     }
+
+    /// <summary>A replay queued: the job, its new attempt and the stage it starts from (as the API answers a replay).</summary>
+    private sealed record ReplayedAttempt(
+        [property: JsonPropertyName("job_id")] Guid JobId,
+        [property: JsonPropertyName("attempt")] int Attempt,
+        [property: JsonPropertyName("from")] string From);
 }

@@ -140,7 +140,7 @@ public sealed class CliTests
         var bulk = await CliProcess.RunAsync(Env(env), "replay", "--failed", "--pipeline", "payments", "--json");
 
         Assert.True(bulk.ExitCode == 0, bulk.StdErr);
-        var replayed = Assert.Single(JsonDocument.Parse(bulk.StdOut).RootElement.EnumerateArray());
+        var replayed = Assert.Single(JsonDocument.Parse(bulk.StdOut).RootElement.GetProperty("jobs").EnumerateArray());
         Assert.Equal("succeeded", replayed.GetProperty("status").GetString());
         Assert.Equal("transform", replayed.GetProperty("attempts")[1].GetProperty("from_stage").GetString());
         Assert.Equal(1, replayed.GetProperty("counts").GetProperty("rejected").GetInt64());
