@@ -96,7 +96,7 @@ internal static class DemoCommand
             var ms = g.Select(s => s.DurationMs!.Value).Order().ToList();
             timing.AddRow(g.Key, ms[ms.Count / 2].ToString("N0"), ms[^1].ToString("N0"));
         }
-        o.Write(timing);
+        Terminal.Write(timing);
 
         var loaded = jobs.Sum(j => j.Counts.Loaded ?? 0);
         var ids = jobs.Select(j => j.Id).ToArray();

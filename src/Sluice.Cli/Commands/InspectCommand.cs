@@ -60,10 +60,10 @@ internal static class InspectCommand
                     (parquet is null ? "" : $", {parquet.RowCount:N0} rows in {parquet.RowGroupCount} row group(s)"));
                 var schema = new Table().Border(TableBorder.Simple).AddColumns("column", "type");
                 foreach (var c in reader.Columns) schema.AddRow(Markup.Escape(c.Name), c.Type.ToSql());
-                Terminal.Out.Write(schema);
+                Terminal.Write(schema);
                 var table = new Table().Border(TableBorder.Simple).AddColumns(reader.Columns.Select(c => Markup.Escape(c.Name)).ToArray());
                 for (var r = 0; r < batch.Count; r++) table.AddRow(batch.Vectors.Select(v => Markup.Escape(v.Show(r))).ToArray());
-                Terminal.Out.Write(table);
+                Terminal.Write(table);
                 foreach (var p in problems) Terminal.Line($"problem: {p}");
                 return 0;
             }

@@ -40,7 +40,7 @@ internal static class KeysCommand
             var table = new Table().Border(TableBorder.Simple).AddColumns("name", "role", "created", "by", "last used");
             foreach (var k in keys)
                 table.AddRow(Markup.Escape(k.Name), k.Role, k.CreatedAt.ToString("u"), Markup.Escape(k.CreatedBy), k.LastUsedAt?.ToString("u") ?? "never");
-            Terminal.Out.Write(table);
+            Terminal.Write(table);
             return 0;
         }));
 

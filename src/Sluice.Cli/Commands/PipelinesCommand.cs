@@ -27,7 +27,7 @@ internal static class PipelinesCommand
             foreach (var p in catalog.All)
                 table.AddRow(Markup.Escape(p.Name), Markup.Escape(p.Bucket), Markup.Escape(p.Match), p.Workflow.ToString().ToLowerInvariant(),
                     Markup.Escape(p.Target is { } t ? $"{t.Schema}.{t.Table} ({t.Mode.ToString().ToLowerInvariant()})" : "-"), Markup.Escape(p.SourceFile));
-            Terminal.Out.Write(table);
+            Terminal.Write(table);
             return Task.FromResult(0);
         }));
         var path = new Argument<string?>("path") { Description = "A pipeline file or folder; default SLUICE_PIPELINES.", Arity = ArgumentArity.ZeroOrOne };

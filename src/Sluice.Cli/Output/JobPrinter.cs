@@ -14,7 +14,7 @@ internal static class JobPrinter
             table.AddRow(Markup.Escape(j.Id.ToString()), Markup.Escape(j.Pipeline), Status(j.Status),
                 Markup.Escape($"{j.Source.Bucket}/{j.Source.Key}"), N(j.Counts.Read), N(j.Counts.Loaded), N(j.Counts.Rejected),
                 j.CreatedAt.ToString("yyyy-MM-dd HH:mm:ss"));
-        Terminal.Out.Write(table);
+        Terminal.Write(table);
     }
 
     public static void PrintOne(JobView j)
@@ -35,7 +35,7 @@ internal static class JobPrinter
         foreach (var s in j.Stages)
             table.AddRow(Markup.Escape(s.Chunk is { } chunk ? $"{s.Name} #{chunk}" : s.Name), s.Attempt.ToString(), s.Try.ToString(), Status(s.Status),
                 s.DurationMs is { } ms ? $"{ms:N0} ms" : "…", Markup.Escape(s.WorkerId ?? ""), Markup.Escape(s.Error is { } se ? $"{se.Code}: {se.Message}" : ""));
-        o.Write(table);
+        Terminal.Write(table);
     }
 
     public static void PrintLogs(IReadOnlyList<JobLogLine> lines)
