@@ -39,6 +39,9 @@ internal static class ConvertCommand
                 var other => throw new SluiceException("cli.usage", $"--compression {other}: use zstd, snappy, gzip or none."),
             };
             if (!File.Exists(inPath)) throw new SluiceException("cli.usage", $"{inPath} does not exist.");
+            var outFolder = Path.GetDirectoryName(Path.GetFullPath(outPath))!;
+            if (!Directory.Exists(outFolder))
+                throw new SluiceException("cli.usage", $"cannot write {outPath}: the folder {outFolder} does not exist; create it first, or give an output path in an existing folder.");
             var csv = sourceFormat == DataFormat.Csv ? CsvDialectSniffer.Detect(inPath, CsvOptions.Default) : CsvOptions.Default;
             var declared = parse.GetValue(schema) is { } schemaFile ? ReadSchema(schemaFile) : null;
             var source = new FileFormatOptions { Format = sourceFormat, Csv = csv, Schema = declared };
@@ -53,6 +56,10 @@ internal static class ConvertCommand
             catch (DataFileException e)
             {
                 throw new SluiceException(e.Code, $"{inPath}: {e.Message}");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new SluiceException("io.error", $"cannot convert {inPath} to {outPath}: {e.Message}");
             }
             foreach (var w in result.Warnings) Terminal.Line($"warning: {w}");
             Terminal.Line($"{inPath} → {outPath}: {result.Written:N0} rows written in {clock.Elapsed.TotalSeconds:F2} s ({string.Join(", ", result.Columns.Select(c => $"{c.Name} {c.Type.ToSql()}"))})");

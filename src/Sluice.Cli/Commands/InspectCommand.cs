@@ -38,7 +38,14 @@ internal static class InspectCommand
             {
                 var batch = new ColumnBatch(reader.Columns, show);
                 var problems = new List<string>();
-                await reader.ReadAsync(batch, r => problems.Add($"line {r.Line}: {r.Reason}"), ct);
+                try
+                {
+                    await reader.ReadAsync(batch, r => problems.Add($"line {r.Line}: {r.Reason}"), ct);
+                }
+                catch (DataFileException e)
+                {
+                    throw new SluiceException(e.Code, $"{path}: {e.Message}");
+                }
                 var dialect = format == DataFormat.Csv
                     ? new { delimiter = csv.Delimiter == '\t' ? "\\t" : csv.Delimiter.ToString(), quote = csv.Quote.ToString(), header = csv.Header, encoding = csv.Encoding }
                     : null;

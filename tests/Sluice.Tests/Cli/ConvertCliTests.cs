@@ -105,9 +105,34 @@ public sealed class ConvertCliTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_dir, "out.jsonl")));
     }
 
+    [Fact]
+    public async Task A_damaged_parquet_file_fails_with_one_sentence_naming_it_in_convert_and_inspect()
+    {
+        var parquet = Path.Combine(_dir, "payments.parquet");
+        Assert.Equal(0, (await CliProcess.RunAsync(Env, "convert", Write("payments.csv", Payments), parquet, "--schema", Write("schema.yaml", Schema))).ExitCode);
+        // The first page's zstd frame loses its header: the footer still reads, the data does not.
+        var bytes = await File.ReadAllBytesAsync(parquet);
+        var frame = bytes.AsSpan().IndexOf([(byte)0x28, (byte)0xB5, (byte)0x2F, (byte)0xFD]);
+        Assert.True(frame > 0, "no zstd frame in the file");
+        for (var i = frame + 4; i < frame + 12; i++) bytes[i] ^= 0xFF;
+        await File.WriteAllBytesAsync(parquet, bytes);
+
+        var converted = await CliProcess.RunAsync(Env, "convert", parquet, Path.Combine(_dir, "out.csv"));
+        var inspected = await CliProcess.RunAsync(Env, "inspect", parquet);
+
+        foreach (var (code, _, stderr) in new[] { converted, inspected })
+        {
+            Assert.Equal(1, code);
+            Assert.StartsWith($"error: {parquet}: the Parquet file is damaged: row group 1 of 1 cannot be decoded", stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+        }
+        Assert.False(File.Exists(Path.Combine(_dir, "out.csv")));
+    }
+
     [Theory]
     [InlineData("missing.csv", "out.parquet", "does not exist")]
     [InlineData("payments.csv", "out.xlsx", "cannot tell the format of")]
+    [InlineData("payments.csv", "no-such-folder/out.parquet", "the folder")]
     public async Task A_usage_mistake_exits_non_zero_with_a_message(string input, string output, string message)
     {
         Write("payments.csv", Payments);

@@ -73,6 +73,10 @@ public sealed class ParquetBatchReader : IBatchReader
         {
             throw new DataFileException("parquet.unreadable", null, $"the file is not a readable Parquet file: {e.Message}");
         }
+        catch (Exception e) when (IsCorruption(e))
+        {
+            throw Corrupt("its footer (schema and row groups)", null, e);
+        }
         try
         {
             var columns = ParquetSchemaMapping.FromParquet(reader.Schema);
@@ -117,6 +121,30 @@ public sealed class ParquetBatchReader : IBatchReader
     }
 
     private async Task LoadGroupAsync(int index, CancellationToken ct)
+    {
+        try
+        {
+            await LoadGroupColumnsAsync(index, ct);
+        }
+        catch (Exception e) when (IsCorruption(e))
+        {
+            throw Corrupt($"row group {index + 1} of {_reader.RowGroupCount}", _rowNumber + 1, e);
+        }
+    }
+
+    /// <summary>
+    /// Whether an exception out of Parquet.Net or a decompressor means the bytes are damaged (a bad Thrift header, a
+    /// checksum or a zstd, snappy or gzip frame that does not decode, a truncated page). Other I/O errors are not: they
+    /// stay transient, as the disk or mount may recover.
+    /// </summary>
+    private static bool IsCorruption(Exception e) =>
+        e is not (DataFileException or OperationCanceledException or OutOfMemoryException) && (e is not IOException || e is EndOfStreamException);
+
+    private static DataFileException Corrupt(string part, long? row, Exception e) =>
+        new("parquet.corrupt", row,
+            $"the Parquet file is damaged: {part} cannot be decoded ({e.Message}); produce the file again or replace it with an intact copy.");
+
+    private async Task LoadGroupColumnsAsync(int index, CancellationToken ct)
     {
         using var group = _reader.OpenRowGroupReader(index);
         var rows = checked((int)group.RowCount);
