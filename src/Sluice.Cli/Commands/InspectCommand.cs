@@ -14,17 +14,18 @@ internal static class InspectCommand
     public static Command Create()
     {
         var file = new Argument<string>("file") { Description = "A .csv, .tsv, .jsonl or .parquet file." };
-        var rows = new Option<int>("--rows") { Description = "How many rows to show.", DefaultValueFactory = _ => 10 };
+        var rows = WholeNumberOption.Create("--rows", "How many rows to show; 0 shows only the format and the schema.", defaultValue: 10, min: 0);
         var json = new Option<bool>("--json") { Description = "Print as JSON." };
         var command = new Command("inspect", "Show a file's format, CSV dialect, inferred (or Parquet) schema and first rows.") { file, rows, json };
         command.SetAction((parse, _) => CliAction.RunAsync(async ct =>
         {
             var path = parse.GetValue(file)!;
+            if (Directory.Exists(path)) throw new SluiceException("cli.usage", $"{path} is a folder, not a file; give one of the files in it.");
             if (!File.Exists(path)) throw new SluiceException("cli.usage", $"{path} does not exist.");
             var format = DataFormatNames.FromPath(path)
                          ?? throw new SluiceException("cli.usage", $"cannot tell the format of {path} from its extension ({DataFormatNames.Accepted}).");
             var csv = format == DataFormat.Csv ? CsvDialectSniffer.Detect(path, CsvOptions.Default) : CsvOptions.Default;
-            var show = Math.Max(1, parse.GetValue(rows));
+            var show = parse.GetValue(rows);
             IBatchReader reader;
             try
             {
@@ -40,7 +41,7 @@ internal static class InspectCommand
                 var problems = new List<string>();
                 try
                 {
-                    await reader.ReadAsync(batch, r => problems.Add($"line {r.Line}: {r.Reason}"), ct);
+                    if (show > 0) await reader.ReadAsync(batch, r => problems.Add($"line {r.Line}: {r.Reason}"), ct);
                 }
                 catch (DataFileException e)
                 {
@@ -63,14 +64,17 @@ internal static class InspectCommand
                     return 0;
                 }
                 Terminal.Out.MarkupLine($"[bold]{Markup.Escape(path)}[/]: {DataFormatNames.Name(format)}" +
-                    (dialect is null ? "" : $", delimiter {Markup.Escape(dialect.delimiter)}, quote {Markup.Escape(dialect.quote)}, header {dialect.header}, encoding {dialect.encoding}") +
+                    (dialect is null ? "" : $", delimiter '{Markup.Escape(dialect.delimiter)}', quote '{Markup.Escape(dialect.quote)}', header {(dialect.header ? "true" : "false")}, encoding {dialect.encoding}") +
                     (parquet is null ? "" : $", {parquet.RowCount:N0} rows in {parquet.RowGroupCount} row group(s)"));
                 var schema = new Table().Border(TableBorder.Simple).AddColumns("column", "type");
                 foreach (var c in reader.Columns) schema.AddRow(Markup.Escape(c.Name), c.Type.ToSql());
                 Terminal.Write(schema);
-                var table = new Table().Border(TableBorder.Simple).AddColumns(reader.Columns.Select(c => Markup.Escape(c.Name)).ToArray());
-                for (var r = 0; r < batch.Count; r++) table.AddRow(batch.Vectors.Select(v => Markup.Escape(v.Show(r))).ToArray());
-                Terminal.Write(table);
+                if (show > 0)
+                {
+                    var table = new Table().Border(TableBorder.Simple).AddColumns(reader.Columns.Select(c => Markup.Escape(c.Name)).ToArray());
+                    for (var r = 0; r < batch.Count; r++) table.AddRow(batch.Vectors.Select(v => Markup.Escape(v.Show(r))).ToArray());
+                    Terminal.Write(table);
+                }
                 foreach (var p in problems) Terminal.Line($"problem: {p}");
                 return 0;
             }

@@ -152,11 +152,35 @@ public sealed class ConvertCliTests : IDisposable
         var (code, stdout, _) = await CliProcess.RunAsync(Env, "inspect", csv, "--rows", "2");
 
         Assert.Equal(0, code);
-        Assert.Contains($"{csv}: csv, delimiter ;, quote \", header True, encoding utf-8", stdout, StringComparison.Ordinal);
+        Assert.Contains($"{csv}: csv, delimiter ';', quote '\"', header true, encoding utf-8", stdout, StringComparison.Ordinal);
         Assert.Matches(@"amount\s+numeric\(31,2\)", stdout);
         Assert.Matches(@"booked_on\s+date", stdout);
         Assert.Contains("99999999999999999999999999999.25", stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("2026-02-02", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Inspect_with_no_rows_shows_only_the_schema_and_refuses_a_negative_count()
+    {
+        var csv = Write("payments.csv", Payments);
+
+        var schemaOnly = await CliProcess.RunAsync(Env, "inspect", csv, "--rows", "0");
+        var negative = await CliProcess.RunAsync(Env, "inspect", csv, "--rows", "-1");
+
+        Assert.Equal(0, schemaOnly.ExitCode);
+        Assert.Matches(@"amount\s+numeric\(38,10\)", schemaOnly.StdOut);
+        Assert.DoesNotContain("plain", schemaOnly.StdOut, StringComparison.Ordinal);
+        Assert.NotEqual(0, negative.ExitCode);
+        Assert.Contains("--rows -1 is out of range; give a whole number of 0 or more.", negative.StdErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Inspect_of_a_folder_says_it_is_a_folder()
+    {
+        var (code, _, stderr) = await CliProcess.RunAsync(Env, "inspect", _dir);
+
+        Assert.Equal(1, code);
+        Assert.Contains($"error: {_dir} is a folder, not a file", stderr, StringComparison.Ordinal);
     }
 
     [Fact]
