@@ -24,4 +24,6 @@ root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(KeysCommand.Create());
 root.Subcommands.Add(WorkspaceCommand.Create());
 root.Subcommands.Add(HistoryCommand.Create());
+// `sluice help [command]` is what many people type first: it shows the same help as `sluice [command] --help`.
+if (args is ["help", .. var topic]) args = [.. topic, "--help"];
 return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,21 @@
+using Sluice.Tests.Infrastructure;
+
+namespace Sluice.Tests.Cli;
+
+/// <summary>The help the real <c>sluice</c> program gives.</summary>
+public sealed class HelpCliTests
+{
+    [Fact]
+    public async Task Help_as_a_command_shows_the_root_help_and_the_help_of_a_command_named_after_it()
+    {
+        var root = await CliProcess.RunAsync(new Dictionary<string, string>(), "help");
+        var jobs = await CliProcess.RunAsync(new Dictionary<string, string>(), "help", "jobs");
+
+        Assert.Equal(0, root.ExitCode);
+        Assert.Contains("Quick start:  ./sluice demo", root.StdOut);
+        Assert.DoesNotContain("not matched", root.StdErr);
+        Assert.Equal(0, jobs.ExitCode);
+        Assert.Contains("List jobs, newest first.", jobs.StdOut);
+        Assert.Contains("--limit", jobs.StdOut);
+    }
+}
