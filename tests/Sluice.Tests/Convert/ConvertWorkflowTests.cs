@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
+using Sluice.Formats;
 using Sluice.Samples;
+using Sluice.Stages.Conversion;
 using Sluice.Tests.Infrastructure;
 
 namespace Sluice.Tests.Conversion; // not .Convert: that would hide System.Convert in the test namespaces
@@ -55,5 +57,39 @@ public sealed class ConvertWorkflowTests
         var published = Path.Combine(env.Settings.BucketsRoot, "processed", "payments-to-parquet", job.Id.ToString());
         Assert.True(File.Exists(Path.Combine(published, "rejects.csv")));
         Assert.False(File.Exists(Path.Combine(published, "bad.parquet")));
+    }
+
+    [Fact]
+    public async Task A_damaged_parquet_file_fails_the_convert_job_with_parquet_corrupt_naming_the_file()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("convert.yaml", """
+            name: parquet-to-csv
+            on: { bucket: inbox, match: "exports/*.parquet" }
+            workflow: convert
+            source: { format: parquet }
+            target: { format: csv, bucket: processed }
+            """);
+        var csv = Path.Combine(env.Home, "p.csv");
+        PaymentsCsv.Write(csv, 100, seed: 4);
+        var parquet = Path.Combine(env.Home, "damaged.parquet");
+        await FileConverter.ConvertAsync(csv, new FileFormatOptions { Format = DataFormat.Csv },
+            parquet, new FileFormatOptions { Format = DataFormat.Parquet }, Path.Combine(env.Home, "rejects.csv"), null, CancellationToken.None);
+        // The first page's zstd frame loses its header: the footer still reads, the data does not.
+        var bytes = await File.ReadAllBytesAsync(parquet);
+        var frame = bytes.AsSpan().IndexOf([(byte)0x28, (byte)0xB5, (byte)0x2F, (byte)0xFD]);
+        Assert.True(frame > 0, "no zstd frame in the file");
+        for (var i = frame + 4; i < frame + 12; i++) bytes[i] ^= 0xFF;
+        await File.WriteAllBytesAsync(parquet, bytes);
+        env.StartHost();
+        var key = Path.Combine(env.Settings.BucketsRoot, "inbox", "exports", "damaged.parquet");
+        Directory.CreateDirectory(Path.GetDirectoryName(key)!);
+        File.Move(parquet, key);
+
+        var job = Assert.Single(await env.WaitForJobsAsync(1));
+
+        Assert.Equal("failed", job.Status);
+        Assert.Equal("parquet.corrupt", job.Error!.Code);
+        Assert.StartsWith("damaged.parquet: the Parquet file is damaged: row group 1 of 1 cannot be decoded", job.Error.Message, StringComparison.Ordinal);
     }
 }
