@@ -76,7 +76,7 @@ public sealed class ChunkedLoadTests
         var job = Assert.Single(await env.WaitForJobsAsync(1, TimeSpan.FromMinutes(2)));
 
         Assert.Equal("failed", job.Status);
-        Assert.Equal("postgres.23505", job.Error!.Code);
+        Assert.Equal("load.key_exists", job.Error!.Code);
         Assert.Contains("(transaction_id)=(1) already exists", job.Error.Message);
         // Chunks that committed before the clash keep their rows (an append commits chunk by chunk); none twice.
         Assert.Equal(await env.ScalarAsync<long>("select count(*) from public.payments"),

@@ -101,7 +101,7 @@ public sealed class StreamedLoadTests
         var (job, _) = await LoadAsync(env, 20_000);   // transaction ids 1..20,000
 
         Assert.Equal("failed", job.Status);
-        Assert.Equal("postgres.23505", job.Error!.Code);
+        Assert.Equal("load.key_exists", job.Error!.Code);
         Assert.Contains("(transaction_id)=(15000) already exists", job.Error.Message);
         Assert.Equal("failed", Assert.Single(job.Stages, s => s.Name == "transform").Status);
         Assert.Equal("1 1.00", await env.ScalarAsync<string>("select count(*) || ' ' || sum(amount) from public.payments"));

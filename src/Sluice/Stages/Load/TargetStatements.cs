@@ -75,6 +75,20 @@ internal static class TargetStatements
         }
     }
 
+    /// <summary>Runs a stage that writes into the target, turning PostgreSQL's refusals into <see cref="Explain"/>'s.</summary>
+    public static async Task<StageResult> ExplainingAsync(StageContext context, Func<Task<StageResult>> run)
+    {
+        try
+        {
+            return await run();
+        }
+        catch (PostgresException e) when (context.Pipeline.Target is { } target
+                                          && Explain(e, PgIdentifier.QualifiedName(target.Schema, target.Table), target) is { } explained)
+        {
+            throw explained;
+        }
+    }
+
     /// <summary>What a load's PostgreSQL error means for this target, said so that a user can act on it (null: nothing
     /// to add to PostgreSQL's own message).</summary>
     public static SluiceException? Explain(PostgresException e, string table, TargetDefinition target)

@@ -22,18 +22,8 @@ public sealed class MergeStage : IOptionalStage
 
     public bool IsNeeded(JobRecord job, Pipeline pipeline) => ChunkedLoad.UsesStaging(job, pipeline);
 
-    public async Task<StageResult> RunAsync(StageContext context, CancellationToken ct)
-    {
-        try
-        {
-            return await RunInTargetAsync(context, ct);
-        }
-        catch (PostgresException e) when (context.Pipeline.Target is { } target
-                                          && TargetStatements.Explain(e, PgIdentifier.QualifiedName(target.Schema, target.Table), target) is { } explained)
-        {
-            throw explained;
-        }
-    }
+    public Task<StageResult> RunAsync(StageContext context, CancellationToken ct) =>
+        TargetStatements.ExplainingAsync(context, () => RunInTargetAsync(context, ct));
 
     private async Task<StageResult> RunInTargetAsync(StageContext context, CancellationToken ct)
     {

@@ -17,7 +17,11 @@ public sealed class TransformStage : IStage
 {
     public string Name => "transform";
 
-    public async Task<StageResult> RunAsync(StageContext context, CancellationToken ct)
+    // A streamed load meets the target's refusals (a key already there) here.
+    public Task<StageResult> RunAsync(StageContext context, CancellationToken ct) =>
+        TargetStatements.ExplainingAsync(context, () => TransformAsync(context, ct));
+
+    private async Task<StageResult> TransformAsync(StageContext context, CancellationToken ct)
     {
         var pipeline = context.Pipeline;
         var target = pipeline.Target ?? throw new SluiceException("pipeline.no_target", $"pipeline {pipeline.Name} has no target; add target.table.");
