@@ -102,6 +102,12 @@ internal static class YamlPipelineDocument
                 }
             }
         }
+        catch (YamlException e) when (e.Message.Contains("tab", StringComparison.OrdinalIgnoreCase) && TabIndented(text, e.Start.Line) is { } line)
+        {
+            // YamlDotNet reports a tab that indents a line at the end of the text before it.
+            reader.Error(new Mark(0, line, 1), "", "invalid YAML: a tab indents this line; YAML indents with spaces only");
+            return false;
+        }
         catch (YamlException e)
         {
             reader.Error(e.Start, "", $"invalid YAML: {e.Message}");
@@ -119,6 +125,19 @@ internal static class YamlPipelineDocument
             return false;
         }
         return !duplicates;
+    }
+
+    /// <summary>The first line, from <paramref name="fromLine"/> (1-based) on, whose indentation holds a tab; null when none
+    /// does.</summary>
+    private static int? TabIndented(string text, long fromLine)
+    {
+        var lines = text.Split('\n');
+        for (var i = (int)Math.Max(0, fromLine - 1); i < lines.Length; i++)
+        {
+            var indent = lines[i].AsSpan(0, lines[i].Length - lines[i].AsSpan().TrimStart(" \t").Length);
+            if (indent.Contains('\t')) return i + 1;
+        }
+        return null;
     }
 
     private static string ChildPath(Stack<Frame> frames)

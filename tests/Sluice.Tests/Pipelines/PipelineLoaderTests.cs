@@ -243,6 +243,15 @@ public class PipelineLoaderTests
     }
 
     [Fact]
+    public void A_tab_used_to_indent_is_reported_on_its_line_and_says_to_use_spaces()
+    {
+        var error = Single("name: payments\non: { bucket: inbox, match: \"*.csv\" }\ntarget:\n  table: t\n\tmode: append\n");
+
+        Assert.True(error.Line == 5, $"{error.Line}:{error.Column} {error.Key}: {error.Message}");
+        Assert.Contains("tab", error.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public void Every_error_of_a_file_is_reported_at_once()
     {
         var errors = Errors("""
