@@ -23,6 +23,10 @@ internal static class JobCommand
             {
                 var lines = await cp.Jobs.GetLogsAsync(jobId, ct);
                 if (parse.GetValue(json)) JsonOutput.Print(lines);
+                else if (lines.Count == 0)
+                    // Said on stderr: stdout stays the lines themselves, none here.
+                    Terminal.Line($"job {jobId} has no log lines kept: they are stored about a tenth of a second after they are written, " +
+                                  "and a history prune (sluice history prune, SLUICE_HISTORY_RETENTION) removes those of jobs that ended long ago.");
                 else JobPrinter.PrintLogs(lines);
             }
             else if (parse.GetValue(json)) JsonOutput.Print(view);
