@@ -27,7 +27,7 @@ internal static class DbCommand
             Terminal.Line(await pg.StopAsync(ct) ? "embedded PostgreSQL stopped." : "embedded PostgreSQL was not running.");
             return 0;
         }));
-        var status = new Command("status", "Say which PostgreSQL Sluice uses and whether it runs.");
+        var status = new Command("status", "Say which PostgreSQL Sluice uses and whether it runs. Exit code 0 when it runs (or is external), 3 when the embedded one is stopped, as pg_ctl status.");
         status.SetAction((_, _) => CliAction.RunAsync(async ct =>
         {
             var settings = CliAction.Settings();
