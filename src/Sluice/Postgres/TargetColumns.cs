@@ -15,6 +15,10 @@ public static class TargetColumns
     /// <summary>Throws <c>target.columns</c>, naming every column that is missing or does not agree and what to do,
     /// unless each of <paramref name="columns"/> can go into <paramref name="table"/> as it is.</summary>
     /// <param name="tableColumns">The table's columns: name and type as PostgreSQL's <c>format_type</c> spells it.</param>
+    /// <summary>What the catalog query says of an enum or a string type of an extension (citext): its values are read
+    /// from text.</summary>
+    public const string TextLike = "text-like";
+
     public static void Check(string table, string pipeline, IReadOnlyList<ColumnDefinition> columns, IReadOnlyDictionary<string, string> tableColumns)
     {
         var problems = new List<string>();
@@ -24,20 +28,22 @@ public static class TargetColumns
             if (!tableColumns.TryGetValue(column.Name, out var actual))
                 problems.Add($"{table} has no column {name} (the pipeline loads it as {column.Type.ToSql()}): add it, or leave it out of the schema");
             else if (Disagreement(column.Type, actual) is { } why)
-                problems.Add($"column {name} is {actual} in the table, but the pipeline reads it as {column.Type.ToSql()}: {why}");
+                problems.Add($"column {name} is {(actual == TextLike ? "an enum or text type" : actual)} in the table, but the pipeline reads it as {column.Type.ToSql()}: {why}");
         }
         if (problems.Count == 0) return;
         throw new SluiceException("target.columns",
             $"table {table} does not match pipeline {pipeline}, so nothing was loaded: {string.Join("; ", problems)}. " +
-            "Make the pipeline's schema declare the table's types (a pipeline without a schema infers them from the file), " +
-            "or alter the table; then replay the job from transform.");
+            "Make the pipeline's schema declare the table's types (a pipeline without a schema takes them from the table) and " +
+            "replay the job from transform, or alter the table and replay from load.");
     }
 
     /// <summary>Why a value read as <paramref name="declared"/> cannot go into a column of type <paramref name="actual"/>
     /// unchanged; null when it can.</summary>
     public static string? Disagreement(ColumnType declared, string actual)
     {
-        if (!ColumnTypeParser.TryParse(actual, out var column, out _))
+        if (actual == TextLike)
+            return declared.Kind is ColumnKind.Text or ColumnKind.Varchar or ColumnKind.Char ? null : "declare it text";
+        if (SchemaType(actual) is not { } column)
             return "Sluice loads only the types a schema can declare (a column with a precision such as timestamp(3) would round the values)";
         if (column.ToSql() == declared.ToSql()) return null;
         return (declared.Kind, column.Kind) switch
@@ -47,10 +53,20 @@ public static class TargetColumns
             (ColumnKind.Text, ColumnKind.Varchar) when column.Length is null => null,
             (ColumnKind.Varchar, ColumnKind.Varchar) when column.Length is null || declared.Length is { } n && n <= column.Length =>
                 null,
-            (ColumnKind.Varchar, ColumnKind.Varchar) => $"values of up to {declared.Length} characters do not fit in {column.Length}",
-            (ColumnKind.Text, ColumnKind.Varchar) => $"text of any length does not fit in {column.Length} characters",
+            (ColumnKind.Varchar, ColumnKind.Varchar) when declared.Length is { } n => $"values of up to {n} characters do not fit in {column.Length}",
+            (ColumnKind.Text or ColumnKind.Varchar, ColumnKind.Varchar) => $"text of any length does not fit in {column.Length} characters",
             _ => $"the values would be stored as {column.ToSql()} bytes, not converted",
         };
+    }
+
+    /// <summary>A table column's type (as the catalog query spells it) as a schema would declare it; null when no
+    /// declared type loads into it unchanged that way.</summary>
+    public static ColumnType? SchemaType(string actual)
+    {
+        if (actual == TextLike || actual == "bpchar") return ColumnType.Text;
+        // Microseconds are what Sluice writes: timestamp(6) keeps them all.
+        actual = actual.Replace("timestamp(6)", "timestamp", StringComparison.Ordinal);
+        return ColumnTypeParser.TryParse(actual, out var type, out _) ? type : null;
     }
 
     /// <summary>A value of numeric(p,s) fits unchanged in an unconstrained numeric, or in numeric(P,S) with at least as

@@ -49,7 +49,7 @@ public sealed class TargetTableTests
 
         Assert.Equal(("failed", "target.columns"), (job.Status, job.Error?.Code));
         Assert.Contains(expected, job.Error!.Message);
-        Assert.Contains("replay the job from transform", job.Error.Message);
+        Assert.Contains("replay the job from transform, or alter the table and replay from load", job.Error.Message);
         Assert.Equal(0L, await env.ScalarAsync<long>("select count(*) from public.typed"));
         Assert.Equal(1, job.Stages.Count(s => s.Name == "load" && s.Status == "failed"));
     }
@@ -104,5 +104,32 @@ public sealed class TargetTableTests
 
         Assert.Equal(("failed", "csv.header_reserved"), (job.Status, job.Error?.Code));
         Assert.Contains("Header column 2 is named '_sluice_job_id'", job.Error!.Message);
+    }
+
+    [Fact]
+    public async Task A_pipeline_without_a_schema_reads_the_columns_of_an_existing_table_as_the_tables_types()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        // Inferred alone, id would be bigint, amount numeric(18,1) and code bigint (dropping its zeros is not the point:
+        // the table says text), none of which binary COPY may put into these columns.
+        var job = await LoadAsync(env, "create table public.typed (id int, amount numeric(14,2), code varchar(8), at timestamp(6))",
+            "", "id,amount,code,at\n1,12.5,7,2026-01-01 10:00:00\n2,3,8,2026-01-02 10:00:00.123456\n", target: "mode: append");
+
+        Assert.Equal("succeeded", job.Status);
+        Assert.Equal("1 12.50 7 2026-01-01 10:00:00|2 3.00 8 2026-01-02 10:00:00.123456",
+            await env.ScalarAsync<string>("select string_agg(concat_ws(' ', id, amount, code, at), '|' order by id) from public.typed"));
+    }
+
+    [Fact]
+    public async Task Domains_enums_and_timestamp_6_columns_take_the_values_they_held_before_the_check()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        var job = await LoadAsync(env,
+            "create domain public.email as text check (value like '%@%'); create type public.mood as enum ('ok', 'sad'); " +
+            "create table public.typed (id int, mail public.email, mood public.mood, at timestamp(6))",
+            "id: int, mail: text, mood: text, at: timestamp", "id,mail,mood,at\n1,a@b.c,ok,2026-01-01 10:00:00\n");
+
+        Assert.Equal("succeeded", job.Status);
+        Assert.Equal("1 a@b.c ok 2026-01-01 10:00:00", await env.ScalarAsync<string>("select concat_ws(' ', id, mail, mood, at) from public.typed"));
     }
 }

@@ -15,6 +15,8 @@ namespace Sluice.Stages.Transform;
 /// every byte of <c>data.pgcopy</c> as it is written (a streamed load), or null for none.</param>
 /// <param name="SourceName">The file as its user knows it (<c>inbox/payments/2026-11-29.csv</c>), named in errors instead
 /// of the workspace copy; null to name <paramref name="SourcePath"/>.</param>
+/// <param name="TableTypes">Without a declared schema, the types of the target table's columns (when it exists): a column
+/// of the file that the table has is read as the table's type instead of the one inferred from a sample.</param>
 public sealed record TransformRequest(
     string SourcePath,
     CsvOptions Csv,
@@ -25,4 +27,5 @@ public sealed record TransformRequest(
     IProgress<long>? RowsProgress = null,
     (long HeaderBytes, Formats.Csv.CsvChunk Chunk)? Chunk = null,
     Func<IReadOnlyList<ColumnDefinition>, CancellationToken, Task<Stream?>>? AlsoWriteRowsTo = null,
-    string? SourceName = null);
+    string? SourceName = null,
+    IReadOnlyDictionary<string, ColumnType>? TableTypes = null);

@@ -41,7 +41,8 @@ public sealed class TransformStage : IStage
                 result = await LoadArtifactBuilder.BuildAsync(new TransformRequest(source, pipeline.Csv, pipeline.Schema, outDir,
                     context.Job.Id, IncludeLineageColumn: true, context.RowsProgress, ChunkOf(context, chunk),
                     streaming ? async (columns, c) => (streamed = await BeginStreamingAsync(context, columns, c))?.Rows : null,
-                    SourceName: $"{context.Job.SourceBucket}/{context.Job.SourceKey}"), ct);
+                    SourceName: $"{context.Job.SourceBucket}/{context.Job.SourceKey}",
+                    TableTypes: pipeline.Schema is null ? await LoadStage.TableTypesAsync(context, target, ct) : null), ct);
             }
             catch (TransformException e)
             {
