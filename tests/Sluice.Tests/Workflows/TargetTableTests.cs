@@ -68,6 +68,18 @@ public sealed class TargetTableTests
     }
 
     [Fact]
+    public async Task A_quoted_empty_field_of_a_number_column_is_null_as_force_null_reads_it()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        var job = await LoadAsync(env, "create table public.typed (id int, amount numeric(14,2), v text)", "id: int, amount: numeric(14,2), v: text",
+            "\"id\",\"amount\",\"v\"\n\"1\",\"\",\"\"\n\"2\",\"2.50\",\"x\"\n");
+
+        Assert.Equal("succeeded", job.Status);
+        Assert.Equal("1:null:''|2:2.50:'x'",
+            await env.ScalarAsync<string>("select string_agg(id || ':' || coalesce(amount::text, 'null') || ':' || quote_literal(v), '|' order by id) from public.typed"));
+    }
+
+    [Fact]
     public async Task A_quoted_value_is_never_null_even_when_it_reads_as_a_null_marker()
     {
         await using var env = await TestEnvironment.CreateAsync();

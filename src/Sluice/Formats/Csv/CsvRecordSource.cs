@@ -66,16 +66,34 @@ public sealed class CsvRecordSource : IDisposable
     public ReadOnlySpan<char> GetField(int ordinal) => _reader.GetFieldSpan(ordinal);
 
     /// <summary>Whether field <paramref name="ordinal"/> of the current record was written in quotes: a quoted value is
-    /// never NULL, even when it reads as a null marker (PostgreSQL's CSV rule; <c>""</c> is the empty string). Scans the
-    /// record's text, so callers ask only of a field that equals a null marker.</summary>
+    /// never NULL, even when it reads as a null marker (PostgreSQL's CSV rule; <c>""</c> is the empty string). The
+    /// record's text is scanned once, at the first question about it, so a wide row of empty fields costs one pass.</summary>
     public bool IsQuoted(int ordinal)
+    {
+        if (_quotedLine != Line || _quotedCount < 0)
+        {
+            _quotedLine = Line;
+            _quotedCount = ScanQuotedFields();
+        }
+        return ordinal < _quotedCount && _quoted[ordinal];
+    }
+
+    private long _quotedLine = -1;
+    private int _quotedCount = -1;
+    private bool[] _quoted = [];
+
+    /// <summary>Marks which fields of the current record start with a quote; returns how many fields were seen.</summary>
+    private int ScanQuotedFields()
     {
         var raw = RawRecord;
         var (quote, delimiter, escape) = (_options.Quote, _options.Delimiter, _options.Escape);
+        if (_quoted.Length < FieldCount) _quoted = new bool[Math.Max(FieldCount, 2 * _quoted.Length)];
+        Array.Clear(_quoted);
+        if (raw.IndexOf(quote) < 0) return FieldCount;
         var field = 0;
         var atStart = true;
         var inQuotes = false;
-        for (var i = 0; i < raw.Length; i++)
+        for (var i = 0; i < raw.Length && field < _quoted.Length; i++)
         {
             var ch = raw[i];
             if (atStart)
@@ -83,7 +101,7 @@ public sealed class CsvRecordSource : IDisposable
                 atStart = false;
                 if (ch == quote)
                 {
-                    if (field == ordinal) return true;
+                    _quoted[field] = true;
                     inQuotes = true;
                     continue;
                 }
@@ -100,12 +118,11 @@ public sealed class CsvRecordSource : IDisposable
             }
             if (ch == delimiter)
             {
-                if (field == ordinal) return false;
                 field++;
                 atStart = true;
             }
         }
-        return false;
+        return Math.Min(FieldCount, _quoted.Length);
     }
 
     /// <summary>Opens a file and reads its header (or, without header, peeks at the first record's width).</summary>

@@ -144,6 +144,10 @@ public static class LoadArtifactBuilder
         var dataPath = Path.Combine(request.OutputDirectory, DataFileName);
         var rejectsPath = Path.Combine(request.OutputDirectory, RejectsFileName);
         var encoders = columns.Select(c => new FieldEncoder(c, request.Csv.NullMarkers)).ToArray();
+        // In a text column a quoted value is never NULL ("" is the empty string, as in PostgreSQL's CSV). In any other
+        // column a quoted null marker is NULL, as COPY's FORCE_NULL reads it: exports that quote every field write a
+        // missing number as "", and the empty string is no number anyway.
+        var quotedIsText = columns.Select(c => c.Type.Kind is ColumnKind.Text or ColumnKind.Varchar or ColumnKind.Char).ToArray();
         var fieldCount = (short)(columns.Count + (request.IncludeLineageColumn ? 1 : 0));
         Span<byte> jobId = stackalloc byte[16];
         request.JobId.TryWriteBytes(jobId, bigEndian: true, out _);
@@ -180,7 +184,7 @@ public static class LoadArtifactBuilder
                 for (; c < encoders.Length; c++)
                 {
                     var field = source.GetField(map[c]);
-                    reason = encoders[c].IsNull(field) && source.IsQuoted(map[c])
+                    reason = quotedIsText[c] && encoders[c].IsNull(field) && source.IsQuoted(map[c])
                         ? encoders[c].WriteValue(field, writer)
                         : encoders[c].Write(field, writer);
                     if (reason is not null)
