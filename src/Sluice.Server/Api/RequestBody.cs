@@ -19,8 +19,19 @@ internal static class RequestBody
         var text = await ReadTextAsync(request);
         if (string.IsNullOrWhiteSpace(text)) return empty;
         var options = request.HttpContext.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
-        var node = JsonNode.Parse(text);
-        if (FindNul(node, "") is { } path)
+        JsonNode? node;
+        string? path;
+        try
+        {
+            node = JsonNode.Parse(text);
+            path = FindNul(node, "");
+        }
+        catch (ArgumentException)
+        {
+            // JsonObject refuses a key given twice ({"from": "load", "from": "transform"}) when it is first read.
+            throw new SluiceException("request.json", "the request body names a key twice; send each key once.");
+        }
+        if (path is not null)
             throw new SluiceException("request.control_character",
                 $"\"{Storage.ObjectKey.Printable(path)}\" in the request body holds a NUL character (\\u0000), which cannot be stored; send the text without it.");
         return node.Deserialize<T>(options) ?? empty;

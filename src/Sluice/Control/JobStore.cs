@@ -116,14 +116,17 @@ public sealed class JobStore(NpgsqlDataSource db)
     {
         if (Guid.TryParse(idOrPrefix, out var id)) return id;
         if (idOrPrefix.Length < 4 || !idOrPrefix.All(c => Uri.IsHexDigit(c) || c == '-')) return null;
-        await using var cmd = db.CreateCommand("select id, count(*) over () from sluice.jobs where id::text like $1 || '%' limit 1");
+        // Counted up to 1,001 only: ids start with their time, so a short prefix can match nearly every job.
+        await using var cmd = db.CreateCommand(
+            "select id, count(*) over () from (select id from sluice.jobs where id::text like $1 || '%' limit 1001) m limit 1");
         cmd.Parameters.Add(new() { Value = idOrPrefix.ToLowerInvariant() });
         await using var r = await cmd.ExecuteReaderAsync(ct);
         if (!await r.ReadAsync(ct)) return null;
         var matches = r.GetInt64(1);
         return matches == 1
             ? r.GetGuid(0)
-            : throw new SluiceException("job.ambiguous", $"'{idOrPrefix}' is the start of {matches:N0} job ids; give more characters of the id.");
+            : throw new SluiceException("job.ambiguous",
+                $"'{idOrPrefix}' is the start of {(matches > 1000 ? "more than 1,000" : matches.ToString("N0"))} job ids; give more characters of the id.");
     }
 
     /// <summary>A job with its stages and attempts: three queries in one round trip and one transaction (publish reads

@@ -13,10 +13,11 @@ public static class ObjectKey
     public const int MaxLength = 1024;
 
     /// <summary>
-    /// The longest segment (folder or file name) in UTF-8 bytes: file systems take names of at most 255 bytes, and an
-    /// object is first written under a hidden temporary name longer than its own (<see cref="FolderBuckets.TempNameFor"/>).
+    /// The longest segment (folder or file name) in UTF-8 bytes: file systems take names of at most 255 bytes, an
+    /// object is first written under a hidden temporary name longer than its own (<see cref="FolderBuckets.TempNameFor"/>),
+    /// and a converted file is published under its name with another extension (at most <c>.parquet</c>, 8 bytes more).
     /// </summary>
-    public static readonly int MaxSegmentBytes = 255 - FolderBuckets.TempNameExtraBytes;
+    public static readonly int MaxSegmentBytes = 255 - FolderBuckets.TempNameExtraBytes - ".parquet".Length;
 
     public static string Validate(string key) =>
         Problem(key) is { } why

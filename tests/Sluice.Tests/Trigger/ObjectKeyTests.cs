@@ -31,7 +31,8 @@ public sealed class ObjectKeyTests
             Assert.Equal("key.invalid", e.Code);
             Assert.Contains($"longer than {ObjectKey.MaxSegmentBytes} bytes", e.Message);
         }
-        var temp = Path.GetFileName(FolderBuckets.TempNameFor("/srv/buckets/inbox/" + new string('a', ObjectKey.MaxSegmentBytes)));
+        // The longest name, converted to Parquet (from a file without an extension) and written under its temporary name.
+        var temp = Path.GetFileName(FolderBuckets.TempNameFor("/srv/buckets/inbox/" + new string('a', ObjectKey.MaxSegmentBytes) + ".parquet"));
         Assert.Equal(255, System.Text.Encoding.UTF8.GetByteCount(temp));
     }
 

@@ -34,7 +34,8 @@ public sealed class DownloadStage : IStage
         var planner = PlannerFor(job.Workflow, context.Pipeline, job.SourceSize);
         // Copied beside the job's copy and put in its place only once its checksum proves it the job's content: an
         // object changed since (a replay of an old job) must not overwrite the copy a replay from transform can still use.
-        var copying = Path.Combine(Path.GetDirectoryName(target)!, "." + Path.GetFileName(target) + ".copying");
+        // Named for this run: a worker that stalled and a worker that took its task over must not share the name.
+        var copying = Path.Combine(Path.GetDirectoryName(target)!, $".{Guid.NewGuid():N}.copying");
         long size;
         string sha;
         try

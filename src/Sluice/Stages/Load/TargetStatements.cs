@@ -68,7 +68,7 @@ internal static class TargetStatements
                 $"select concat_ws(', ', {keys}) || ' (' || count(*) || ' rows)' from {source} group by {keys} having count(*) > 1 limit 5", conn);
             var repeated = new List<string>();
             await using (var r = await cmd.ExecuteReaderAsync(ct))
-                while (await r.ReadAsync(ct)) repeated.Add(r.GetString(0));
+                while (await r.ReadAsync(ct)) repeated.Add(Storage.ObjectKey.Printable(r.GetString(0)));
             throw new SluiceException("load.duplicate_key",
                 $"the file holds more than one row for the same key ({keys}), such as {string.Join("; ", repeated)}; an upsert applies each " +
                 "key once, so nothing was loaded. Send one row per key (Sluice does not guess which of them is right), then replay from transform.");
@@ -93,11 +93,15 @@ internal static class TargetStatements
     /// to add to PostgreSQL's own message).</summary>
     public static SluiceException? Explain(PostgresException e, string table, TargetDefinition target)
     {
+        // Only a refusal of the rows themselves: the target, its staging table or the upsert's temporary one. A clash in
+        // the catalogs (two jobs creating one schema at once) is not the file's doing.
+        var ofRows = e.TableName is { } refusing && !refusing.StartsWith("pg_", StringComparison.Ordinal);
         var keys = string.Join(", ", target.KeyColumns.Select(PgIdentifier.Quote));
+        var detail = Storage.ObjectKey.Printable(e.Detail ?? e.MessageText);
         return e.SqlState switch
         {
-            PostgresErrorCodes.UniqueViolation => new SluiceException("load.key_exists",
-                $"a row's key is already in {table}, or appears twice in the file ({e.Detail ?? e.MessageText}); nothing was loaded. " +
+            PostgresErrorCodes.UniqueViolation when ofRows => new SluiceException("load.key_exists",
+                $"a row's key is already in {table}, or appears twice in the file ({detail}); nothing was loaded. " +
                 (target.Mode == LoadMode.Upsert
                     ? "Send one row per key, then replay from transform."
                     : "To update rows that are there, use mode: upsert with key; to load a file that repeats a key, remove the repeats; then replay from transform."),
@@ -105,8 +109,8 @@ internal static class TargetStatements
             PostgresErrorCodes.InvalidColumnReference when target.Mode == LoadMode.Upsert => new SluiceException("load.no_unique_key",
                 $"{table} has no primary key or unique constraint on ({keys}), which an upsert needs to find existing rows; " +
                 $"add one (alter table {table} add primary key ({keys})), then replay from load.", inner: e),
-            PostgresErrorCodes.NotNullViolation => new SluiceException("load.not_null",
-                $"{table} requires a value the file does not give: {e.MessageText}; give the column a default or a value in the file, then replay from transform.",
+            PostgresErrorCodes.NotNullViolation when ofRows => new SluiceException("load.not_null",
+                $"{table} requires a value the file does not give: {Storage.ObjectKey.Printable(e.MessageText)}; give the column a default or a value in the file, then replay from transform.",
                 inner: e),
             _ => null,
         };
