@@ -159,6 +159,8 @@ const Sluice = (() => {
         if (state.lastEventId) headers["Last-Event-ID"] = state.lastEventId;
         const response = await fetch("/api/v1/events", { headers, signal: abort.signal });
         if (response.status === 401) { signOut("Your key was revoked."); return; }
+        // The id to resume after is not this database's (reset or restored): follow from the newest event instead.
+        if (response.status === 400) { state.lastEventId = null; refreshSoon(); throw new Error("events: resume id refused"); }
         if (!response.ok) throw new Error("events: " + response.status);
         setLive(true);
         delay = 1000;
