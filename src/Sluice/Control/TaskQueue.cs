@@ -186,8 +186,11 @@ public sealed partial class TaskQueue(NpgsqlDataSource db)
     public static NpgsqlBatchCommand StillHoldsCommand(ClaimedTask task) =>
         new(StillHoldsSql) { Parameters = { new() { Value = task.Id }, new() { Value = task.LeaseToken } } };
 
+    // FOR SHARE: in a load's own transaction the row stays locked until the rows commit, so a chunk that fails the job
+    // (cancel_chunks.sql) cannot cancel this task between the check and the commit: it waits for the commit, or the
+    // check sees the task cancelled and the load rolls back.
     private const string StillHoldsSql =
-        "select 1 from sluice.tasks where id = $1 and lease_token = $2 and status = 'running' and lease_expires_at > clock_timestamp()";
+        "select 1 from sluice.tasks where id = $1 and lease_token = $2 and status = 'running' and lease_expires_at > clock_timestamp() for share";
 
     /// <summary>The SQLSTATE the fence raises when the lease is gone (<c>sluice.lease_held</c>, migration 0007).</summary>
     internal const string LeaseLostState = "SL001";

@@ -78,6 +78,7 @@ public sealed class ChunkedLoadTests
         Assert.Equal("failed", job.Status);
         Assert.Equal("load.key_exists", job.Error!.Code);
         Assert.Contains("(transaction_id)=(1) already exists", job.Error.Message);
+        Assert.Contains("loaded nothing (the chunks of an append commit one by one", job.Error.Message);
         // Chunks that committed before the clash keep their rows (an append commits chunk by chunk); none twice.
         Assert.Equal(await env.ScalarAsync<long>("select count(*) from public.payments"),
             await env.ScalarAsync<long>("select count(distinct transaction_id) from public.payments"));

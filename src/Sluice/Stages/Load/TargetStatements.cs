@@ -83,7 +83,7 @@ internal static class TargetStatements
             return await run();
         }
         catch (PostgresException e) when (context.Pipeline.Target is { } target
-                                          && Explain(e, PgIdentifier.QualifiedName(target.Schema, target.Table), target) is { } explained)
+                                          && Explain(e, PgIdentifier.QualifiedName(target.Schema, target.Table), target, context.Task.Chunk) is { } explained)
         {
             throw explained;
         }
@@ -91,8 +91,13 @@ internal static class TargetStatements
 
     /// <summary>What a load's PostgreSQL error means for this target, said so that a user can act on it (null: nothing
     /// to add to PostgreSQL's own message).</summary>
-    public static SluiceException? Explain(PostgresException e, string table, TargetDefinition target)
+    /// <param name="chunk">The chunk whose rows were refused, if the file was split: an append's chunks commit one by
+    /// one, so the others may have loaded theirs.</param>
+    public static SluiceException? Explain(PostgresException e, string table, TargetDefinition target, int? chunk = null)
     {
+        var nothing = chunk is { } c && target.Mode == LoadMode.Append
+            ? $"chunk {c} loaded nothing (the chunks of an append commit one by one: those that committed keep their rows, in the load ledger; a replay from load replaces them)"
+            : "nothing was loaded";
         // Only a refusal of the rows themselves: the target, its staging table or the upsert's temporary one. A clash in
         // the catalogs (two jobs creating one schema at once) is not the file's doing.
         var ofRows = e.TableName is { } refusing && !refusing.StartsWith("pg_", StringComparison.Ordinal);
@@ -101,7 +106,7 @@ internal static class TargetStatements
         return e.SqlState switch
         {
             PostgresErrorCodes.UniqueViolation when ofRows => new SluiceException("load.key_exists",
-                $"a row's key is already in {table}, or appears twice in the file ({detail}); nothing was loaded. " +
+                $"a row's key is already in {table}, or appears twice in the file ({detail}); {nothing}. " +
                 (target.Mode == LoadMode.Upsert
                     ? "Send one row per key, then replay from transform."
                     : "To update rows that are there, use mode: upsert with key; to load a file that repeats a key, remove the repeats; then replay from transform."),
