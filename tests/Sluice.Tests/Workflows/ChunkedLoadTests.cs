@@ -150,6 +150,26 @@ public sealed class ChunkedLoadTests
     }
 
 
+    [Fact]
+    public async Task A_chunk_over_the_reject_limit_on_its_own_says_it_is_one_chunk_and_points_at_the_files_published_rejects()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml(SmallChunks + "\nrejects: { max_rows: 1 }"));
+        env.StartHost(workers: 2);
+        var file = Path.Combine(env.Home, "bad.csv");
+        PaymentsCsv.Write(file, 3_000, seed: 9);
+        var lines = File.ReadAllLines(file);
+        foreach (var line in new[] { 10, 20 }) lines[line - 1] = "not,a,row";
+        env.Drop("inbox", "payments/bad.csv", string.Join("\n", lines) + "\n");
+
+        var job = Assert.Single(await env.WaitForJobsAsync(1, TimeSpan.FromMinutes(2)));
+
+        Assert.Equal(("failed", "rejects.threshold"), (job.Status, job.Error!.Code));
+        Assert.StartsWith("chunk 0 alone has 2 rejected rows", job.Error.Message);
+        Assert.Contains("the file's rejects.csv, published with the job's report", job.Error.Message);
+        Assert.DoesNotContain(env.Settings.WorkspaceRoot, job.Error.Message);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

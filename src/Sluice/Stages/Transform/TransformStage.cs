@@ -116,7 +116,12 @@ public sealed class TransformStage : IStage
             : result.Rejected == 0 || pipeline.Rejects.MaxRows is not { } maxRows || result.Rejected <= maxRows;
         if (!allowed)
         {
-            return new StageResult(outputs, counts, TooManyRejects(pipeline, result.Rejected, result.Read, result.RejectsPath, "transform"));
+            return new StageResult(outputs, counts, chunk is { } over
+                ? new StageFailure("rejects.threshold",
+                    $"chunk {over} alone has {result.Rejected:N0} rejected rows (of its {result.Read:N0}), more than pipeline {pipeline.Name} allows " +
+                    $"for the whole file (rejects: max_rows {pipeline.Rejects.MaxRows?.ToString() ?? "none"}); the file's rejects.csv, published with " +
+                    "the job's report, gives each row's line in the whole file and the reason: fix the file or raise the threshold, then replay from transform.")
+                : TooManyRejects(pipeline, result.Rejected, result.Read, result.RejectsPath, "transform"));
         }
         if (streamed is not null && await streamed.CommitAsync(ct))
         {
