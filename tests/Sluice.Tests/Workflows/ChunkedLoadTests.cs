@@ -147,6 +147,11 @@ public sealed class ChunkedLoadTests
         Assert.Equal("line,column,reason,raw", rejects[0]);
         Assert.Equal(badLines.Select(l => l.ToString()), rejects.Skip(1).Select(r => r.Split(',')[0]));
         Assert.All(rejects.Skip(1), r => Assert.Contains(",currency,", r));
+
+        // A replay from load publishes the rejects of the transforms it kept (those of the earlier attempt).
+        await new Sluice.Control.JobReplay(env.ControlPlane).ReplayAsync(job.Id, "load", "again", "test", CancellationToken.None);
+        Assert.Equal("succeeded", (await env.WaitForJobAsync(job.Id, TimeSpan.FromMinutes(2))).Status);
+        Assert.Equal(rejects, File.ReadAllLines(Path.Combine(env.Settings.BucketsRoot, "processed", "payments", job.Id.ToString(), "rejects.csv")));
     }
 
 

@@ -52,7 +52,12 @@ public sealed class PublishStage : IStage
             for (var i = 0; i < chunks && !failed; i++)
                 await Put($"artifacts/chunk-{i:D4}/data.pgcopy", Path.Combine(folders[i], "data.pgcopy"));
             var rejects = Path.Combine(context.Workspace.StageFolder("transform"), "rejects.csv");
-            await Transform.RejectFileWriter.CombineAsync(folders.Select(f => Path.Combine(f, "rejects.csv")), rejects, ct);
+            // Only chunks whose latest transform ended (a replay from load keeps the earlier attempt's), as the job's
+            // counts: a chunk stopped because another failed the job may still be writing its rejects, and is in no count.
+            var ended = view.Stages.Where(s => s is { Name: "transform", Chunk: not null }).GroupBy(s => s.Chunk!.Value)
+                .Where(g => g.Last().Status is "succeeded" or "failed").Select(g => g.Key).ToHashSet();
+            await Transform.RejectFileWriter.CombineAsync(
+                folders.Where((_, i) => ended.Contains(i)).Select(f => Path.Combine(f, "rejects.csv")), rejects, ct);
             await Put("rejects.csv", rejects);
         }
         else
