@@ -71,17 +71,6 @@ internal static class ReplayCommand
                         refused.Add(new { job_id = jobId, error = new { code = e.Code, message = e.Message } });
                     }
                 }
-                if (replayed.Count == 0)
-                {
-                    if (parse.GetValue(json))
-                    {
-                        if (parse.GetValue(enqueue)) JsonOutput.Print(new { replayed, refused });
-                        else JsonOutput.Print(new { replayed, refused, jobs = Array.Empty<JobView>() });
-                    }
-                    if (refused.Count == 0) { Terminal.Line("no failed jobs to replay."); return 0; }
-                    Terminal.Line($"none of the {refused.Count} failed job(s) was replayed: every one was refused (see above).");
-                    return CliAction.Failed;
-                }
             }
             else
             {
@@ -92,31 +81,31 @@ internal static class ReplayCommand
                 Terminal.Line($"job {jobId}: attempt {attempt} from {stage}");
                 replayed.Add(new ReplayedAttempt(jobId, attempt, stage));
             }
-            if (refused.Count > 0) Terminal.Line($"{replayed.Count} job(s) replayed, {refused.Count} refused (see above).");
-            if (parse.GetValue(enqueue))
-            {
-                if (parse.GetValue(json))
-                {
-                    if (parse.GetValue(failed)) JsonOutput.Print(new { replayed, refused });
-                    else JsonOutput.Print(replayed[0]);
-                }
-                return refused.Count == 0 ? 0 : CliAction.Failed;
-            }
+            if (replayed.Count == 0)
+                Terminal.Line(refused.Count == 0 ? "no failed jobs to replay." : $"none of the {refused.Count} failed job(s) was replayed: every one was refused (see above).");
+            else if (refused.Count > 0) Terminal.Line($"{replayed.Count} job(s) replayed, {refused.Count} refused (see above).");
 
-            var jobs = replayed.Select(r => r.JobId).ToList();
-            await using var host = SluiceHost.Create(cp, settings, PipelineCatalog.Empty, CliAction.Log(LogLevel.Warn));
-            host.Start(new WorkerOptions { Workers = Math.Min(jobs.Count, 4), Lease = settings.Lease, OnlyJobs = jobs }, watch: false);
-            await JobWaiter.WaitAsync(cp, jobs, TimeSpan.FromMilliseconds(100), ct);
-            await host.StopAsync();
+            // Waited on here unless only queued (for a running serve or worker).
+            var enqueued = parse.GetValue(enqueue);
             var views = new List<JobView>();
-            foreach (var j in jobs) views.Add((await cp.Jobs.GetViewAsync(j, ct))!);
+            if (!enqueued && replayed.Count > 0)
+            {
+                var jobs = replayed.Select(r => r.JobId).ToList();
+                await using var host = SluiceHost.Create(cp, settings, PipelineCatalog.Empty, CliAction.Log(LogLevel.Warn));
+                host.Start(new WorkerOptions { Workers = Math.Min(jobs.Count, 4), Lease = settings.Lease, OnlyJobs = jobs }, watch: false);
+                await JobWaiter.WaitAsync(cp, jobs, TimeSpan.FromMilliseconds(100), ct);
+                await host.StopAsync();
+                foreach (var j in jobs) views.Add((await cp.Jobs.GetViewAsync(j, ct))!);
+            }
             if (parse.GetValue(json))
             {
-                if (parse.GetValue(failed)) JsonOutput.Print(new { replayed, refused, jobs = views });
+                if (parse.GetValue(failed) && enqueued) JsonOutput.Print(new { replayed, refused });
+                else if (parse.GetValue(failed)) JsonOutput.Print(new { replayed, refused, jobs = views });
+                else if (enqueued) JsonOutput.Print(replayed[0]);
                 else JsonOutput.Print(views[0]);
             }
             else if (views.Count == 1) JobPrinter.PrintOne(views[0]);
-            else JobPrinter.PrintList(views);
+            else if (views.Count > 1) JobPrinter.PrintList(views);
             return refused.Count == 0 && views.All(v => v.Status == "succeeded") ? 0 : CliAction.Failed;
         }));
         return cmd;

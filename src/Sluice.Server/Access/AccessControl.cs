@@ -24,16 +24,15 @@ internal sealed class AccessControl(RequestDelegate next, ApiKeys keys)
             return;
         }
         var ct = ctx.RequestAborted;
-        string? header = ctx.Request.Headers.Authorization;
         ApiKeys.Caller? caller;
-        if (!string.IsNullOrEmpty(header))
+        if (!string.IsNullOrEmpty(ctx.Request.Headers.Authorization))
         {
-            if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            if (ctx.BearerKey() is not { } key)
             {
                 await Refuse(ctx, 401, "auth.scheme", "send the API key as 'Authorization: Bearer <key>'.");
                 return;
             }
-            caller = await keys.AuthenticateAsync(header["Bearer ".Length..].Trim(), ct);
+            caller = await keys.AuthenticateAsync(key, ct);
             if (caller is null)
             {
                 await Refuse(ctx, 401, "auth.invalid_key", "the API key is unknown or revoked.");

@@ -48,8 +48,6 @@ internal sealed class AuditTrail(RequestDelegate next, AuditLog audit, ApiKeys k
     private async Task<ApiKeys.Caller?> CallerAsync(HttpContext ctx)
     {
         if (ctx.FindCaller() is { } known) return known;
-        string? header = ctx.Request.Headers.Authorization;
-        if (header is null || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return null;
-        return await keys.AuthenticateAsync(header["Bearer ".Length..].Trim(), CancellationToken.None);
+        return ctx.BearerKey() is { } key ? await keys.AuthenticateAsync(key, CancellationToken.None) : null;
     }
 }

@@ -14,6 +14,15 @@ internal static class CallerContext
 
     public static ApiKeys.Caller? FindCaller(this HttpContext ctx) => ctx.Items[CallerItem] as ApiKeys.Caller;
 
+    /// <summary>The key sent as <c>Authorization: Bearer &lt;key&gt;</c>; null without that header or with another scheme.</summary>
+    public static string? BearerKey(this HttpContext ctx)
+    {
+        string? header = ctx.Request.Headers.Authorization;
+        return header is not null && header.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase) ? header[BearerPrefix.Length..].Trim() : null;
+    }
+
+    private const string BearerPrefix = "Bearer ";
+
     /// <summary>The caller of an endpoint that requires a role (the authentication middleware has set it).</summary>
     public static ApiKeys.Caller Caller(this HttpContext ctx) =>
         ctx.FindCaller() ?? throw new InvalidOperationException("endpoint reached without an authenticated caller");

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 using Sluice.Control;
+using Sluice.Server.Access;
 
 namespace Sluice.Server.Events;
 
@@ -116,9 +117,8 @@ internal static class EventStream
     /// one, while no key existed) still no key.</summary>
     private static async Task<bool> StillAllowedAsync(HttpContext ctx, ApiKeys keys, CancellationToken ct)
     {
-        string? header = ctx.Request.Headers.Authorization;
-        return header is { Length: > 7 } && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
-            ? await keys.AuthenticateAsync(header["Bearer ".Length..].Trim(), ct) is not null
+        return ctx.BearerKey() is { } key
+            ? await keys.AuthenticateAsync(key, ct) is not null
             : !await keys.AnyAsync(ct);
     }
 

@@ -12,13 +12,14 @@ namespace Sluice.Postgres;
 /// </summary>
 public static class TargetColumns
 {
-    /// <summary>Throws <c>target.columns</c>, naming every column that is missing or does not agree and what to do,
-    /// unless each of <paramref name="columns"/> can go into <paramref name="table"/> as it is.</summary>
-    /// <param name="tableColumns">The table's columns: name and type as PostgreSQL's <c>format_type</c> spells it.</param>
     /// <summary>What the catalog query says of an enum or a string type of an extension (citext): its values are read
     /// from text.</summary>
     public const string TextLike = "text-like";
 
+    /// <summary>Throws <c>target.columns</c>, naming every column that is missing or does not agree and what to do,
+    /// unless each of <paramref name="columns"/> can go into <paramref name="table"/> as it is.</summary>
+    /// <param name="tableColumns">The table's columns: name and type as the catalog query spells it
+    /// (<see cref="Stages.Load.TargetStatements.TableColumnsAsync"/>).</param>
     public static void Check(string table, string pipeline, IReadOnlyList<ColumnDefinition> columns, IReadOnlyDictionary<string, string> tableColumns)
     {
         var problems = new List<string>();

@@ -24,6 +24,10 @@ public sealed class CsvRecordSource : IDisposable
     private readonly CsvDataReader _reader;
     private readonly InvalidByteMarkingFallback _fallback;
     private readonly CsvOptions _options;
+    // Which fields of the record at _quotedLine start with a quote (IsQuoted), of _quotedCount seen.
+    private long _quotedLine = -1;
+    private int _quotedCount = -1;
+    private bool[] _quoted = [];
     private readonly string _invalidBytesReason;
     private long _nextLine;
     private bool _finished;
@@ -77,10 +81,6 @@ public sealed class CsvRecordSource : IDisposable
         }
         return ordinal < _quotedCount && _quoted[ordinal];
     }
-
-    private long _quotedLine = -1;
-    private int _quotedCount = -1;
-    private bool[] _quoted = [];
 
     /// <summary>Marks which fields of the current record start with a quote; returns how many fields were seen.</summary>
     private int ScanQuotedFields()

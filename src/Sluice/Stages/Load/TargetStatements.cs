@@ -25,6 +25,46 @@ internal static class TargetStatements
             ? context.ControlPlane.Loads.OpenConnectionAsync(ct)
             : Sources.GetOrAdd(ConnectionString(context, target), cs => ReusablePool.Build(cs, maxPreparedStatements: 32)).OpenConnectionAsync(ct);
 
+    /// <summary>For a pipeline without a schema: the types of the target table's columns that a schema could declare
+    /// (<see cref="TargetColumns.SchemaType"/>), by name; null when the table does not exist yet.</summary>
+    public static async Task<IReadOnlyDictionary<string, ColumnType>?> TableTypesAsync(StageContext context, TargetDefinition target, CancellationToken ct)
+    {
+        await using var conn = await OpenAsync(context, target, ct);
+        return await TableColumnsAsync(conn, target, ct) is { } columns
+            ? columns.Select(c => (c.Key, Type: TargetColumns.SchemaType(c.Value))).Where(c => c.Type is not null)
+                .ToDictionary(c => c.Key, c => c.Type!, StringComparer.Ordinal)
+            : null;
+    }
+
+    /// <summary>The target table's columns and their types (as <c>format_type</c> spells them), in one round trip; null
+    /// when the table does not exist.</summary>
+    public static async Task<Dictionary<string, string>?> TableColumnsAsync(NpgsqlConnection conn, TargetDefinition target, CancellationToken ct)
+    {
+        // The catalogs, not information_schema: its views check privileges row by row and cost milliseconds per call,
+        // which a burst of small files pays on every load. No row: no table; one row without a name: no columns.
+        // A domain is read as its base type (its constraints still apply on the server); an enum or a string type of an
+        // extension (citext) is marked as text-like: PostgreSQL reads either from the text's bytes.
+        await using var cmd = new NpgsqlCommand(
+            "select a.attname, case when t.typtype = 'e' or (t.typcategory = 'S' and t.typname not in ('text', 'varchar', 'bpchar')) " +
+            "then 'text-like' else format_type(coalesce(nullif(t.typbasetype, 0), a.atttypid), " +
+            "case when t.typbasetype <> 0 then t.typtypmod else a.atttypmod end) end " +
+            "from pg_class c join pg_namespace n on n.oid = c.relnamespace " +
+            "left join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped " +
+            "left join pg_type t on t.oid = a.atttypid " +
+            "where n.nspname = $1 and c.relname = $2 and c.relkind in ('r', 'p')", conn)
+        {
+            Parameters = { new() { Value = target.Schema }, new() { Value = target.Table } },
+        };
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        Dictionary<string, string>? columns = null;
+        while (await r.ReadAsync(ct))
+        {
+            columns ??= new Dictionary<string, string>(StringComparer.Ordinal);
+            if (!r.IsDBNull(0)) columns[r.GetString(0)] = r.GetString(1);
+        }
+        return columns;
+    }
+
     /// <summary><c>copy table (columns) from stdin (format binary)</c>: how every load hands its rows to the server.</summary>
     public static string BinaryCopy(string into, IEnumerable<string> columns) =>
         $"copy {into} ({string.Join(", ", columns.Select(PgIdentifier.Quote))}) from stdin (format binary)";

@@ -42,7 +42,7 @@ public sealed class TransformStage : IStage
                     context.Job.Id, IncludeLineageColumn: true, context.RowsProgress, ChunkOf(context, chunk),
                     streaming ? async (columns, c) => (streamed = await BeginStreamingAsync(context, columns, c))?.Rows : null,
                     SourceName: $"{context.Job.SourceBucket}/{context.Job.SourceKey}",
-                    TableTypes: pipeline.Schema is null ? await LoadStage.TableTypesAsync(context, target, ct) : null), ct);
+                    TableTypes: pipeline.Schema is null ? await TargetStatements.TableTypesAsync(context, target, ct) : null), ct);
             }
             catch (TransformException e)
             {
@@ -117,10 +117,9 @@ public sealed class TransformStage : IStage
         if (!allowed)
         {
             return new StageResult(outputs, counts, chunk is { } over
-                ? new StageFailure("rejects.threshold",
-                    $"chunk {over} alone has {result.Rejected:N0} rejected rows (of its {result.Read:N0}), more than pipeline {pipeline.Name} allows " +
-                    $"for the whole file (rejects: max_rows {pipeline.Rejects.MaxRows?.ToString() ?? "none"}); the file's rejects.csv, published with " +
-                    "the job's report, gives each row's line in the whole file and the reason: fix the file or raise the threshold, then replay from transform.")
+                ? TooManyRejects(pipeline, result.Rejected, result.Read,
+                    "the file's rejects.csv, published with the job's report (lines count in the whole file),", "transform",
+                    $"chunk {over} alone has {result.Rejected:N0} rejected rows (of its {result.Read:N0}), more than pipeline {pipeline.Name} allows for the whole file")
                 : TooManyRejects(pipeline, result.Rejected, result.Read, result.RejectsPath, "transform"));
         }
         if (streamed is not null && await streamed.CommitAsync(ct))
@@ -134,9 +133,11 @@ public sealed class TransformStage : IStage
     }
 
     /// <summary>The failure of a job with more rejected rows than its pipeline allows.</summary>
-    internal static StageFailure TooManyRejects(Pipelines.Pipeline pipeline, long rejected, long read, string rejectsFile, string replayFrom) =>
+    /// <param name="counted">What was over the limit, when not the whole file's rows (a chunk's own).</param>
+    internal static StageFailure TooManyRejects(Pipelines.Pipeline pipeline, long rejected, long read, string rejectsFile, string replayFrom,
+        string? counted = null) =>
         new("rejects.threshold",
-            $"{rejected:N0} of {read:N0} rows were rejected, more than pipeline {pipeline.Name} allows " +
+            $"{counted ?? $"{rejected:N0} of {read:N0} rows were rejected, more than pipeline {pipeline.Name} allows"} " +
             $"(rejects: max_rows {pipeline.Rejects.MaxRows?.ToString() ?? "none"}, max_ratio {pipeline.Rejects.MaxRatio?.ToString() ?? "none"}); " +
             $"see {rejectsFile} for each row's line and reason, fix the file or raise the threshold, then replay from {replayFrom}.");
 
