@@ -154,6 +154,15 @@ public sealed class ChunkedLoadTests
         Assert.Equal(rejects, File.ReadAllLines(Path.Combine(env.Settings.BucketsRoot, "processed", "payments", job.Id.ToString(), "rejects.csv")));
     }
 
+    /// <summary>Drops payments/bad.csv, 3,000 payments whose given physical lines (the header is line 1) are not rows.</summary>
+    private static void DropWithBadRows(TestEnvironment env, int seed, params int[] badLines)
+    {
+        var file = Path.Combine(env.Home, "bad.csv");
+        PaymentsCsv.Write(file, 3_000, seed);
+        var lines = File.ReadAllLines(file);
+        foreach (var line in badLines) lines[line - 1] = "not,a,row";
+        env.Drop("inbox", "payments/bad.csv", string.Join("\n", lines) + "\n");
+    }
 
     [Fact]
     public async Task A_chunk_over_the_reject_limit_on_its_own_says_it_is_one_chunk_and_points_at_the_files_published_rejects()
@@ -161,11 +170,7 @@ public sealed class ChunkedLoadTests
         await using var env = await TestEnvironment.CreateAsync();
         env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml(SmallChunks + "\nrejects: { max_rows: 1 }"));
         env.StartHost(workers: 2);
-        var file = Path.Combine(env.Home, "bad.csv");
-        PaymentsCsv.Write(file, 3_000, seed: 9);
-        var lines = File.ReadAllLines(file);
-        foreach (var line in new[] { 10, 20 }) lines[line - 1] = "not,a,row";
-        env.Drop("inbox", "payments/bad.csv", string.Join("\n", lines) + "\n");
+        DropWithBadRows(env, seed: 9, 10, 20);
 
         var job = Assert.Single(await env.WaitForJobsAsync(1, TimeSpan.FromMinutes(2)));
 
@@ -184,11 +189,7 @@ public sealed class ChunkedLoadTests
         env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml(SmallChunks + "\nrejects: { max_rows: 2 }"));
         if (streamed) StreamEveryFile(env);
         env.StartHost(workers: streamed ? 4 : 2);
-        var file = Path.Combine(env.Home, "bad.csv");
-        PaymentsCsv.Write(file, 3_000, seed: 9);
-        var lines = File.ReadAllLines(file);
-        foreach (var line in new[] { 10, 1_010, 2_010 }) lines[line - 1] = "not,a,row";
-        env.Drop("inbox", "payments/bad.csv", string.Join("\n", lines) + "\n");
+        DropWithBadRows(env, seed: 9, 10, 1_010, 2_010);
 
         var job = Assert.Single(await env.WaitForJobsAsync(1, TimeSpan.FromMinutes(2)));
 
