@@ -114,9 +114,7 @@ public sealed class CliTests
     {
         await using var env = await TestEnvironment.CreateAsync();
         env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml());
-        var file = Path.Combine(env.Home, "payments", "r.csv");
-        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-        PaymentsCsv.Write(file, 100, seed: 2);
+        var file = env.WritePaymentsFile("r.csv", 100, seed: 2);
         var first = await CliProcess.RunAsync(Env(env), "run", file, "--json");
         var id = JsonDocument.Parse(first.StdOut).RootElement.GetProperty("id").GetString()!;
 

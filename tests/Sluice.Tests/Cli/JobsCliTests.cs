@@ -25,9 +25,7 @@ public sealed class JobsCliTests
     {
         await using var env = await TestEnvironment.CreateAsync();
         env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml());
-        var file = Path.Combine(env.Home, "payments", "a.csv");
-        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-        PaymentsCsv.Write(file, 10, seed: 3);
+        var file = env.WritePaymentsFile("a.csv", 10, seed: 3);
         Assert.Equal(0, (await CliProcess.RunAsync(env.CliEnvironment(), "run", file)).ExitCode);
 
         var (code, stdout, _) = await CliProcess.RunAsync(env.CliEnvironment(), "jobs", "--status", "failed");
@@ -45,9 +43,7 @@ public sealed class JobsCliTests
         var ids = new List<string>();
         foreach (var name in new[] { "a.csv", "b.csv" })
         {
-            var file = Path.Combine(env.Home, "payments", name);
-            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-            PaymentsCsv.Write(file, 10, seed: name[0]);
+            var file = env.WritePaymentsFile(name, 10, seed: name[0]);
             var run = await CliProcess.RunAsync(env.CliEnvironment(), "run", file, "--json");
             ids.Add(System.Text.Json.JsonDocument.Parse(run.StdOut).RootElement.GetProperty("id").GetString()!);
         }

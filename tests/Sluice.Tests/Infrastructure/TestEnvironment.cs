@@ -74,6 +74,16 @@ public sealed class TestEnvironment : IAsyncDisposable
         return path;
     }
 
+    /// <summary>A payments CSV of <paramref name="rows"/> rows at <c>{Home}/payments/{name}</c>, outside every bucket (for
+    /// <c>sluice run</c>, which matches the pipeline on the path's tail).</summary>
+    public string WritePaymentsFile(string name, int rows, int seed)
+    {
+        var path = Path.Combine(Home, "payments", name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        PaymentsCsv.Write(path, rows, seed);
+        return path;
+    }
+
     public PipelineCatalog Catalog() => PipelineLoader.LoadDirectory(Settings.PipelinesDirectory);
 
     /// <summary>Starts the serve machinery in this process: folder trigger (optional) and workers.</summary>
