@@ -88,6 +88,22 @@ public static class LoadLedger
     }
 
     /// <summary>
+    /// Rows a job attempt put into the target, by its ledger rows: those of <paramref name="chunk"/> only (a staged job's
+    /// merge), or of every chunk when null. 0 when this database has no ledger yet (nothing was ever loaded into it).
+    /// </summary>
+    public static async Task<long> AttemptRowsAsync(NpgsqlConnection conn, Guid jobId, int attempt, int? chunk, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("select to_regclass('sluice.load_ledger') is not null", conn);
+        if (await cmd.ExecuteScalarAsync(ct) is not true) return 0;
+        cmd.CommandText = "select coalesce(sum(rows), 0)::bigint from sluice.load_ledger " +
+                          "where job_id = $1 and attempt = $2 and (chunk = $3 or $3 is null and chunk >= 0)";
+        cmd.Parameters.Add(new() { Value = jobId });
+        cmd.Parameters.Add(new() { Value = attempt });
+        cmd.Parameters.Add(new() { Value = (object?)chunk ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
+        return (long)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
+    /// <summary>
     /// Writes this load's ledger row. A first load inserts and fails if another load of the same chunk committed first
     /// (the unique key waits for it), so two workers can never both commit rows; a replay updates the row it replaced.
     /// </summary>

@@ -76,4 +76,44 @@ public sealed class ChunkCrashTests
         Assert.NotEmpty(killedAfterCommit);
         Assert.All(killedAfterCommit, s => Assert.Equal(streamed ? "transform" : "load", s.Name));
     }
+    /// <summary>
+    /// A chunk of an append whose rows commit just before another chunk fails the job is stopped before it can record
+    /// its stage: its rows stay in the target (an append commits chunk by chunk), and the job's loaded count includes
+    /// them, read from the load ledger when the failed job is published.
+    /// </summary>
+    [Fact]
+    public async Task Rows_a_chunk_committed_just_before_another_chunk_failed_the_job_are_counted_as_loaded()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml(ChunkedLoads.SmallChunks, mode: "append, key: [transaction_id]"));
+        var host = env.StartHost(workers: 0);
+        var file = Path.Combine(env.Home, "dup.csv");
+        PaymentsCsv.Write(file, 3_000, seed: 4);
+        var lines = File.ReadAllLines(file);
+        // Ids are 1..3,000 in file order: the last record (third chunk) takes the first's (first chunk).
+        lines[^1] = "1" + lines[^1][lines[^1].IndexOf(',')..];
+        env.Drop("inbox", "payments/dup.csv", string.Join("\n", lines) + "\n");
+        using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+            while (await env.ScalarAsync<long>("select count(*) from sluice.jobs") == 0) await Task.Delay(50, cts.Token);
+        await host.StopAsync();
+
+        // One worker transforms the three chunks, loads one, and stops itself the moment its rows and ledger row commit,
+        // its lease still held; another worker then loads the other two, and the chunk that meets the key fails the job.
+        var workerEnv = env.CliEnvironment(lease: "120");
+        workerEnv["SLUICE_STREAM_BYTES"] = "0";
+        using var stalled = CliProcess.Start(new Dictionary<string, string>(workerEnv) { ["SLUICE_FAULT"] = "stop:load.commit" }, "worker", "--workers", "1");
+        await stalled.WaitForErrorLineAsync("SLUICE_FAULT: stopping this process at load.commit", TimeSpan.FromMinutes(2));
+        using var other = CliProcess.Start(workerEnv, "worker", "--workers", "1");
+        var job = Assert.Single(await env.WaitForJobsAsync(1, TimeSpan.FromMinutes(2)));
+
+        Assert.Equal(("failed", "load.key_exists"), (job.Status, job.Error!.Code));
+        var stopped = Assert.Single(job.Stages, s => s is { Name: "load", Status: "abandoned" });
+        Assert.StartsWith($"{Environment.MachineName}:{stalled.Pid}/", stopped.WorkerId);
+        Assert.InRange(await env.ScalarAsync<long>("select rows from sluice.load_ledger where job_id = $1 and chunk = $2", job.Id, stopped.Chunk!.Value), 1, 1_000);
+        var inTable = await env.ScalarAsync<long>("select count(*) from public.payments");
+        Assert.Equal(inTable, await env.ScalarAsync<long>("select count(distinct transaction_id) from public.payments"));
+        Assert.Equal(inTable, await env.ScalarAsync<long>("select sum(rows) from sluice.load_ledger where job_id = $1", job.Id));
+        Assert.Equal(inTable, job.Counts.Loaded);
+        Assert.Equal((3_000L, 0L), (job.Counts.Read!.Value, job.Counts.Rejected!.Value));
+    }
 }

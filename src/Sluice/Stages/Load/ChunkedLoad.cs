@@ -43,6 +43,18 @@ public static class ChunkedLoad
     /// <see cref="LoadsInOrder"/>).</summary>
     public static bool RunsInOrder(string? stage, JobRecord job, Pipeline pipeline) => stage == "load" && LoadsInOrder(job, pipeline);
 
+    /// <summary>
+    /// The rows this attempt of a split file put into the target table, by the load ledger: the merge's when its chunks
+    /// were staged (none before the merge commits), else those of every chunk that committed. What a failed job loaded:
+    /// a chunk stopped by another chunk's failure may have committed its rows just before, and then records no count.
+    /// </summary>
+    public static async Task<long> RowsInTargetAsync(StageContext context, TargetDefinition target, CancellationToken ct)
+    {
+        await using var conn = await TargetStatements.OpenAsync(context, target, ct);
+        return await LoadLedger.AttemptRowsAsync(conn, context.Job.Id, context.Job.Attempt,
+            UsesStaging(context.Job, context.Pipeline) ? MergeLedgerChunk : null, ct);
+    }
+
     /// <summary>The staging table of this job attempt (schema <c>sluice</c> of the target database).</summary>
     public static string StagingTable(JobRecord job) => PgIdentifier.QualifiedName("sluice", StagingPrefix(job.Id) + job.Attempt);
 

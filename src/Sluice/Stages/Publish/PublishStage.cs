@@ -1,7 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Sluice.Control;
 using Sluice.Errors;
+using Sluice.Pipelines;
 using Sluice.Stages.Download;
+using Sluice.Stages.Load;
 
 namespace Sluice.Stages.Publish;
 
@@ -22,8 +25,14 @@ public sealed class PublishStage : IStage
         var job = context.Job;
         var view = await context.JobViewAsync(ct)
                    ?? throw new SluiceException("job.missing", $"job {job.Id} disappeared from the control plane.");
-        var c = view.Counts;
         var failed = view.Status == "failed";
+        JobCounts? recount = null;
+        if (failed && view.Chunks is not null && context.Pipeline.Target is { } target && await RowsInTargetAsync(context, target, view, ct) is { } inTarget)
+        {
+            recount = new JobCounts(Loaded: inTarget);
+            view = view with { Counts = view.Counts with { Loaded = inTarget } };
+        }
+        var c = view.Counts;
         if (!failed && !c.Reconciled)
             throw new SluiceException("reconcile.mismatch",
                 $"counts do not reconcile: read {c.Read} ≠ loaded {c.Loaded} + rejected {c.Rejected} + filtered {c.Filtered}; " +
@@ -72,6 +81,30 @@ public sealed class PublishStage : IStage
         await context.Buckets.PutTextAsync(bucket, prefix + "report.json", report, ct);
         published.Add(prefix + "report.json");
         context.Info($"published {published.Count} objects to {bucket}/{prefix}");
-        return new StageResult(new JsonObject { ["bucket"] = bucket, ["prefix"] = prefix, ["objects"] = published });
+        return new StageResult(new JsonObject { ["bucket"] = bucket, ["prefix"] = prefix, ["objects"] = published }, recount);
+    }
+
+    /// <summary>
+    /// For a split file whose job failed: the rows its chunks left in the target, by the load ledger, when that differs
+    /// from the count the chunks recorded (a chunk stopped by another's failure may have committed just before; staged
+    /// chunks never reached the target). Null when they agree, or when the ledger cannot be read now (the recorded count
+    /// stands, with a warning): the job already failed, and its report and rejects are still published.
+    /// </summary>
+    private static async Task<long?> RowsInTargetAsync(StageContext context, TargetDefinition target, JobView view, CancellationToken ct)
+    {
+        try
+        {
+            var rows = await ChunkedLoad.RowsInTargetAsync(context, target, ct);
+            if (rows == (view.Counts.Loaded ?? 0)) return null;
+            context.Info($"the load ledger shows {rows:N0} rows of this attempt in the target (the chunks recorded {view.Counts.Loaded ?? 0:N0}): " +
+                         "counted as loaded");
+            return rows;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            context.Warn($"cannot read the load ledger to count the rows this failed job left in the target ({e.Message}); " +
+                         "the loaded count is what its chunks recorded");
+            return null;
+        }
     }
 }
