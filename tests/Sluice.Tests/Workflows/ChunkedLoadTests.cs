@@ -261,6 +261,29 @@ public sealed class ChunkedLoadTests
     }
 
     [Fact]
+    public async Task A_staged_upsert_whose_merge_fails_leaves_the_table_as_it_was_and_counts_nothing_loaded()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml(SmallChunks, mode: "upsert").Replace(
+            "mode: upsert", "mode: upsert, key: [transaction_id]"));
+        env.StartHost(workers: 2);
+        var file = Path.Combine(env.Home, "twice.csv");
+        PaymentsCsv.Write(file, 2_500, seed: 3);
+        var lines = File.ReadAllLines(file);
+        // Ids are 1..2,500 in file order: the last record repeats the first's key, which only the merge can see.
+        lines[^1] = "1" + lines[^1][lines[^1].IndexOf(',')..];
+        env.Drop("inbox", "payments/twice.csv", string.Join("\n", lines) + "\n");
+
+        var job = Assert.Single(await env.WaitForJobsAsync(1, TimeSpan.FromMinutes(2)));
+
+        Assert.Equal(("failed", "load.duplicate_key"), (job.Status, job.Error!.Code));
+        Assert.Equal(3, job.Stages.Count(s => s is { Name: "load", Status: "succeeded" }));
+        // Every chunk was staged, none reached the table: the job loaded nothing.
+        Assert.Equal(0L, await env.ScalarAsync<long>("select count(*) from public.payments"));
+        Assert.Equal((2_500L, 0L), (job.Counts.Read!.Value, job.Counts.Loaded!.Value));
+    }
+
+    [Fact]
     public async Task Replaying_a_chunked_append_from_load_replaces_the_earlier_rows_exactly_once()
     {
         await using var env = await TestEnvironment.CreateAsync();
