@@ -87,12 +87,7 @@ public sealed class ChunkCrashTests
         await using var env = await TestEnvironment.CreateAsync();
         env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml(ChunkedLoads.SmallChunks, mode: "append, key: [transaction_id]"));
         var host = env.StartHost(workers: 0);
-        var file = Path.Combine(env.Home, "dup.csv");
-        PaymentsCsv.Write(file, 3_000, seed: 4);
-        var lines = File.ReadAllLines(file);
-        // Ids are 1..3,000 in file order: the last record (third chunk) takes the first's (first chunk).
-        lines[^1] = "1" + lines[^1][lines[^1].IndexOf(',')..];
-        env.Drop("inbox", "payments/dup.csv", string.Join("\n", lines) + "\n");
+        ChunkedLoads.DropWithFirstKeyRepeated(env, "payments/dup.csv", 3_000, seed: 4);
         using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
             while (await env.ScalarAsync<long>("select count(*) from sluice.jobs") == 0) await Task.Delay(50, cts.Token);
         await host.StopAsync();

@@ -66,12 +66,7 @@ public sealed class ChunkedLoadTests
         env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml(SmallChunks, mode: "append, key: [transaction_id]"));
         if (streamed) StreamEveryFile(env);
         var host = env.StartHost(workers: 4);
-        var file = Path.Combine(env.Home, "dup.csv");
-        PaymentsCsv.Write(file, 3_000, seed: 4);
-        var lines = File.ReadAllLines(file);
-        // The last record (third chunk) takes the id of the first (first chunk): ids are 1..3,000 in file order.
-        lines[^1] = "1" + lines[^1][lines[^1].IndexOf(',')..];
-        env.Drop("inbox", "payments/dup.csv", string.Join("\n", lines) + "\n");
+        DropWithFirstKeyRepeated(env, "payments/dup.csv", 3_000, seed: 4);
 
         var job = Assert.Single(await env.WaitForJobsAsync(1, TimeSpan.FromMinutes(2)));
 
@@ -264,15 +259,10 @@ public sealed class ChunkedLoadTests
     public async Task A_staged_upsert_whose_merge_fails_leaves_the_table_as_it_was_and_counts_nothing_loaded()
     {
         await using var env = await TestEnvironment.CreateAsync();
-        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml(SmallChunks, mode: "upsert").Replace(
-            "mode: upsert", "mode: upsert, key: [transaction_id]"));
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml(SmallChunks, mode: "upsert, key: [transaction_id]"));
         env.StartHost(workers: 2);
-        var file = Path.Combine(env.Home, "twice.csv");
-        PaymentsCsv.Write(file, 2_500, seed: 3);
-        var lines = File.ReadAllLines(file);
-        // Ids are 1..2,500 in file order: the last record repeats the first's key, which only the merge can see.
-        lines[^1] = "1" + lines[^1][lines[^1].IndexOf(',')..];
-        env.Drop("inbox", "payments/twice.csv", string.Join("\n", lines) + "\n");
+        // The last record repeats the first's key, which only the merge can see.
+        DropWithFirstKeyRepeated(env, "payments/twice.csv", 2_500, seed: 3);
 
         var job = Assert.Single(await env.WaitForJobsAsync(1, TimeSpan.FromMinutes(2)));
 

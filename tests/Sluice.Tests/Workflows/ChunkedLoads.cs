@@ -26,6 +26,17 @@ internal static class ChunkedLoads
         return (jobs.Single(j => j.Source.Key == key), summary);
     }
 
+    /// <summary>Drops a payments file of <paramref name="rows"/> whose last record takes the first one's transaction id
+    /// (ids are 1..rows in file order): the first and last chunks share a key.</summary>
+    public static void DropWithFirstKeyRepeated(TestEnvironment env, string key, int rows, int seed)
+    {
+        var file = Path.Combine(env.Home, Guid.NewGuid().ToString("N"));
+        PaymentsCsv.Write(file, rows, seed);
+        var lines = File.ReadAllLines(file);
+        lines[^1] = "1" + lines[^1][lines[^1].IndexOf(',')..];
+        env.Drop("inbox", key, string.Join("\n", lines) + "\n");
+    }
+
     /// <summary>The job succeeded in <paramref name="chunks"/> chunks, its counts reconcile, and every row is in once.</summary>
     public static async Task AssertLoadedInChunksAsync(TestEnvironment env, JobView job, int chunks, long rows, PaymentsCsv.Summary file)
     {
