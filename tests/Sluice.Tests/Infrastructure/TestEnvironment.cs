@@ -142,9 +142,12 @@ public sealed class TestEnvironment : IAsyncDisposable
         return (await ControlPlane.Jobs.GetViewAsync(id, cts.Token))!;
     }
 
-    public async Task<T> ScalarAsync<T>(string sql, params object[] args)
+    public Task<T> ScalarAsync<T>(string sql, params object[] args) => ScalarInAsync<T>(ConnectionString, sql, args);
+
+    /// <summary>One value from a query on another database of the test server (a pipeline's own target database).</summary>
+    public static async Task<T> ScalarInAsync<T>(string connectionString, string sql, params object[] args)
     {
-        await using var conn = new NpgsqlConnection(ConnectionString);
+        await using var conn = new NpgsqlConnection(connectionString);
         await conn.OpenAsync();
         await using var cmd = new NpgsqlCommand(sql, conn);
         foreach (var a in args) cmd.Parameters.Add(new NpgsqlParameter { Value = a });
