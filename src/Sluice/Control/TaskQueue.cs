@@ -170,25 +170,57 @@ public sealed partial class TaskQueue(NpgsqlDataSource db)
     }
 
     /// <summary>
-    /// Inside a load transaction on the control-plane database: locks nothing, but proves the lease is still ours
-    /// at this instant, so a stalled worker resumed after a take-over cannot commit rows.
+    /// For a commit in another database than the control plane's (a pipeline's own target): proves the lease is still
+    /// this worker's and keeps it so until the returned hold is disposed, after that commit. The task's row stays locked
+    /// (<see cref="StillHoldsSql"/>) in a transaction left open, as the check inside a load's own transaction does on the
+    /// control plane's database: a chunk that fails the job cannot cancel this task in between, and no other worker can
+    /// take it over. Null, holding nothing, when the lease is gone.
     /// </summary>
-    public async Task<bool> StillHoldsAsync(ClaimedTask task, CancellationToken ct)
+    /// <param name="lease">How long the transaction may stay open (the database ends the session after that), so a worker
+    /// stalled while holding it does not keep its task from being taken over.</param>
+    public async Task<IAsyncDisposable?> HoldLeaseAsync(ClaimedTask task, TimeSpan lease, CancellationToken ct)
     {
-        await using var cmd = db.CreateCommand(StillHoldsSql);
-        cmd.Parameters.Add(new() { Value = task.Id });
-        cmd.Parameters.Add(new() { Value = task.LeaseToken });
-        return await cmd.ExecuteScalarAsync(ct) is not null;
+        var conn = await db.OpenConnectionAsync(ct);
+        try
+        {
+            await using var batch = new NpgsqlBatch(conn);
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("begin"));
+            batch.BatchCommands.Add(Command("select set_config('idle_in_transaction_session_timeout', $1, true)",
+                ((long)lease.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            batch.BatchCommands.Add(StillHoldsCommand(task));
+            var held = false;
+            await using (var r = await batch.ExecuteReaderAsync(ct))
+            {
+                // The results with columns: the setting's (one row), then the check's (a row when held).
+                await r.NextResultAsync(ct);
+                held = await r.ReadAsync(ct);
+            }
+            if (held) return new OpenTransaction(conn);
+        }
+        catch
+        {
+            await DecidingLane.EndAsync(conn);
+            throw;
+        }
+        await DecidingLane.EndAsync(conn);
+        return null;
     }
 
-    /// <summary>The check of <see cref="StillHoldsAsync"/> for a load transaction on the control plane's own database: run
-    /// there (with the ledger row, in one round trip), it needs no transaction or connection of its own. A row when held.</summary>
+    /// <summary>A transaction that holds its locks until disposed, and then writes nothing.</summary>
+    private sealed class OpenTransaction(NpgsqlConnection conn) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => new(DecidingLane.EndAsync(conn));
+    }
+
+    /// <summary>Inside a load or merge transaction on the control plane's own database: proves the lease is still this
+    /// worker's, with the ledger row in one round trip, and keeps it so until the commit (no transaction or connection
+    /// of its own, unlike <see cref="HoldLeaseAsync"/>). A row when held.</summary>
     public static NpgsqlBatchCommand StillHoldsCommand(ClaimedTask task) =>
         new(StillHoldsSql) { Parameters = { new() { Value = task.Id }, new() { Value = task.LeaseToken } } };
 
-    // FOR SHARE: in a load's own transaction the row stays locked until the rows commit, so a chunk that fails the job
-    // (cancel_chunks.sql) cannot cancel this task between the check and the commit: it waits for the commit, or the
-    // check sees the task cancelled and the load rolls back.
+    // FOR SHARE: the row stays locked until the rows commit, so a chunk that fails the job (cancel_chunks.sql) cannot
+    // cancel this task between the check and the commit, nor another worker take it over: they wait for the commit, or
+    // the check sees the task cancelled and the load rolls back.
     private const string StillHoldsSql =
         "select 1 from sluice.tasks where id = $1 and lease_token = $2 and status = 'running' and lease_expires_at > clock_timestamp() for share";
 

@@ -8,6 +8,7 @@ namespace Sluice.Workflows;
 /// reaches that point, optionally only for jobs whose object key contains the text; with
 /// <c>SLUICE_FAULT=stop:&lt;point&gt;[@&lt;text&gt;]</c> it stops itself instead (SIGSTOP, as a long pause would), to be
 /// continued from outside. Points: <c>load.copying</c> (the first MiB of rows is in the COPY, the rest not yet),
+/// <c>load.committing</c> (rows and ledger written, the lease proven and held, the commit not yet sent),
 /// <c>load.commit</c> (rows and ledger committed, stage not yet recorded),
 /// <c>&lt;stage&gt;.start</c> (a stage is about to run) and <c>express.next</c> (in the express lane, a stage succeeded
 /// and the next is about to start). Unset in normal operation, where this costs one comparison.

@@ -91,7 +91,8 @@ public sealed partial class Worker(
         }
         catch (LeaseLostException)
         {
-            log.Warn($"lost the lease on task {task.Id} ({task.Stage}); another worker owns it now, nothing from this run was committed",
+            log.Warn($"lost the lease on task {task.Id} ({task.Stage}): another worker took it over, or another chunk failed the job; " +
+                     "this run records nothing more (rows a load committed stay, with their ledger row)",
                 job?.Id ?? task.JobId, task.Stage, Id);
         }
         catch (OperationCanceledException) when (abort.IsCancellationRequested)

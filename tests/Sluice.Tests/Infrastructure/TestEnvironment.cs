@@ -155,9 +155,12 @@ public sealed class TestEnvironment : IAsyncDisposable
     }
 
     /// <summary>Runs SQL (DDL, inserts) against the test database.</summary>
-    public async Task ExecuteAsync(string sql)
+    public Task ExecuteAsync(string sql) => ExecuteInAsync(ConnectionString, sql);
+
+    /// <summary>Runs SQL against another database of the test server (a pipeline's own target database).</summary>
+    public static async Task ExecuteInAsync(string connectionString, string sql)
     {
-        await using var conn = new NpgsqlConnection(ConnectionString);
+        await using var conn = new NpgsqlConnection(connectionString);
         await conn.OpenAsync();
         await using var cmd = new NpgsqlCommand(sql, conn);
         await cmd.ExecuteNonQueryAsync();

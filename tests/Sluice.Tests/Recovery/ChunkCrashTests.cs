@@ -111,4 +111,56 @@ public sealed class ChunkCrashTests
         Assert.Equal(inTable, job.Counts.Loaded);
         Assert.Equal((3_000L, 0L), (job.Counts.Read!.Value, job.Counts.Rejected!.Value));
     }
+    /// <summary>
+    /// A chunk that proved its lease holds its task until its rows commit: another chunk failing the job meanwhile waits
+    /// to cancel it, so the rows are counted when the failed job is published — whether the target is the control
+    /// plane's database (the check in the load's own transaction) or a pipeline's own (a transaction held open on the
+    /// control plane).
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_chunk_failing_the_job_waits_for_a_chunk_between_its_lease_check_and_its_commit(bool ownDatabase)
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        await using var warehouse = await TargetDatabase.CreateAsync();
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml(ChunkedLoads.SmallChunks, mode: ownDatabase ? warehouse.Mode("append") : "append"));
+        // A status the table refuses (not null) in the last chunk fails the job in its load, whatever the other chunks do.
+        await (ownDatabase ? warehouse.ExecuteAsync(PaymentsTable) : env.ExecuteAsync(PaymentsTable));
+        var host = env.StartHost(workers: 0);
+        var file = Path.Combine(env.Home, "no-status.csv");
+        PaymentsCsv.Write(file, 3_000, seed: 6);
+        var lines = File.ReadAllLines(file);
+        lines[^1] = lines[^1][..(lines[^1].LastIndexOf(',') + 1)];
+        env.Drop("inbox", "payments/no-status.csv", string.Join("\n", lines) + "\n");
+        using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+            while (await env.ScalarAsync<long>("select count(*) from sluice.jobs") == 0) await Task.Delay(50, cts.Token);
+        await host.StopAsync();
+
+        // One worker transforms every chunk, loads the first, and stops itself between its lease check and its commit.
+        var workerEnv = env.CliEnvironment(lease: "120");
+        workerEnv["SLUICE_STREAM_BYTES"] = "0";
+        using var stalled = CliProcess.Start(new Dictionary<string, string>(workerEnv) { ["SLUICE_FAULT"] = "stop:load.committing" }, "worker", "--workers", "1");
+        await stalled.WaitForErrorLineAsync("SLUICE_FAULT: stopping this process at load.committing", TimeSpan.FromMinutes(2));
+        // Another loads the other chunks; the last fails the job, and its commit waits on the stalled chunk's task.
+        using var other = CliProcess.Start(workerEnv, "worker", "--workers", "1");
+        using (var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2)))
+            while (await env.ScalarAsync<long>("select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'") == 0)
+            {
+                Assert.Equal("running", await env.ScalarAsync<string>("select status from sluice.jobs"));
+                await Task.Delay(50, cts.Token);
+            }
+        stalled.Signal("CONT");
+        var job = Assert.Single(await env.WaitForJobsAsync(1, TimeSpan.FromMinutes(2)));
+
+        Assert.Equal(("failed", "load.not_null"), (job.Status, job.Error!.Code));
+        Func<string, object[], Task<long>> target = ownDatabase ? warehouse.ScalarAsync<long> : env.ScalarAsync<long>;
+        var inTable = await target("select count(*) from public.payments", []);
+        Assert.InRange(inTable, 1, 2_999);
+        Assert.Equal(inTable, await target("select sum(rows) from sluice.load_ledger where job_id = $1", [job.Id]));
+        Assert.Equal(inTable, job.Counts.Loaded);
+    }
+
+    private const string PaymentsTable = "create table public.payments (transaction_id bigint, account_id int, client_id int, " +
+        "amount numeric(14,2), currency char(3), booked_at timestamp, description text, status text not null, _sluice_job_id uuid)";
 }

@@ -16,7 +16,7 @@ public sealed class TargetDatabaseTests
     public async Task Rows_and_their_ledger_go_to_the_pipelines_own_database_and_a_replay_from_load_keeps_every_row_once()
     {
         await using var env = await TestEnvironment.CreateAsync();
-        await using var warehouse = await Warehouse.CreateAsync();
+        await using var warehouse = await TargetDatabase.CreateAsync();
         env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml(mode: warehouse.Mode("append")));
         env.StartHost();
         var (_, summary) = env.DropPayments("payments/p.csv", 2_000, seed: 3);
@@ -43,7 +43,7 @@ public sealed class TargetDatabaseTests
     public async Task Chunks_merge_in_the_pipelines_own_database_and_a_failed_split_file_counts_what_its_ledger_holds_there()
     {
         await using var env = await TestEnvironment.CreateAsync();
-        await using var warehouse = await Warehouse.CreateAsync();
+        await using var warehouse = await TargetDatabase.CreateAsync();
         env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml(SmallChunks, mode: warehouse.Mode("upsert, key: [transaction_id]")));
         env.StartHost(workers: 2);
 
@@ -62,22 +62,5 @@ public sealed class TargetDatabaseTests
         Assert.Equal(("failed", "load.duplicate_key"), (failed.Status, failed.Error!.Code));
         Assert.Equal(0L, failed.Counts.Loaded);
         Assert.Equal(PaymentsCsv.FormatCents(file.AmountCents), await warehouse.ScalarAsync<string>("select sum(amount)::text from public.payments"));
-    }
-
-    /// <summary>A database of its own for the target, dropped when the test ends.</summary>
-    private sealed class Warehouse : IAsyncDisposable
-    {
-        private readonly string _connectionString;
-
-        private Warehouse(string connectionString) => _connectionString = connectionString;
-
-        public static async Task<Warehouse> CreateAsync() => new(await PostgresFixture.CreateDatabaseAsync("warehouse"));
-
-        /// <summary>The pipeline's <c>target</c> mode with this database added to the same flow mapping.</summary>
-        public string Mode(string mode) => $"{mode}, database: '{_connectionString}'";
-
-        public Task<T> ScalarAsync<T>(string sql, params object[] args) => TestEnvironment.ScalarInAsync<T>(_connectionString, sql, args);
-
-        public ValueTask DisposeAsync() => new(PostgresFixture.DropDatabaseAsync(_connectionString));
     }
 }

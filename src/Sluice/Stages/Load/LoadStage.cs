@@ -121,8 +121,9 @@ public sealed class LoadStage : IStage
     {
         var job = context.Job;
         // Fencing: if another worker took this task over while we copied, we must not commit. On the control plane's
-        // own database (the default target) the check runs in this transaction, with the ledger row. The ledger row says
-        // the rows the artifact holds: it is committed only if the COPY stored exactly those.
+        // own database (the default target) the check runs in this transaction, with the ledger row; in another, it holds
+        // the task on the control plane until the commit is done. The ledger row says the rows the artifact holds: it is
+        // committed only if the COPY stored exactly those.
         var sameDatabase = context.Pipeline.Target!.Database is null;
         var (held, inserted) = await LoadLedger.RecordAndCountAsync(conn, job.Id, ledgerChunk, job.Attempt, into, expected, replacing,
             counted.Before is null ? null : into, sameDatabase ? TaskQueue.StillHoldsCommand(context.Task) : null, ct);
@@ -130,9 +131,11 @@ public sealed class LoadStage : IStage
         if (loaded != expected)
             throw new SluiceException("reconcile.load_mismatch",
                 $"COPY into {into} stored {loaded:N0} rows but the artifact holds {expected:N0}; nothing was committed.");
-        if (!(sameDatabase ? held : await context.ControlPlane.Tasks.StillHoldsAsync(context.Task, ct)))
-            throw new LeaseLostException(context.Task.Id);
-        await tx.CommitAsync(ct);
+        await using (await TargetStatements.HoldLeaseAsync(context, held, ct))
+        {
+            FaultInjection.At("load.committing", job.SourceKey);
+            await tx.CommitAsync(ct);
+        }
         FaultInjection.At("load.commit", job.SourceKey);
         var mode = context.Pipeline.Target!.Mode.ToString().ToLowerInvariant();
         context.Info(context.Task.Chunk is { } c

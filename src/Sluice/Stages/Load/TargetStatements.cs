@@ -25,6 +25,21 @@ internal static class TargetStatements
             ? context.ControlPlane.Loads.OpenConnectionAsync(ct)
             : Sources.GetOrAdd(ConnectionString(context, target), cs => ReusablePool.Build(cs, maxPreparedStatements: 32)).OpenConnectionAsync(ct);
 
+    /// <summary>
+    /// Proves, just before a load or merge commits in the target, that this worker still holds its task, and keeps it so
+    /// until the returned hold is disposed, after the commit. On the control plane's own database the check ran in the
+    /// target's transaction (<see cref="Control.TaskQueue.StillHoldsCommand"/>, whose result is
+    /// <paramref name="heldInTransaction"/>), its lock lasting until the commit: nothing more to hold. In another database
+    /// it is a transaction of its own on the control plane (<see cref="Control.TaskQueue.HoldLeaseAsync"/>).
+    /// Throws <see cref="LeaseLostException"/>, so that nothing is committed, when the lease is gone.
+    /// </summary>
+    public static async Task<IAsyncDisposable?> HoldLeaseAsync(StageContext context, bool heldInTransaction, CancellationToken ct)
+    {
+        if (context.Pipeline.Target!.Database is null)
+            return heldInTransaction ? null : throw new LeaseLostException(context.Task.Id);
+        return await context.ControlPlane.Tasks.HoldLeaseAsync(context.Task, context.Settings.Lease, ct) ?? throw new LeaseLostException(context.Task.Id);
+    }
+
     /// <summary>For a pipeline without a schema: the types of the target table's columns that a schema could declare
     /// (<see cref="TargetColumns.SchemaType"/>), by name; null when the table does not exist yet.</summary>
     public static async Task<IReadOnlyDictionary<string, ColumnType>?> TableTypesAsync(StageContext context, TargetDefinition target, CancellationToken ct)

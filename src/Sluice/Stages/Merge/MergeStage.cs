@@ -67,10 +67,10 @@ public sealed class MergeStage : IOptionalStage
         if (merged != staged)
             throw new SluiceException("reconcile.merge_mismatch",
                 $"the chunks staged {staged:N0} rows in {staging} but {merged:N0} reached {table}; nothing was committed. Replay from load.");
-        await LoadLedger.RecordAsync(conn, job.Id, ChunkedLoad.MergeLedgerChunk, job.Attempt, table, merged, replacing: existing is not null, ct);
-        if (!await context.ControlPlane.Tasks.StillHoldsAsync(context.Task, ct))
-            throw new LeaseLostException(context.Task.Id);
-        await tx.CommitAsync(ct);
+        var held = await LoadLedger.RecordAsync(conn, job.Id, ChunkedLoad.MergeLedgerChunk, job.Attempt, table, merged, replacing: existing is not null, ct,
+            target.Database is null ? TaskQueue.StillHoldsCommand(context.Task) : null);
+        await using (await TargetStatements.HoldLeaseAsync(context, held, ct))
+            await tx.CommitAsync(ct);
         FaultInjection.At("merge.commit", job.SourceKey);
         context.Info($"merged {merged:N0} rows from {job.Chunks} chunks into {table} ({target.Mode.ToString().ToLowerInvariant()})");
         await DropStagingAsync(conn, job.Id, ct);
