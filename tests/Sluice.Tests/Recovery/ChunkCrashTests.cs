@@ -86,18 +86,11 @@ public sealed class ChunkCrashTests
     {
         await using var env = await TestEnvironment.CreateAsync();
         env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml(ChunkedLoads.SmallChunks, mode: "append, key: [transaction_id]"));
-        var host = env.StartHost(workers: 0);
-        ChunkedLoads.DropWithFirstKeyRepeated(env, "payments/dup.csv", 3_000, seed: 4);
-        using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
-            while (await env.ScalarAsync<long>("select count(*) from sluice.jobs") == 0) await Task.Delay(50, cts.Token);
-        await host.StopAsync();
-
-        // One worker transforms the three chunks, loads one, and stops itself the moment its rows and ledger row commit,
-        // its lease still held; another worker then loads the other two, and the chunk that meets the key fails the job.
-        var workerEnv = env.CliEnvironment(lease: "120");
-        workerEnv["SLUICE_STREAM_BYTES"] = "0";
-        using var stalled = CliProcess.Start(new Dictionary<string, string>(workerEnv) { ["SLUICE_FAULT"] = "stop:load.commit" }, "worker", "--workers", "1");
-        await stalled.WaitForErrorLineAsync("SLUICE_FAULT: stopping this process at load.commit", TimeSpan.FromMinutes(2));
+        // One worker transforms the chunks, loads one, and stops itself the moment its rows and ledger row commit, its
+        // lease still held; another worker then loads the others, and the chunk that meets the key fails the job.
+        var (stalled, workerEnv) = await StallFirstChunkLoadAsync(env, () => ChunkedLoads.DropWithFirstKeyRepeated(env, "payments/dup.csv", 3_000, seed: 4),
+            "load.commit");
+        using var _ = stalled;
         using var other = CliProcess.Start(workerEnv, "worker", "--workers", "1");
         var job = Assert.Single(await env.WaitForJobsAsync(1, TimeSpan.FromMinutes(2)));
 
@@ -127,21 +120,16 @@ public sealed class ChunkCrashTests
         env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml(ChunkedLoads.SmallChunks, mode: ownDatabase ? warehouse.Mode("append") : "append"));
         // A status the table refuses (not null) in the last chunk fails the job in its load, whatever the other chunks do.
         await (ownDatabase ? warehouse.ExecuteAsync(PaymentsTable) : env.ExecuteAsync(PaymentsTable));
-        var host = env.StartHost(workers: 0);
-        var file = Path.Combine(env.Home, "no-status.csv");
-        PaymentsCsv.Write(file, 3_000, seed: 6);
-        var lines = File.ReadAllLines(file);
-        lines[^1] = lines[^1][..(lines[^1].LastIndexOf(',') + 1)];
-        env.Drop("inbox", "payments/no-status.csv", string.Join("\n", lines) + "\n");
-        using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
-            while (await env.ScalarAsync<long>("select count(*) from sluice.jobs") == 0) await Task.Delay(50, cts.Token);
-        await host.StopAsync();
-
-        // One worker transforms every chunk, loads the first, and stops itself between its lease check and its commit.
-        var workerEnv = env.CliEnvironment(lease: "120");
-        workerEnv["SLUICE_STREAM_BYTES"] = "0";
-        using var stalled = CliProcess.Start(new Dictionary<string, string>(workerEnv) { ["SLUICE_FAULT"] = "stop:load.committing" }, "worker", "--workers", "1");
-        await stalled.WaitForErrorLineAsync("SLUICE_FAULT: stopping this process at load.committing", TimeSpan.FromMinutes(2));
+        // One worker transforms every chunk, loads one, and stops itself between its lease check and its commit.
+        var (stalled, workerEnv) = await StallFirstChunkLoadAsync(env, () =>
+        {
+            var file = Path.Combine(env.Home, "no-status.csv");
+            PaymentsCsv.Write(file, 3_000, seed: 6);
+            var lines = File.ReadAllLines(file);
+            lines[^1] = lines[^1][..(lines[^1].LastIndexOf(',') + 1)];
+            env.Drop("inbox", "payments/no-status.csv", string.Join("\n", lines) + "\n");
+        }, "load.committing");
+        using var _ = stalled;
         // Another loads the other chunks; the last fails the job, and its commit waits on the stalled chunk's task.
         using var other = CliProcess.Start(workerEnv, "worker", "--workers", "1");
         using (var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2)))
@@ -159,6 +147,33 @@ public sealed class ChunkCrashTests
         Assert.InRange(inTable, 1, 2_999);
         Assert.Equal(inTable, await target("select sum(rows) from sluice.load_ledger where job_id = $1", [job.Id]));
         Assert.Equal(inTable, job.Counts.Loaded);
+    }
+
+    /// <summary>
+    /// Takes in the file <paramref name="drop"/> drops (a serve without workers opens its job), then starts a worker process
+    /// of one slot that runs the job's stages and stops itself (SIGSTOP) at <paramref name="fault"/> in its first chunk's
+    /// load, its lease long enough to stay held meanwhile. Returns it stopped there, and the environment for other workers.
+    /// </summary>
+    private static async Task<(CliProcess Stalled, Dictionary<string, string> WorkerEnv)> StallFirstChunkLoadAsync(TestEnvironment env, Action drop, string fault)
+    {
+        var host = env.StartHost(workers: 0);
+        drop();
+        using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+            while (await env.ScalarAsync<long>("select count(*) from sluice.jobs") == 0) await Task.Delay(50, cts.Token);
+        await host.StopAsync();
+        var workerEnv = env.CliEnvironment(lease: "120");
+        workerEnv["SLUICE_STREAM_BYTES"] = "0";
+        var stalled = CliProcess.Start(new Dictionary<string, string>(workerEnv) { ["SLUICE_FAULT"] = "stop:" + fault }, "worker", "--workers", "1");
+        try
+        {
+            await stalled.WaitForErrorLineAsync($"SLUICE_FAULT: stopping this process at {fault}", TimeSpan.FromMinutes(2));
+        }
+        catch
+        {
+            stalled.Dispose();
+            throw;
+        }
+        return (stalled, workerEnv);
     }
 
     private const string PaymentsTable = "create table public.payments (transaction_id bigint, account_id int, client_id int, " +
