@@ -191,9 +191,11 @@ public sealed partial class TaskQueue(NpgsqlDataSource db)
             var held = false;
             await using (var r = await batch.ExecuteReaderAsync(ct))
             {
-                // The results with columns: the setting's (one row), then the check's (a row when held).
-                await r.NextResultAsync(ct);
-                held = await r.ReadAsync(ct);
+                // The last result with columns is the check's (a row when held); the setting's comes before it.
+                do
+                {
+                    if (r.FieldCount > 0) held = await r.ReadAsync(ct);
+                } while (await r.NextResultAsync(ct));
             }
             if (held) return new OpenTransaction(conn);
         }

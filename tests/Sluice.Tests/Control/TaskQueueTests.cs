@@ -109,6 +109,34 @@ public sealed class TaskQueueTests
     }
 
     [Fact]
+    public async Task A_lease_held_for_a_commit_elsewhere_keeps_the_task_from_changing_until_released_and_is_refused_once_gone()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        await NewJobAsync(env);
+        var task = (await env.ControlPlane.Tasks.ClaimAsync("w", TimeSpan.FromSeconds(30), null, CancellationToken.None))!;
+
+        // Several times: the control plane's pool prepares statements used twice, and a prepared batch reads differently.
+        for (var i = 0; i < 3; i++)
+        {
+            var hold = await env.ControlPlane.Tasks.HoldLeaseAsync(task, TimeSpan.FromSeconds(30), CancellationToken.None);
+            Assert.NotNull(hold);
+            // Cancelling the task (another chunk failing the job) waits for the hold.
+            var cancel = env.ExecuteAsync($"update sluice.tasks set status = status where id = {task.Id}");
+            using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+                while (await env.ScalarAsync<long>("select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'") == 0)
+                    await Task.Delay(20, cts.Token);
+            Assert.False(cancel.IsCompleted);
+            await hold!.DisposeAsync();
+            await cancel.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        await env.ExecuteAsync($"update sluice.tasks set lease_expires_at = now() - interval '1 second' where id = {task.Id}");
+        for (var i = 0; i < 2; i++)
+            Assert.Null(await env.ControlPlane.Tasks.HoldLeaseAsync(task, TimeSpan.FromSeconds(30), CancellationToken.None));
+        Assert.Equal(0L, await env.ScalarAsync<long>("select count(*) from pg_stat_activity where datname = current_database() and state like 'idle in transaction%'"));
+    }
+
+    [Fact]
     public async Task A_task_scheduled_for_later_is_not_claimed_before_its_time()
     {
         await using var env = await TestEnvironment.CreateAsync();
