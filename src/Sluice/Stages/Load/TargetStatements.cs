@@ -110,10 +110,12 @@ internal static class TargetStatements
     {
         var sql = InsertSelect(table, source, columns, target);
         if (target.Mode != LoadMode.Upsert) return await ExecAsync(conn, sql, ct);
-        await tx.SaveAsync("sluice_upsert", ct);
+        // The savepoint goes with the statement, in one round trip: a key twice in the file is found after it fails.
+        await using var batch = new NpgsqlBatch(conn, tx) { Timeout = 0, BatchCommands = { new("savepoint sluice_upsert"), new(sql) } };
         try
         {
-            return await ExecAsync(conn, sql, ct);
+            await batch.ExecuteNonQueryAsync(ct);
+            return batch.BatchCommands[1].RecordsAffected;
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.CardinalityViolation)
         {
