@@ -100,7 +100,9 @@ public sealed class JobReplay(ControlPlane controlPlane)
     private async Task VerifyEarlierOutputsAsync(JobRecord job, WorkflowDefinition workflow, string fromStage, CancellationToken ct)
     {
         var view = await controlPlane.Jobs.GetViewAsync(job.Id, ct) ?? throw new SluiceException("job.not_found", $"job {job.Id} not found.");
-        if (view.WorkspacePrunedAt is { } pruned && ReadsWorkspace(workflow, fromStage)) throw WorkspacePruned(job.Id, fromStage, pruned);
+        // Notify reads only the job, so a replay from it needs none of the earlier stages' files (nor a workspace).
+        if (!ReadsWorkspace(workflow, fromStage)) return;
+        if (view.WorkspacePrunedAt is { } pruned) throw WorkspacePruned(job.Id, fromStage, pruned);
         foreach (var stage in workflow.Stages.TakeWhile(s => s != fromStage))
         {
             if (!FileOutputs.TryGetValue(stage, out var names)) continue;

@@ -83,6 +83,35 @@ public sealed class WebhookNotifyTests
     }
 
     [Fact]
+    public async Task A_job_whose_workspace_was_pruned_still_replays_from_notify_which_reads_no_files()
+    {
+        using var listener = new HttpListener();
+        var port = FreePort();
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/hook/");
+        listener.Start();
+        var first = ListenOnceAsync(listener, HttpStatusCode.OK);
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml($"notify: [ {{ webhook: \"http://127.0.0.1:{port}/hook/\" }} ]"));
+        env.StartHost();
+        env.Drop("inbox", "payments/pruned.csv", PaymentsCsv.Header + "\n1,1,1,2.50,EUR,2026-01-01 00:00:00,x,booked\n");
+        var job = Assert.Single(await env.WaitForJobsAsync(1));
+        await first.WaitAsync(TimeSpan.FromSeconds(30));
+        await WaitForNoWorkAsync(env, job.Id);
+        await env.ExecuteAsync($"update sluice.jobs set finished_at = now() - interval '2 hours' where id = '{job.Id}'");
+        await env.ExecuteAsync($"update sluice.tasks set updated_at = now() - interval '2 hours' where job_id = '{job.Id}'");
+        var pruner = new Sluice.Storage.WorkspacePruner(env.ControlPlane.DataSource, env.Settings.WorkspaceRoot, env.Settings.Lease);
+        Assert.Equal(1, (await pruner.PruneAsync(new(TimeSpan.FromHours(1)), CancellationToken.None)).Jobs);
+
+        var second = ListenOnceAsync(listener, HttpStatusCode.OK);
+        Assert.Equal(2, await new Sluice.Control.JobReplay(env.ControlPlane).ReplayAsync(job.Id, "notify", "hook was down", "test", CancellationToken.None));
+        var (_, eventId) = await second.WaitAsync(TimeSpan.FromSeconds(30));
+        await WaitForNoWorkAsync(env, job.Id);
+
+        Assert.Equal($"{job.Id}:2:job.succeeded", eventId);
+        Assert.Equal("succeeded", (await env.ControlPlane.Jobs.GetViewAsync(job.Id, CancellationToken.None))!.Stages.Last(s => s.Name == "notify").Status);
+    }
+
+    [Fact]
     public async Task A_replay_from_notify_of_a_pipeline_without_webhooks_is_refused_and_a_replay_from_publish_leaves_no_hidden_copies()
     {
         await using var env = await TestEnvironment.CreateAsync();
