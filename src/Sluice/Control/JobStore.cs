@@ -115,7 +115,7 @@ public sealed class JobStore(NpgsqlDataSource db)
     public async Task<Guid?> ResolveIdAsync(string idOrPrefix, CancellationToken ct)
     {
         if (Guid.TryParse(idOrPrefix, out var id)) return id;
-        if (idOrPrefix.Length < 4 || !idOrPrefix.All(c => Uri.IsHexDigit(c) || c == '-')) return null;
+        if (idOrPrefix.Length == 0 || !idOrPrefix.All(c => Uri.IsHexDigit(c) || c == '-')) return null;
         // Counted up to 1,001 only: ids start with their time, so a short prefix can match nearly every job.
         await using var cmd = db.CreateCommand(
             "select id, count(*) over () from (select id from sluice.jobs where id::text like $1 || '%' limit 1001) m limit 1");
