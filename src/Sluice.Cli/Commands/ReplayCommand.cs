@@ -16,7 +16,7 @@ internal static class ReplayCommand
     public static Command Create()
     {
         var id = new Argument<string?>("id") { Description = "The job to replay (or a unique prefix of its id).", Arity = ArgumentArity.ZeroOrOne };
-        var from = new Option<string?>("--from") { Description = "The stage to start from: download, transform, load, publish or notify. Earlier stages' outputs are reused after their checksums are checked." };
+        var from = new Option<string?>("--from") { Description = "The stage to start from: download, transform, load, publish or notify (a convert job: download, convert, validate, publish or notify). Earlier stages' outputs are reused after their checksums are checked." };
         var reason = new Option<string?>("--reason") { Description = "Why: recorded in the job's history of attempts." };
         var failed = new Option<bool>("--failed") { Description = "Replay every failed job (from the stage that failed)." };
         var pipeline = new Option<string?>("--pipeline") { Description = "With --failed: only jobs of this pipeline." };

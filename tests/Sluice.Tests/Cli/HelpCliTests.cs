@@ -18,4 +18,14 @@ public sealed class HelpCliTests
         Assert.Contains("List jobs, newest first.", jobs.StdOut);
         Assert.Contains("--limit", jobs.StdOut);
     }
+
+    [Fact]
+    public async Task Replay_help_names_the_stages_a_convert_job_starts_from_too()
+    {
+        var (code, stdout, _) = await CliProcess.RunAsync(new Dictionary<string, string>(), "replay", "--help");
+
+        Assert.Equal(0, code);
+        Assert.Contains("download, transform, load, publish or notify", stdout);
+        Assert.Contains("a convert job: download, convert, validate, publish or notify", stdout);
+    }
 }
