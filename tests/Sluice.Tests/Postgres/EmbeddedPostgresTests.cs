@@ -45,8 +45,18 @@ public sealed class EmbeddedPostgresTests
     {
         var e = Assert.Throws<SluiceException>(() => EmbeddedPostgres.For("/tmp/never", binDirectory: "/nonexistent/bin"));
         Assert.Equal("postgres.not_installed", e.Code);
-        Assert.Contains("install PostgreSQL", e.Message);
         Assert.Contains("SLUICE_DATABASE_URL", e.Message);
+    }
+
+    [Fact]
+    public async Task A_sluice_pg_bin_without_the_server_binaries_is_named_with_what_to_set_instead()
+    {
+        var (code, _, stderr) = await Sluice.Tests.Infrastructure.CliProcess.RunAsync(
+            new Dictionary<string, string> { ["SLUICE_PG_BIN"] = "/nonexistent/bin", ["SLUICE_HOME"] = "/tmp/never", ["SLUICE_DATABASE_URL"] = "" }, "db", "status");
+
+        Assert.Equal(1, code);
+        Assert.Contains("error: SLUICE_PG_BIN=/nonexistent/bin holds no pg_ctl: set it to the folder of PostgreSQL's server binaries", stderr);
+        Assert.DoesNotContain("   at ", stderr);
     }
 
     [Theory]

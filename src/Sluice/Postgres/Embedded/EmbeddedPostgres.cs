@@ -50,9 +50,13 @@ public sealed class EmbeddedPostgres
     /// <param name="binDirectory">The server binaries' folder; by default SLUICE_PG_BIN, then the installed versions.</param>
     public static EmbeddedPostgres For(string home, string? binDirectory = null)
     {
-        var binDir = FindBinDirectory(binDirectory ?? Environment.GetEnvironmentVariable("SLUICE_PG_BIN")) ?? throw new SluiceException("postgres.not_installed",
-            "PostgreSQL server binaries (initdb, pg_ctl, postgres) were not found: install PostgreSQL 13 or newer " +
-            "(Debian: apt-get install postgresql), set SLUICE_PG_BIN to their folder, or set SLUICE_DATABASE_URL to use a running server.");
+        var configured = binDirectory ?? Environment.GetEnvironmentVariable("SLUICE_PG_BIN");
+        var binDir = FindBinDirectory(configured) ?? throw new SluiceException("postgres.not_installed", configured is { Length: > 0 }
+            // Told where to look: "set SLUICE_PG_BIN" would send the user back to what they did.
+            ? $"SLUICE_PG_BIN={configured} holds no pg_ctl: set it to the folder of PostgreSQL's server binaries (initdb, pg_ctl, " +
+              "postgres; Debian: /usr/lib/postgresql/<version>/bin), unset it to use the newest installed, or set SLUICE_DATABASE_URL to use a running server."
+            : "PostgreSQL server binaries (initdb, pg_ctl, postgres) were not found: install PostgreSQL 13 or newer " +
+              "(Debian: apt-get install postgresql), set SLUICE_PG_BIN to their folder, or set SLUICE_DATABASE_URL to use a running server.");
         string? runAs = null;
         if (Environment.UserName == "root" || Environment.GetEnvironmentVariable("USER") == "root" || IsRoot())
         {
