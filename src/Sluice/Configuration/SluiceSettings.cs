@@ -26,14 +26,14 @@ public sealed record SluiceSettings
 
     /// <summary><c>SLUICE_EXPRESS_BYTES</c>, default 65536 (64 KiB); 0 turns the express lane off. A job whose file is at
     /// most this size runs its stages up to the one that decides it under one lease and records them in one commit
-    /// (docs/state-machines.md#express-lane-for-small-files).</summary>
+    /// (docs/state-machines.md#express-lane-small-files).</summary>
     public long ExpressBytes { get; init; } = DefaultExpressBytes;
 
     public const long DefaultExpressBytes = 64 * 1024;
 
     /// <summary><c>SLUICE_STREAM_BYTES</c>, default 1048576 (1 MiB); 0 turns streamed loads off. A load job whose file is
     /// at least this size loads its rows while transform writes them, when that cannot change what commits
-    /// (docs/state-machines.md#streamed-loads).</summary>
+    /// (docs/state-machines.md#streamed-loads-large-files).</summary>
     public long StreamBytes { get; init; } = DefaultStreamBytes;
 
     public const long DefaultStreamBytes = 1024 * 1024;
