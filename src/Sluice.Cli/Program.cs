@@ -26,4 +26,16 @@ root.Subcommands.Add(WorkspaceCommand.Create());
 root.Subcommands.Add(HistoryCommand.Create());
 // `sluice help [command]` is what many people type first: it shows the same help as `sluice [command] --help`.
 if (args is ["help", .. var topic]) args = [.. topic, "--help"];
-return await root.Parse(args).InvokeAsync();
+var parsed = root.Parse(args);
+if (parsed.Action is System.CommandLine.Invocation.ParseErrorAction)
+{
+    // A mistake on the command line: what is wrong, one line each, and where the options are explained (the whole help
+    // printed instead buries the message under it).
+    foreach (var error in parsed.Errors)
+        Console.Error.WriteLine($"error: {System.Text.RegularExpressions.Regex.Replace(error.Message, @"\s+", " ").Trim()}");
+    var names = new List<string>();
+    for (var r = parsed.CommandResult; r.Command != root; r = (System.CommandLine.Parsing.CommandResult)r.Parent!) names.Insert(0, r.Command.Name);
+    Console.Error.WriteLine($"See `sluice {string.Join("", names.Select(n => n + " "))}--help` for what it takes.");
+    return 1;
+}
+return await parsed.InvokeAsync();

@@ -28,4 +28,18 @@ public sealed class HelpCliTests
         Assert.Contains("download, transform, load, publish or notify", stdout);
         Assert.Contains("a convert job: download, convert, validate, publish or notify", stdout);
     }
+    [Fact]
+    public async Task A_command_line_mistake_says_what_is_wrong_in_one_line_and_where_the_help_is_without_printing_it()
+    {
+        var status = await CliProcess.RunAsync(new Dictionary<string, string>(), "jobs", "--status", "bogus");
+        var missing = await CliProcess.RunAsync(new Dictionary<string, string>(), "keys", "create");
+
+        Assert.Equal(1, status.ExitCode);
+        Assert.Equal("", status.StdOut);
+        Assert.Equal(["error: Argument 'bogus' not recognized. Must be one of: 'queued' 'running' 'succeeded' 'failed'",
+            "See `sluice jobs --help` for what it takes."], status.StdErr.TrimEnd().Split('\n'));
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Equal(["error: Option '--name' is required.", "error: Option '--role' is required.",
+            "See `sluice keys create --help` for what it takes."], missing.StdErr.TrimEnd().Split('\n'));
+    }
 }
