@@ -61,6 +61,16 @@ internal static class PipelinesApi
             table = $"{t.Schema}.{t.Table}", mode = t.Mode.ToString().ToLowerInvariant(), key = t.KeyColumns, create = t.Create,
             database = t.Database is null ? null : SafeDatabase(t.Database),
         } : null,
+        convert = p.Convert is { } c ? new { format = c.Format.ToString().ToLowerInvariant(), compression = c.Compression.ToString().ToLowerInvariant() } : null,
+        chunk = p.Workflow == WorkflowKind.Load
+            ? p.Chunk.Enabled
+                ? new
+                {
+                    enabled = true, rows = (long?)p.Chunk.Rows, bytes = (long?)p.Chunk.Bytes,
+                    keyed_loads = (string?)(p.Chunk.KeyedLoads == KeyedChunkLoads.InOrder ? "in_order" : "side_by_side"), spread = p.Chunk.Spread,
+                }
+                : new { enabled = false, rows = (long?)null, bytes = (long?)null, keyed_loads = (string?)null, spread = false }
+            : null,
         output = new { bucket = p.OutputBucket },
         retry = new { max_attempts = p.Retry.MaxAttempts, backoff_ms = (long)p.Retry.Backoff.TotalMilliseconds },
         rejects = new { max_rows = p.Rejects.MaxRows, max_ratio = p.Rejects.MaxRatio },

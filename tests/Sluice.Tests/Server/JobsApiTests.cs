@@ -187,6 +187,8 @@ public sealed class JobsApiTests
         Assert.Equal("payments", (string)listed["pipelines"]![0]!["name"]!);
         var shown = await HttpJson.GetAsync(viewer, "api/v1/pipelines/payments");
         Assert.Equal(("inbox", "public.payments"), ((string)shown["on"]!["bucket"]!, (string)shown["target"]!["table"]!));
+        Assert.Equal("""{"enabled":true,"rows":1000000,"bytes":134217728,"keyed_loads":"side_by_side","spread":true}""", shown["chunk"]!.ToJsonString());
+        Assert.Null(shown["convert"]);
 
         var yaml = Workflows.PaymentsPipeline.Yaml(extra: "notify:\n  - webhook: https://user:secret@hooks.example.com/x?token=hunter2")
             .Replace("name: payments", "name: draft").Replace("public.payments", "public.other");
