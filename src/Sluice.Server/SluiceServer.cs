@@ -69,7 +69,12 @@ public sealed class SluiceServer : IAsyncDisposable
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = options.MaxUploadBytes;
         });
-        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            // Text as written (row's, café), not \u0027 and \u00E9: answers are JSON, never embedded in HTML.
+            o.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+        });
         builder.Services.AddSingleton(host).AddSingleton(host.ControlPlane).AddSingleton(host.Log).AddSingleton(options).AddSingleton(keys)
             .AddSingleton(new AuditLog(host.ControlPlane.DataSource)).AddSingleton<HttpRequestCounter>();
 

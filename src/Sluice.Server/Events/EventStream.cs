@@ -164,7 +164,7 @@ internal static class EventStream
         return (text.ToString(), last, read);
     }
 
-    private static readonly JsonSerializerOptions JsonOptions = new();
+    private static readonly JsonSerializerOptions JsonOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>When this stream first saw the gap it is waiting on.</summary>
     private sealed class GapWatch

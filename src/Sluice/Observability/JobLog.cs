@@ -9,6 +9,9 @@ namespace Sluice.Observability;
 /// </summary>
 public sealed class JobLog(JobLogWriter? store, LogLevel consoleLevel, bool json, TextWriter? console = null)
 {
+    /// <summary>Messages as written (row's, café) rather than \u0027 and \u00E9, one line each.</summary>
+    private static readonly JsonSerializerOptions LineJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private readonly TextWriter _console = console ?? Console.Error;
     private readonly Lock _gate = new();
 
@@ -51,7 +54,7 @@ public sealed class JobLog(JobLogWriter? store, LogLevel consoleLevel, bool json
                 {
                     ["at"] = now, ["level"] = level.ToString().ToLowerInvariant(), ["job_id"] = jobId, ["stage"] = stage,
                     ["worker_id"] = workerId, ["message"] = message,
-                });
+                }, LineJson);
             }
             else
             {

@@ -12,6 +12,9 @@ namespace Sluice.Stages.Notify;
 /// </summary>
 public sealed class NotifyStage(HttpClient http) : IOptionalStage
 {
+    // Text as written (row's, café) rather than \u0027 and \u00E9.
+    private static readonly JsonSerializerOptions BodyJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public string Name => "notify";
 
     public bool IsNeeded(Control.JobRecord job, Pipelines.Pipeline pipeline) => pipeline.Notify.Count > 0;
@@ -33,7 +36,7 @@ public sealed class NotifyStage(HttpClient http) : IOptionalStage
             : $"job failed: {view.Error?.Code}: {view.Error?.Message}");
 
         var deliveries = new JsonArray();
-        var body = JsonSerializer.Serialize(new { type, job = view });
+        var body = JsonSerializer.Serialize(new { type, job = view }, BodyJson);
         var notifier = new WebhookNotifier(http);
         var failures = 0;
         foreach (var n in context.Pipeline.Notify)

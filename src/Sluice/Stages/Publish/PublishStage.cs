@@ -16,7 +16,7 @@ namespace Sluice.Stages.Publish;
 public sealed class PublishStage : IStage
 {
     // One instance: options cache type metadata, and building them per call is costly.
-    private static readonly JsonSerializerOptions ReportJson = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions ReportJson = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public string Name => "publish";
 
