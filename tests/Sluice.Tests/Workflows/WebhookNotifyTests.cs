@@ -56,17 +56,8 @@ public sealed class WebhookNotifyTests
     public async Task A_replay_from_notify_sends_the_outcome_again_and_the_job_keeps_it()
     {
         using var listener = new HttpListener();
-        var port = FreePort();
-        listener.Prefixes.Add($"http://127.0.0.1:{port}/hook/");
-        listener.Start();
-        var first = ListenOnceAsync(listener, HttpStatusCode.OK);
-        await using var env = await TestEnvironment.CreateAsync();
-        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml($"notify: [ {{ webhook: \"http://127.0.0.1:{port}/hook/\" }} ]"));
-        env.StartHost();
-        env.Drop("inbox", "payments/r.csv", PaymentsCsv.Header + "\n1,1,1,2.50,EUR,2026-01-01 00:00:00,x,booked\n");
-        var job = Assert.Single(await env.WaitForJobsAsync(1));
-        await first.WaitAsync(TimeSpan.FromSeconds(30));
-        await WaitForNoWorkAsync(env, job.Id);
+        var (env, job) = await NotifiedJobAsync(listener, "payments/r.csv");
+        await using var _ = env;
 
         var second = ListenOnceAsync(listener, HttpStatusCode.OK);
         Assert.Equal(2, await new Sluice.Control.JobReplay(env.ControlPlane).ReplayAsync(job.Id, "notify", "hook was down", "test", CancellationToken.None));
@@ -86,17 +77,8 @@ public sealed class WebhookNotifyTests
     public async Task A_job_whose_workspace_was_pruned_still_replays_from_notify_which_reads_no_files()
     {
         using var listener = new HttpListener();
-        var port = FreePort();
-        listener.Prefixes.Add($"http://127.0.0.1:{port}/hook/");
-        listener.Start();
-        var first = ListenOnceAsync(listener, HttpStatusCode.OK);
-        await using var env = await TestEnvironment.CreateAsync();
-        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml($"notify: [ {{ webhook: \"http://127.0.0.1:{port}/hook/\" }} ]"));
-        env.StartHost();
-        env.Drop("inbox", "payments/pruned.csv", PaymentsCsv.Header + "\n1,1,1,2.50,EUR,2026-01-01 00:00:00,x,booked\n");
-        var job = Assert.Single(await env.WaitForJobsAsync(1));
-        await first.WaitAsync(TimeSpan.FromSeconds(30));
-        await WaitForNoWorkAsync(env, job.Id);
+        var (env, job) = await NotifiedJobAsync(listener, "payments/pruned.csv");
+        await using var _ = env;
         await env.ExecuteAsync($"update sluice.jobs set finished_at = now() - interval '2 hours' where id = '{job.Id}'");
         await env.ExecuteAsync($"update sluice.tasks set updated_at = now() - interval '2 hours' where job_id = '{job.Id}'");
         var pruner = new Sluice.Storage.WorkspacePruner(env.ControlPlane.DataSource, env.Settings.WorkspaceRoot, env.Settings.Lease);
@@ -131,6 +113,26 @@ public sealed class WebhookNotifyTests
         var hidden = Directory.GetFiles(env.Settings.BucketsRoot, ".sluice-put-*", SearchOption.AllDirectories);
         Assert.Empty(hidden);
         Assert.True(File.Exists(Path.Combine(env.Settings.BucketsRoot, "processed", "payments", job.Id.ToString(), "report.json")));
+    }
+
+    /// <summary>
+    /// A one-row job of a pipeline whose webhook is <paramref name="listener"/> (started here, on a free port), once the
+    /// listener has answered its notification and nothing of the job is left to run. The caller disposes the environment.
+    /// </summary>
+    private static async Task<(TestEnvironment Env, Sluice.Control.JobView Job)> NotifiedJobAsync(HttpListener listener, string key)
+    {
+        var port = FreePort();
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/hook/");
+        listener.Start();
+        var first = ListenOnceAsync(listener, HttpStatusCode.OK);
+        var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml($"notify: [ {{ webhook: \"http://127.0.0.1:{port}/hook/\" }} ]"));
+        env.StartHost();
+        env.Drop("inbox", key, PaymentsCsv.Header + "\n1,1,1,2.50,EUR,2026-01-01 00:00:00,x,booked\n");
+        var job = Assert.Single(await env.WaitForJobsAsync(1));
+        await first.WaitAsync(TimeSpan.FromSeconds(30));
+        await WaitForNoWorkAsync(env, job.Id);
+        return (env, job);
     }
 
     /// <summary>Waits until the job has no task ready or running (its notify committed).</summary>
