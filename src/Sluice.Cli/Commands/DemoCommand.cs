@@ -18,6 +18,7 @@ internal static class DemoCommand
 {
     private const string Bucket = "inbox";
     private const string Table = "public.demo_payments";
+    private const string PipelineName = "payments-demo";
 
     public static Command Create()
     {
@@ -53,6 +54,7 @@ internal static class DemoCommand
             var runId = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss");
             var baseId = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
             long expectedRows = 0, expectedCents = 0;
+            var dropped = new List<string>();
             for (var i = 0; i < n; i++)
             {
                 var name = $"payments-{runId}-{i + 1}.csv";
@@ -63,12 +65,16 @@ internal static class DemoCommand
                 var target = host.Buckets.ObjectPath(Bucket, $"payments/{name}");
                 Directory.CreateDirectory(Path.GetDirectoryName(target)!);
                 File.Move(path, target);
+                dropped.Add($"payments/{name}");
                 Terminal.Line($"  dropped {Bucket}/payments/{name} ({summary.Rows:N0} rows, {summary.Bytes:N0} bytes)");
             }
 
             var deadline = DateTime.UtcNow.AddMinutes(2);
             while (created.Count < n)
             {
+                if (await TakenElsewhereAsync(cp, dropped, ct) is { } taken)
+                    throw new SluiceException("demo.taken", $"{Bucket}/{taken.Key} was taken by pipeline {taken.Pipeline} (job {taken.Job}), not by the demo's: " +
+                        $"another Sluice process watches {settings.BucketsRoot} (a `sluice serve` with this SLUICE_HOME?). Stop it, or run the demo with another SLUICE_HOME.");
                 if (DateTime.UtcNow > deadline) throw new SluiceException("demo.timeout", $"only {created.Count} of {n} files were picked up within 2 minutes; see the log lines above.");
                 await Task.Delay(100, ct);
             }
@@ -82,6 +88,18 @@ internal static class DemoCommand
             return jobs.All(j => j.Status == "succeeded") ? 0 : CliAction.Failed;
         }));
         return cmd;
+    }
+
+    /// <summary>A dropped file whose job belongs to another pipeline than the demo's: another process took it.</summary>
+    private static async Task<(string Key, string Pipeline, Guid Job)?> TakenElsewhereAsync(ControlPlane cp, List<string> keys, CancellationToken ct)
+    {
+        await using var cmd = cp.DataSource.CreateCommand(
+            "select source_key, pipeline, id from sluice.jobs where source_bucket = $1 and source_key = any($2) and pipeline <> $3 limit 1");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = Bucket });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = keys.ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = PipelineName });
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct) ? (r.GetString(0), r.GetString(1), r.GetGuid(2)) : null;
     }
 
     private static async Task PrintSummaryAsync(ControlPlane cp, Configuration.SluiceSettings settings, List<JobView> jobs,
@@ -112,7 +130,7 @@ internal static class DemoCommand
         o.WriteLine();
         o.WriteLine("where to look:");
         o.WriteLine($"  jobs:        ./sluice jobs        ./sluice job {jobs[0].Id} [--logs] [--json]");
-        o.WriteLine($"  published:   {Path.Combine(settings.BucketsRoot, "processed", "payments-demo")}/<job id>/ (source, artifacts, rejects, report.json)");
+        o.WriteLine($"  published:   {Path.Combine(settings.BucketsRoot, "processed", PipelineName)}/<job id>/ (source, artifacts, rejects, report.json)");
         o.WriteLine($"  workspace:   {settings.WorkspaceRoot}");
         o.WriteLine($"  pipeline:    {Path.Combine(settings.Home, "demo", "pipelines", "payments.yaml")}");
         if (settings.DatabaseUrl is null)
@@ -124,7 +142,7 @@ internal static class DemoCommand
 
     private static readonly string PipelineYaml = $"""
         # Written by `sluice demo`. Payments CSVs dropped under inbox/payments/ are loaded into {Table}.
-        name: payments-demo
+        name: {PipelineName}
         on: {"{"} bucket: {Bucket}, match: "payments/*.csv" {"}"}
         workflow: load
         source: {"{"} format: csv {"}"}
