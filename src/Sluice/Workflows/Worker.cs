@@ -112,6 +112,13 @@ public sealed partial class Worker(
                 log.Warn($"lost the lease on task {task.Id} ({task.Stage}) while recording its failure; another worker owns it now, nothing was committed",
                     job.Id, task.Stage, Id);
             }
+            catch (Exception x) when (x is not OperationCanceledException || abort.IsCancellationRequested)
+            {
+                // The control plane stayed out of reach for a whole lease (commits retry that long): this worker goes
+                // back to claiming, and whichever worker claims first once it is back takes the task over.
+                log.Error($"could not record the end of {task.Stage} ({x.Message}); its lease will expire and another worker will take it over",
+                    job.Id, task.Stage, Id);
+            }
         }
         return (null, null);
     }

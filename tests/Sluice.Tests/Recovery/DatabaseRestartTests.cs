@@ -81,6 +81,53 @@ public sealed class DatabaseRestartTests
         }
     }
 
+    [Fact]
+    public async Task A_worker_whose_commit_waits_out_a_whole_lease_for_PostgreSQL_goes_on_claiming_and_the_job_ends_once_it_is_back()
+    {
+        var home = Path.Combine(Path.GetTempPath(), "sluice-outage-" + Guid.NewGuid().ToString("N")[..8]);
+        var pg = EmbeddedPostgres.For(home);
+        try
+        {
+            await pg.EnsureRunningAsync(CancellationToken.None, ["fsync=off"]);
+            await using var env = await TestEnvironment.CreateAsync(pg.ConnectionString());
+            env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml());
+            var host = env.StartHost(workers: 0);
+            // Above the express lane's 64 KiB: the download is recorded on its own, as soon as it is done.
+            var (_, file) = env.DropPayments("payments/outage.csv", 2_000, seed: 7);
+
+            // One worker, stopped as its stage starts; PostgreSQL goes away meanwhile, so the stage's record cannot be
+            // written for longer than the lease (3 s) its commit retries for.
+            using var worker = CliProcess.Start(env.CliEnvironment(lease: "3", fault: "stop:download.start"), "worker", "--workers", "1");
+            await worker.WaitForErrorLineAsync("SLUICE_FAULT: stopping this process at download.start", TimeSpan.FromMinutes(2));
+            await pg.StopAsync(CancellationToken.None);
+            worker.Signal("CONT");
+            await worker.WaitForErrorLineAsync("cannot record the end of", TimeSpan.FromMinutes(1));
+            // Having given up on that record, the worker is back at claiming (it died here, leaving the task to no one),
+            // and once PostgreSQL is back it takes the task over.
+            await worker.WaitForErrorLineAsync("cannot claim tasks", TimeSpan.FromMinutes(1));
+            await pg.EnsureRunningAsync(CancellationToken.None, ["fsync=off"]);
+            env.ControlPlane.DataSource.Clear();   // this test's own connections from before the outage
+            await worker.WaitForErrorLineAsync("took over download (try 2)", TimeSpan.FromMinutes(1));
+            // It stops again at the fault point: a worker without one finishes the job once that lease runs out.
+            await worker.WaitForErrorLineAsync("download started (try 2/3)", TimeSpan.FromMinutes(1));
+            worker.Signal("KILL");
+            using var second = CliProcess.Start(env.CliEnvironment(lease: "3"), "worker", "--workers", "1");
+
+            var job = Assert.Single(await env.WaitForJobsAsync(1, TimeSpan.FromMinutes(2)));
+            await host.StopAsync();
+            Assert.Equal("succeeded", job.Status);
+            Assert.Equal(file.Rows, await CountAsync(pg, "select count(*) from public.payments"));
+            Assert.Equal(file.Rows, await CountAsync(pg, "select count(distinct transaction_id) from public.payments"));
+            second.Signal("TERM");
+            Assert.Equal(0, await second.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        }
+        finally
+        {
+            await pg.StopAsync(CancellationToken.None);
+            try { Directory.Delete(pg.ClusterDirectory, true); Directory.Delete(home, true); } catch (IOException) { }
+        }
+    }
+
     private static async Task<long> CountAsync(EmbeddedPostgres pg, string sql)
     {
         // Unpooled, so the probe itself never trips over a connection from before the restart.
