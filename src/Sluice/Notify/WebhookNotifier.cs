@@ -1,55 +1,44 @@
 using System.Net.Http.Headers;
 using System.Text;
-using Polly;
-using Polly.Retry;
 
 namespace Sluice.Notify;
 
 /// <summary>
-/// POSTs a job event as JSON to a webhook URL, retried with exponential backoff and jitter on network errors,
-/// timeouts and 5xx/429 answers. Returns the outcome instead of throwing: a notification never fails a job.
+/// POSTs a job event as JSON to a webhook URL, once, within <see cref="Timeout"/>. Returns the outcome instead of
+/// throwing: a notification never fails a job. Retries are the notify stage's tries, queued with the pipeline's backoff,
+/// so no worker waits between them.
 /// </summary>
-public sealed class WebhookNotifier(HttpClient http, int maxAttempts = 5, TimeSpan? firstDelay = null)
+public sealed class WebhookNotifier(HttpClient http)
 {
-    public sealed record Outcome(bool Delivered, int Attempts, string Detail);
+    /// <summary>How long one POST may take, answer included, before it counts as not delivered.</summary>
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    public sealed record Outcome(bool Delivered, string Detail);
 
     public async Task<Outcome> SendAsync(Uri url, string json, string eventId, CancellationToken ct)
     {
-        var attempts = 0;
-        var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>()
-            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
-            {
-                MaxRetryAttempts = Math.Max(0, maxAttempts - 1),
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = firstDelay ?? TimeSpan.FromMilliseconds(500),
-                ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
-                    .Handle<HttpRequestException>()
-                    .Handle<TaskCanceledException>(e => !ct.IsCancellationRequested)
-                    .HandleResult(r => (int)r.StatusCode >= 500 || (int)r.StatusCode == 429),
-            })
-            .AddTimeout(TimeSpan.FromSeconds(10))
-            .Build();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(Timeout);
         try
         {
-            using var response = await pipeline.ExecuteAsync(async token =>
+            using var request = new HttpRequestMessage(HttpMethod.Post, url)
             {
-                attempts++;
-                using var request = new HttpRequestMessage(HttpMethod.Post, url)
-                {
-                    Content = new StringContent(json, Encoding.UTF8, new MediaTypeHeaderValue("application/json")),
-                };
-                // Receivers deduplicate on this id: delivery is at least once.
-                request.Headers.Add("Sluice-Event-Id", eventId);
-                return await http.SendAsync(request, token);
-            }, ct);
+                Content = new StringContent(json, Encoding.UTF8, new MediaTypeHeaderValue("application/json")),
+            };
+            // Receivers deduplicate on this id: delivery is at least once.
+            request.Headers.Add("Sluice-Event-Id", eventId);
+            using var response = await http.SendAsync(request, timeout.Token);
             return response.IsSuccessStatusCode
-                ? new Outcome(true, attempts, $"{(int)response.StatusCode}")
-                : new Outcome(false, attempts, $"answered {(int)response.StatusCode} {response.ReasonPhrase}");
+                ? new Outcome(true, $"{(int)response.StatusCode}")
+                : new Outcome(false, $"answered {(int)response.StatusCode} {response.ReasonPhrase}");
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or TimeoutException or Polly.Timeout.TimeoutRejectedException && !ct.IsCancellationRequested)
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            return new Outcome(false, attempts, e.Message);
+            return new Outcome(false, $"no answer within {Timeout.TotalSeconds:0}s");
+        }
+        catch (HttpRequestException e)
+        {
+            return new Outcome(false, e.Message);
         }
     }
 

@@ -47,9 +47,49 @@ public sealed class WebhookNotifyTests
 
         Assert.Equal("succeeded", job.Status);
         Assert.Equal(1L, await env.ScalarAsync<long>("select count(*) from public.payments"));
-        var notify = job.Stages.Single(s => s.Name == "notify");
+        var notify = job.Stages.Last(s => s.Name == "notify");
         Assert.Equal("failed", notify.Status);
         Assert.Equal("notify.undelivered", notify.Error!.Code);
+    }
+
+    [Fact]
+    public async Task A_webhook_that_never_answers_holds_a_worker_for_one_try_at_a_time_and_the_jobs_behind_it_go_on()
+    {
+        using var listener = new HttpListener();
+        var port = FreePort();
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/hang/");
+        listener.Start();
+        var held = new List<HttpListenerContext>();   // requests taken and never answered
+        var hanging = Task.Run(async () =>
+        {
+            try { while (true) held.Add(await listener.GetContextAsync()); }
+            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException) { }
+        });
+
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml($"notify: [ {{ webhook: \"http://127.0.0.1:{port}/hang/\" }} ]")
+            .Replace("max_attempts: 3", "max_attempts: 2"));
+        env.StartHost(workers: 1);
+        env.Drop("inbox", "payments/first.csv", PaymentsCsv.Header + "\n1,1,1,1.00,EUR,2026-01-01 00:00:00,x,booked\n");
+        using (var cts = new CancellationTokenSource(TimeSpan.FromMinutes(1)))
+            while (await env.ScalarAsync<long>("select count(*) from sluice.job_stages where name = 'notify'") == 0)
+                await Task.Delay(20, cts.Token);
+        env.Drop("inbox", "payments/second.csv", PaymentsCsv.Header + "\n2,1,1,2.00,EUR,2026-01-01 00:00:00,x,booked\n");
+
+        var jobs = await env.WaitForJobsAsync(2, TimeSpan.FromMinutes(3));
+        Assert.All(jobs, j => Assert.Equal("succeeded", j.Status));
+        var first = jobs.Single(j => j.Source.Key == "payments/first.csv");
+        var second = jobs.Single(j => j.Source.Key == "payments/second.csv");
+        // The only worker was free for the second file while the first's webhook still had a try to go (it was held
+        // through every retry of the first before).
+        Assert.True(await env.ScalarAsync<bool>(
+            "select (select finished_at from sluice.jobs where id = $2) < (select max(finished_at) from sluice.job_stages where job_id = $1 and name = 'notify')",
+            first.Id, second.Id));
+        var notify = first.Stages.Where(s => s.Name == "notify").ToList();
+        Assert.Equal(["retrying", "failed"], notify.Select(s => s.Status));
+        Assert.Equal("notify.undelivered", notify[^1].Error!.Code);
+        listener.Stop();
+        await hanging;
     }
 
     [Fact]

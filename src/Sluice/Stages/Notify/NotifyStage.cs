@@ -35,22 +35,27 @@ public sealed class NotifyStage(HttpClient http) : IOptionalStage
             ? $"job succeeded: {c.Read:N0} read, {c.Loaded:N0} loaded, {c.Rejected:N0} rejected, {c.Filtered:N0} filtered"
             : $"job failed: {view.Error?.Code}: {view.Error?.Message}");
 
-        var deliveries = new JsonArray();
         var body = JsonSerializer.Serialize(new { type, job = view }, BodyJson);
+        // One POST per webhook per try, all at once, each within the notifier's timeout: a webhook that hangs or fails
+        // holds this worker for one timeout, not for a whole series of retries, while other jobs wait for workers.
+        // Between tries the task waits in the queue (the pipeline's retry backoff), its worker free for other work.
         var notifier = new WebhookNotifier(http);
+        var wanted = context.Pipeline.Notify.Where(n => n.Events.Count == 0 || n.Events.Contains(type)).ToList();
+        var outcomes = await Task.WhenAll(wanted.Select(n => notifier.SendAsync(n.Webhook, body, $"{view.Id}:{view.Attempt}:{type}", ct)));
+        var deliveries = new JsonArray();
         var failures = 0;
-        foreach (var n in context.Pipeline.Notify)
+        for (var i = 0; i < wanted.Count; i++)
         {
-            if (n.Events.Count > 0 && !n.Events.Contains(type)) continue;
-            var outcome = await notifier.SendAsync(n.Webhook, body, $"{view.Id}:{view.Attempt}:{type}", ct);
-            var where = WebhookNotifier.Redact(n.Webhook);
-            deliveries.Add(new JsonObject { ["webhook"] = where, ["delivered"] = outcome.Delivered, ["attempts"] = outcome.Attempts, ["detail"] = outcome.Detail });
+            var (where, outcome) = (WebhookNotifier.Redact(wanted[i].Webhook), outcomes[i]);
+            deliveries.Add(new JsonObject { ["webhook"] = where, ["delivered"] = outcome.Delivered, ["attempts"] = context.Task.Try, ["detail"] = outcome.Detail });
             if (outcome.Delivered) context.Info($"webhook {where} accepted {type} ({outcome.Detail})");
-            else { failures++; context.Warn($"webhook {where} not reached after {outcome.Attempts} tries: {outcome.Detail}"); }
+            else { failures++; context.Warn($"webhook {where} not reached (try {context.Task.Try}/{context.Task.MaxTries}): {outcome.Detail}"); }
         }
+        if (failures > 0 && context.Task.Try < context.Task.MaxTries)
+            throw new SluiceException("notify.undelivered", $"{failures} webhook(s) could not be reached; trying again (the job's outcome stands).", transient: true);
         var outputs = new JsonObject { ["event"] = type, ["deliveries"] = deliveries };
         return failures == 0
             ? new StageResult(outputs)
-            : new StageResult(outputs, Failure: new StageFailure("notify.undelivered", $"{failures} webhook(s) could not be reached; the job's outcome stands."));
+            : new StageResult(outputs, Failure: new StageFailure("notify.undelivered", $"{failures} webhook(s) could not be reached after {context.Task.Try} tries; the job's outcome stands."));
     }
 }
