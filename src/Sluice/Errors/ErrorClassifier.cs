@@ -11,6 +11,11 @@ public static class ErrorClassifier
         PostgresException pg => new SluiceException(
             $"postgres.{pg.SqlState}", $"PostgreSQL error {pg.SqlState}: {pg.MessageText}{(pg.Detail is { Length: > 0 } d ? " (" + d + ")" : "")}",
             IsTransientSqlState(pg.SqlState), pg),
+        // Npgsql's command timeout (30 s) ends a statement the server has not answered: most often one waiting on a
+        // lock another session holds (LOCK TABLE, a long transaction on the target table). Not a lost connection.
+        NpgsqlException { InnerException: TimeoutException } npg => new SluiceException("postgres.timeout",
+            "PostgreSQL did not answer within the command timeout: the statement may be waiting on a lock another session " +
+            "holds on the table (see pg_locks), or the server is overloaded", transient: true, npg),
         NpgsqlException npg => new SluiceException("postgres.connection", $"PostgreSQL connection problem: {npg.Message}", transient: true, npg),
         TimeoutException t => new SluiceException("io.timeout", t.Message, transient: true, t),
         FileNotFoundException f => new SluiceException("io.not_found", f.Message, transient: false, f),

@@ -1,3 +1,4 @@
+using Npgsql;
 using Sluice.Tests.Infrastructure;
 
 namespace Sluice.Tests.Workflows;
@@ -65,6 +66,36 @@ public sealed class TargetTableTests
 
         Assert.Equal("succeeded", job.Status);
         Assert.Equal("12.35|-0.05", await env.ScalarAsync<string>("select string_agg(amount::numeric(14,2)::text, '|' order by id) from public.typed"));
+    }
+
+    [Fact]
+    public async Task A_load_kept_waiting_by_a_lock_on_the_table_says_so_and_loads_once_the_lock_is_gone()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml().Replace("max_attempts: 3", "max_attempts: 10"));
+        env.StartHost(workers: 1);
+        env.DropPayments("payments/first.csv", 10, seed: 1);
+        Assert.Equal("succeeded", Assert.Single(await env.WaitForJobsAsync(1)).Status);
+
+        // Another session holds the table, as `lock table … in access exclusive mode` in psql would, past the timeout.
+        await using var holder = new NpgsqlConnection(env.ConnectionString);
+        await holder.OpenAsync();
+        await using var tx = await holder.BeginTransactionAsync();
+        await using (var lockCmd = new NpgsqlCommand("lock table public.payments in access exclusive mode", holder, tx))
+            await lockCmd.ExecuteNonQueryAsync();
+        var (_, second) = env.DropPayments("payments/second.csv", 20, seed: 2);
+        using (var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2)))
+            while (await env.ScalarAsync<long>("select count(*) from sluice.job_stages where name = 'load' and status = 'retrying'") == 0)
+                await Task.Delay(100, cts.Token);
+        Assert.Equal("postgres.timeout", await env.ScalarAsync<string>("select error_code from sluice.job_stages where status = 'retrying'"));
+        Assert.Contains("lock", await env.ScalarAsync<string>("select error_message from sluice.job_stages where status = 'retrying'"));
+        await tx.CommitAsync();
+
+        var jobs = await env.WaitForJobsAsync(2, TimeSpan.FromMinutes(2));
+        Assert.All(jobs, j => Assert.Equal("succeeded", j.Status));
+        Assert.Equal(10 + second.Rows, await env.ScalarAsync<long>("select count(*) from public.payments"));
+        var secondJob = jobs.Single(j => j.Source.Key == "payments/second.csv");
+        Assert.Equal(second.Rows, await env.ScalarAsync<long>("select count(*) from public.payments where _sluice_job_id = $1", secondJob.Id));
     }
 
     [Fact]
