@@ -37,10 +37,12 @@ internal static class InspectCommand
             }
             await using (reader)
             {
-                var batch = new ColumnBatch(reader.Columns, show);
+                ColumnBatch batch;
                 var problems = new List<string>();
                 try
                 {
+                    // Vectors check their column on creation (numeric wider than 38 digits is refused): inside the try.
+                    batch = new ColumnBatch(reader.Columns, show);
                     if (show > 0) await reader.ReadAsync(batch, r => problems.Add($"line {r.Line}: {r.Reason}"), ct);
                 }
                 catch (DataFileException e)

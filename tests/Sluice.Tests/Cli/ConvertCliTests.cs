@@ -202,6 +202,19 @@ public sealed class ConvertCliTests : IDisposable
         Assert.Equal(JsonValueKind.Null, file.GetProperty("first_rows")[3][1].ValueKind);
     }
 
+    [Fact]
+    public async Task Inspect_of_a_csv_whose_inferred_numeric_is_wider_than_38_digits_fails_with_one_sentence()
+    {
+        // 38 digits before the point and one after: numeric(39,1), which conversion cannot hold exactly.
+        var csv = Write("wide.csv", "id,amount\n1,12345678901234567890123456789012345678\n2,0.5\n");
+
+        var (code, _, stderr) = await CliProcess.RunAsync(Env, "inspect", csv);
+
+        Assert.Equal(1, code);
+        Assert.StartsWith($"error: {csv}: column 'amount' is numeric(39,1)", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+    }
+
     private string Write(string name, string text)
     {
         var path = Path.Combine(_dir, name);
