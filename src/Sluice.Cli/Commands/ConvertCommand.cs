@@ -39,6 +39,8 @@ internal static class ConvertCommand
                 var other => throw new SluiceException("cli.usage", $"--compression {other}: use zstd, snappy, gzip or none."),
             };
             if (!File.Exists(inPath)) throw new SluiceException("cli.usage", $"{inPath} does not exist.");
+            if (SameFile(inPath, outPath))
+                throw new SluiceException("cli.usage", $"{outPath} is the file being converted; write the output to another path (a failed conversion would remove the source).");
             var outFolder = Path.GetDirectoryName(Path.GetFullPath(outPath))!;
             if (!Directory.Exists(outFolder))
                 throw new SluiceException("cli.usage", $"cannot write {outPath}: the folder {outFolder} does not exist; create it first, or give an output path in an existing folder.");
@@ -104,6 +106,20 @@ internal static class ConvertCommand
             return DataFormatNames.TryParse(given, out var f) ? f : throw new SluiceException("cli.usage", $"{option} {given}: use {DataFormatNames.Accepted}.");
         return DataFormatNames.FromPath(path)
                ?? throw new SluiceException("cli.usage", $"cannot tell the format of {path} from its extension; give {option} ({DataFormatNames.Accepted}).");
+    }
+
+    /// <summary>Whether both paths name one file, directly or through symbolic links.</summary>
+    private static bool SameFile(string a, string b)
+    {
+        static string Resolved(string path)
+        {
+            var full = Path.GetFullPath(path);
+            var folder = Path.GetDirectoryName(full)!;
+            folder = Directory.Exists(folder) && Directory.ResolveLinkTarget(folder, returnFinalTarget: true) is { } dir ? dir.FullName : folder;
+            full = Path.Combine(folder, Path.GetFileName(full));
+            return File.Exists(full) && File.ResolveLinkTarget(full, returnFinalTarget: true) is { } target ? target.FullName : full;
+        }
+        return string.Equals(Resolved(a), Resolved(b), StringComparison.Ordinal);
     }
 
     /// <summary>A YAML mapping of <c>column: type [not null]</c>, optionally under a <c>schema:</c> key.</summary>

@@ -215,6 +215,25 @@ public sealed class ConvertCliTests : IDisposable
         Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Converting_a_file_onto_itself_is_refused_and_the_source_is_kept()
+    {
+        // The conversion would fail (numeric(39,1)), and a failed conversion removes its output: here, the source.
+        var csv = Write("same.csv", "id,amount\n1,12345678901234567890123456789012345678\n2,0.5\n");
+        var link = Path.Combine(_dir, "link.csv");
+        File.CreateSymbolicLink(link, csv);
+
+        var direct = await CliProcess.RunAsync(Env, "convert", csv, csv, "--to", "parquet");
+        var linked = await CliProcess.RunAsync(Env, "convert", csv, link, "--to", "jsonl");
+
+        foreach (var (code, _, stderr) in new[] { direct, linked })
+        {
+            Assert.Equal(1, code);
+            Assert.Contains("is the file being converted; write the output to another path", stderr, StringComparison.Ordinal);
+        }
+        Assert.Equal("id,amount\n1,12345678901234567890123456789012345678\n2,0.5\n", await File.ReadAllTextAsync(csv));
+    }
+
     private string Write(string name, string text)
     {
         var path = Path.Combine(_dir, name);
