@@ -7,6 +7,7 @@ using Sluice.Formats.Csv;
 using Sluice.Pipelines;
 using Sluice.Stages.Conversion;
 using Sluice.Stages.Validate;
+using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
 namespace Sluice.Cli.Commands;
@@ -126,14 +127,27 @@ internal static class ConvertCommand
     internal static IReadOnlyList<ColumnDefinition> ReadSchema(string file)
     {
         var yaml = new YamlStream();
-        using (var reader = new StreamReader(file)) yaml.Load(reader);
+        try
+        {
+            using var reader = new StreamReader(file);
+            yaml.Load(reader);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new SluiceException("cli.usage", $"cannot read the schema file {file}: {e.Message}");
+        }
+        catch (YamlException e)
+        {
+            throw new SluiceException("cli.usage", $"{file}:{e.Start.Line}:{e.Start.Column}: not valid YAML ({e.InnerException?.Message ?? e.Message}); write one column: type per line.");
+        }
         var root = yaml.Documents.Count > 0 ? yaml.Documents[0].RootNode as YamlMappingNode : null;
         if (root is not null && root.Children.TryGetValue(new YamlScalarNode("schema"), out var inner)) root = inner as YamlMappingNode;
         if (root is null) throw new SluiceException("cli.usage", $"{file}: expected a mapping of column: type, as in a pipeline's schema:.");
         var columns = new List<ColumnDefinition>();
         foreach (var (key, value) in root.Children)
         {
-            var name = ((YamlScalarNode)key).Value ?? "";
+            if (key is not YamlScalarNode { Value: { } name })
+                throw new SluiceException("cli.usage", $"{file}:{key.Start.Line}: a column name must be plain text, as in amount: numeric(14,2).");
             var text = ((value as YamlScalarNode)?.Value ?? "").Trim();
             var notNull = text.EndsWith(" not null", StringComparison.OrdinalIgnoreCase);
             if (notNull) text = text[..^" not null".Length];

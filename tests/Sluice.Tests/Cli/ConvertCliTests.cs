@@ -215,6 +215,21 @@ public sealed class ConvertCliTests : IDisposable
         Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("missing.yaml", null, "cannot read the schema file")]
+    [InlineData("broken.yaml", "id: [bigint\n", "broken.yaml:2:1: not valid YAML")]
+    [InlineData("listkey.yaml", "? [id]\n: bigint\n", "listkey.yaml:1: a column name must be plain text")]
+    public async Task A_schema_file_that_cannot_be_read_fails_with_one_sentence_naming_it(string name, string? text, string message)
+    {
+        var schema = text is null ? Path.Combine(_dir, name) : Write(name, text);
+
+        var (code, _, stderr) = await CliProcess.RunAsync(Env, "convert", Write("payments.csv", Payments), Path.Combine(_dir, "out.parquet"), "--schema", schema);
+
+        Assert.Equal(1, code);
+        Assert.Contains(message, stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Converting_a_file_onto_itself_is_refused_and_the_source_is_kept()
     {
