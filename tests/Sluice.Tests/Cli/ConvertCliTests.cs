@@ -129,6 +129,29 @@ public sealed class ConvertCliTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_dir, "out.csv")));
     }
 
+    [Fact]
+    public async Task A_parquet_file_whose_footer_schema_is_damaged_fails_with_one_sentence_naming_it()
+    {
+        var parquet = Path.Combine(_dir, "flags.parquet");
+        Assert.Equal(0, (await CliProcess.RunAsync(Env, "convert", Write("flags.csv", "id,flag\n1,true\n2,false\n"), parquet)).ExitCode);
+        // The schema element of 'flag' (type BOOLEAN = 0, optional, name) gets a type no Parquet file has.
+        var bytes = await File.ReadAllBytesAsync(parquet);
+        var element = bytes.AsSpan().LastIndexOf([(byte)0x15, (byte)0x00, (byte)0x25, (byte)0x02, (byte)0x18, (byte)0x04, .. "flag"u8]);
+        Assert.True(element > 0, "no schema element for 'flag' in the footer");
+        bytes[element + 1] = 0x1F;
+        await File.WriteAllBytesAsync(parquet, bytes);
+
+        var converted = await CliProcess.RunAsync(Env, "convert", parquet, Path.Combine(_dir, "out.csv"));
+        var inspected = await CliProcess.RunAsync(Env, "inspect", parquet);
+
+        foreach (var (code, _, stderr) in new[] { converted, inspected })
+        {
+            Assert.Equal(1, code);
+            Assert.StartsWith($"error: {parquet}: the Parquet file is damaged: its footer (schema and row groups) cannot be decoded", stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+        }
+    }
+
     [Theory]
     [InlineData("missing.csv", "out.parquet", "does not exist")]
     [InlineData("payments.csv", "out.xlsx", "cannot tell the format of")]

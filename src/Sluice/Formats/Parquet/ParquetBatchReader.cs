@@ -79,7 +79,7 @@ public sealed class ParquetBatchReader : IBatchReader
         }
         try
         {
-            var columns = ParquetSchemaMapping.FromParquet(reader.Schema);
+            var columns = ParquetSchemaMapping.FromParquet(SchemaOf(reader));
             if (schema is not null)
             {
                 if (!schema.Select(c => c.Name).SequenceEqual(columns.Select(c => c.Name), StringComparer.Ordinal))
@@ -93,6 +93,19 @@ public sealed class ParquetBatchReader : IBatchReader
         {
             await reader.DisposeAsync();
             throw;
+        }
+    }
+
+    /// <summary>The file's schema, decoded from the footer on first use: damaged schema elements throw only here.</summary>
+    private static ParquetSchema SchemaOf(ParquetReader reader)
+    {
+        try
+        {
+            return reader.Schema;
+        }
+        catch (Exception e) when (IsCorruption(e))
+        {
+            throw Corrupt("its footer (schema and row groups)", null, e);
         }
     }
 
