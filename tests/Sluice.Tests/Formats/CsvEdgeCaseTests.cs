@@ -79,6 +79,23 @@ public sealed class CsvEdgeCaseTests : IDisposable
     }
 
     [Fact]
+    public void A_first_record_too_large_to_read_is_named_by_its_line_not_blamed_on_the_header()
+    {
+        var path = Path.Combine(_dir, "huge.csv");
+        using (var file = new StreamWriter(path))
+        {
+            file.Write("id,big\n1,\"");
+            file.Write(new string('x', 17 * 1024 * 1024));
+            file.Write("\"\n2,small\n");
+        }
+
+        var e = Assert.Throws<CsvFileException>(() => CsvBatchReader.Open(path, CsvOptions.Default, null));
+
+        Assert.Equal(("csv.record_too_large", 2L), (e.Code, e.Line));
+        Assert.StartsWith("A record is longer than 16,777,216 characters", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_decimal_with_too_many_places_is_rejected_not_rounded()
     {
         var path = Write("amount\n18071.13\n1.005\n1.500\n");

@@ -169,6 +169,12 @@ public sealed class CsvRecordSource : IDisposable
             text.Dispose();
             throw new CsvFileException("csv.empty", 1, "The file is empty but a header line was expected; send a file with a header, or set header: false.");
         }
+        catch (CsvRecordTooLargeException e) when (e.RowNumber > 0 || !options.Header)
+        {
+            // Sylvan reads the first record behind the header as it opens: that record, not the header, is too large.
+            text.Dispose();
+            throw RecordTooLarge(e.RowNumber + 1);
+        }
         catch (Exception e) when (e is CsvFormatException or CsvRecordTooLargeException)
         {
             text.Dispose();
@@ -208,9 +214,7 @@ public sealed class CsvRecordSource : IDisposable
             }
             catch (CsvRecordTooLargeException)
             {
-                throw new CsvFileException("csv.record_too_large", Line,
-                    $"A record is longer than {MaxRecordChars:N0} characters, the most Sluice reads as one row: a field that long, or a quote " +
-                    "that is never closed so that the lines after it run together; fix the file, or load such values another way.");
+                throw RecordTooLarge(Line);
             }
             catch (CsvFormatException e) when (e.Message.Contains("without a closing quote", StringComparison.Ordinal))
             {
@@ -251,6 +255,11 @@ public sealed class CsvRecordSource : IDisposable
             return true;
         }
     }
+
+    private static CsvFileException RecordTooLarge(long line) =>
+        new("csv.record_too_large", line,
+            $"A record is longer than {MaxRecordChars:N0} characters, the most Sluice reads as one row: a field that long, or a quote " +
+            "that is never closed so that the lines after it run together; fix the file, or load such values another way.");
 
     /// <summary>Closes the file.</summary>
     public void Dispose() => _reader.Dispose();
