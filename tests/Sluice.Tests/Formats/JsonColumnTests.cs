@@ -1,4 +1,5 @@
 using Sluice.Formats;
+using Sluice.Formats.JsonLines;
 using Sluice.Pipelines;
 using Sluice.Stages.Conversion;
 using Sluice.Tests.Infrastructure;
@@ -29,6 +30,20 @@ public sealed class JsonColumnTests : IDisposable
         """";
 
     private readonly ScratchFiles _files = new(Schema);
+
+    [Fact]
+    public async Task A_json_lines_value_nested_deeper_than_64_levels_is_read_and_inferred_as_json()
+    {
+        // PostgreSQL takes this value; System.Text.Json's default depth of 64 did not.
+        var nested = new string('[', 100) + new string(']', 100);
+        var jsonl = _files.Write("deep.jsonl", $"{{\"id\":1,\"doc\":{nested},\"doc_b\":{{\"a\":{nested}}}}}\n");
+        var csv = _files.Path("deep.csv");
+
+        await _files.ConvertAsync(jsonl, DataFormat.JsonLines, csv, DataFormat.Csv);
+
+        Assert.Equal($"id,doc,doc_b\n1,{nested},\"{{\"\"a\"\":{nested}}}\"\n", await File.ReadAllTextAsync(csv));
+        Assert.Equal([ColumnKind.BigInt, ColumnKind.Json, ColumnKind.Json], JsonLinesSchemaInference.Infer(jsonl, 10).Select(c => c.Type.Kind));
+    }
 
     [Fact]
     public async Task Json_values_go_through_parquet_and_json_lines_and_back_to_the_same_bytes()

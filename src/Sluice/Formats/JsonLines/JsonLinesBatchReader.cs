@@ -14,6 +14,10 @@ namespace Sluice.Formats.JsonLines;
 /// </summary>
 public sealed class JsonLinesBatchReader : IBatchReader
 {
+    /// <summary>A line is an object holding values that may nest as deep as a json value may (System.Text.Json's default
+    /// of 64 would reject valid nested values PostgreSQL takes).</summary>
+    internal static readonly JsonReaderOptions LineOptions = new() { MaxDepth = JsonText.MaxDepth + 1 };
+
     private readonly Utf8LineReader _lines;
     private readonly byte[][] _names;
     private readonly bool[] _seen;
@@ -55,7 +59,7 @@ public sealed class JsonLinesBatchReader : IBatchReader
             }
             catch (JsonException e)
             {
-                reason = $"invalid JSON: {e.Message.Split(" LineNumber:")[0]}";
+                reason = $"invalid JSON: {e.Message.Split(" LineNumber:")[0].TrimEnd('.')}";
             }
             if (reason is not null)
             {
@@ -74,7 +78,7 @@ public sealed class JsonLinesBatchReader : IBatchReader
         var row = batch.Count;
         var vectors = batch.Vectors;
         Array.Clear(_seen);
-        var json = new Utf8JsonReader(line);
+        var json = new Utf8JsonReader(line, LineOptions);
         if (!json.Read() || json.TokenType != JsonTokenType.StartObject) return "the line is not a JSON object";
         var expected = 0;
         while (json.Read() && json.TokenType == JsonTokenType.PropertyName)

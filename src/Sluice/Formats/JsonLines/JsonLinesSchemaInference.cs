@@ -25,7 +25,7 @@ public static class JsonLinesSchemaInference
             if (line.Trim(" \t"u8).IsEmpty) continue;
             try
             {
-                var json = new Utf8JsonReader(line);
+                var json = new Utf8JsonReader(line, JsonLinesBatchReader.LineOptions);
                 if (!json.Read() || json.TokenType != JsonTokenType.StartObject) continue;
                 sampled++;
                 while (json.Read() && json.TokenType == JsonTokenType.PropertyName)

@@ -11,8 +11,11 @@ namespace Sluice.Formats.Vectors;
 /// </summary>
 internal static class JsonText
 {
-    // PostgreSQL nests json deeper than System.Text.Json's default of 64; its own stack limit is far beyond this.
-    private static readonly JsonReaderOptions Options = new() { MaxDepth = 1000, CommentHandling = JsonCommentHandling.Disallow };
+    /// <summary>How deep a value may nest. PostgreSQL nests json deeper than System.Text.Json's default of 64; its own
+    /// stack limit is far beyond this.</summary>
+    public const int MaxDepth = 1000;
+
+    private static readonly JsonReaderOptions Options = new() { MaxDepth = MaxDepth, CommentHandling = JsonCommentHandling.Disallow };
 
     /// <summary>Why <paramref name="text"/> is not valid JSON, or null when it is.</summary>
     public static string? Check(ReadOnlySpan<char> text)
