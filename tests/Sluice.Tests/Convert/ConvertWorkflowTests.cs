@@ -60,6 +60,32 @@ public sealed class ConvertWorkflowTests
     }
 
     [Fact]
+    public async Task A_source_named_rejects_converted_to_csv_does_not_take_the_place_of_rejects_csv()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("convert.yaml", """
+            name: jsonl-to-csv
+            on: { bucket: inbox, match: "exports/*.jsonl" }
+            workflow: convert
+            source: { format: jsonl }
+            target: { format: csv, bucket: processed }
+            schema: { id: bigint, a: text }
+            rejects: { max_rows: 5 }
+            """);
+        env.StartHost();
+        env.Drop("inbox", "exports/rejects.jsonl", "{\"id\":1,\"a\":\"x\"}\n{\"id\":2,\"a\":\"y\",\"extra\":1}\n");
+
+        var job = Assert.Single(await env.WaitForJobsAsync(1));
+
+        Assert.Equal("succeeded", job.Status);
+        Assert.Equal((2L, 1L, 1L), (job.Counts.Read, job.Counts.Loaded, job.Counts.Rejected));
+        var published = Path.Combine(env.Settings.BucketsRoot, "processed", "jsonl-to-csv", job.Id.ToString());
+        Assert.Equal("id,a\n1,x\n", await File.ReadAllTextAsync(Path.Combine(published, "rejects.converted.csv")));
+        var rejects = await File.ReadAllTextAsync(Path.Combine(published, "rejects.csv"));
+        Assert.StartsWith("line,column,reason,raw\n2,", rejects, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_damaged_parquet_file_fails_the_convert_job_with_parquet_corrupt_naming_the_file()
     {
         await using var env = await TestEnvironment.CreateAsync();

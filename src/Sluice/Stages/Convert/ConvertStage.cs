@@ -15,6 +15,8 @@ namespace Sluice.Stages.Conversion; // not .Convert: that would hide System.Conv
 /// </summary>
 public sealed class ConvertStage : IStage
 {
+    private const string RejectsFile = "rejects.csv";
+
     /// <inheritdoc />
     public string Name => "convert";
 
@@ -35,8 +37,10 @@ public sealed class ConvertStage : IStage
             : pipeline.Csv;
         var outDir = context.Workspace.StageFolder(Name);
         var targetFile = Path.GetFileNameWithoutExtension(fileName) + DataFormatNames.Extension(target.Format);
+        // rejects.csv is this stage's own file and a published name: a source called rejects.jsonl must not become it.
+        if (targetFile == RejectsFile) targetFile = "rejects.converted.csv";
         var targetPath = Path.Combine(outDir, targetFile);
-        var rejectsPath = Path.Combine(outDir, "rejects.csv");
+        var rejectsPath = Path.Combine(outDir, RejectsFile);
         ConversionResult result;
         try
         {
