@@ -63,6 +63,32 @@ public sealed class ParquetInteropTests : IDisposable
     }
 
     [Fact]
+    public async Task A_wide_table_is_converted_in_batches_of_at_most_BatchValues_values_and_reads_back_exactly()
+    {
+        // By default 5,000 columns take 838 rows a batch, not 128 Ki (5,000 × 128 Ki values took 17 GB); here 300 a batch.
+        Assert.Equal(838, new FileFormatOptions { Format = DataFormat.Csv }.RowsPerBatch(5000));
+        const int columns = 500, rows = 1000;
+        var csv = Path.Combine(_dir, "wide.csv");
+        await using (var file = new StreamWriter(csv))
+        {
+            await file.WriteLineAsync(string.Join(',', Enumerable.Range(0, columns).Select(c => $"c{c}")));
+            for (var r = 0; r < rows; r++) await file.WriteLineAsync(string.Join(',', Enumerable.Range(0, columns).Select(c => $"{r}.{c % 100:D2}")));
+        }
+        var parquet = Path.Combine(_dir, "wide.parquet");
+        var options = new FileFormatOptions { Format = DataFormat.Csv, BatchValues = 150_000 };
+
+        var result = await FileConverter.ConvertAsync(csv, options, parquet, options with { Format = DataFormat.Parquet }, parquet + ".rej", null, CancellationToken.None);
+        var report = await ReconversionValidator.ValidateAsync(csv, options with { Schema = result.Columns }, parquet, DataFormat.Parquet,
+            Path.Combine(_dir, "back.csv"), CancellationToken.None);
+
+        Assert.Equal(rows, result.Written);
+        Assert.True(report.Passed, report.Summary());
+        Assert.Equal(["4 300"], await DuckDb.QueryAsync(
+            $"SELECT count(DISTINCT row_group_id) || ' ' || max(row_group_num_rows) FROM parquet_metadata('{parquet}')"));
+        Assert.Equal(["999.99"], await DuckDb.QueryAsync($"SELECT max(c499)::VARCHAR FROM read_parquet('{parquet}')"));
+    }
+
+    [Fact]
     public async Task A_nested_Parquet_column_is_refused_with_an_error_naming_it()
     {
         var parquet = Path.Combine(_dir, "nested.parquet");

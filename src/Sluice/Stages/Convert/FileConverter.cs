@@ -33,7 +33,8 @@ public static class FileConverter
 
             await using (var writer = await DataFiles.CreateWriterAsync(targetPath, columns, target, ct))
             {
-                ColumnBatch[] batches = [new(columns, source.BatchRows), new(columns, source.BatchRows)];
+                var rows = source.RowsPerBatch(columns.Count);
+                ColumnBatch[] batches = [new(columns, rows), new(columns, rows)];
                 var current = 0;
                 var more = await reader.ReadAsync(batches[current], Reject, ct);
                 while (more)

@@ -43,8 +43,8 @@ public static class ReconversionValidator
         await using (var left = await DataFiles.OpenReaderAsync(sourcePath, source, ct))
         await using (var right = await DataFiles.OpenReaderAsync(reconvertedPath, back, ct))
         {
-            var a = new ColumnBatch(columns, source.BatchRows);
-            var b = new ColumnBatch(columns, source.BatchRows);
+            var a = new ColumnBatch(columns, source.RowsPerBatch(columns.Count));
+            var b = new ColumnBatch(columns, source.RowsPerBatch(columns.Count));
             int ai = 0, bi = 0;
             static void Ignore(RejectedRow _) { }
             while (true)
