@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Sluice.Control;
 using Sluice.Formats;
 using Sluice.Samples;
 using Sluice.Stages.Conversion;
@@ -57,6 +58,30 @@ public sealed class ConvertWorkflowTests
         var published = Path.Combine(env.Settings.BucketsRoot, "processed", "payments-to-parquet", job.Id.ToString());
         Assert.True(File.Exists(Path.Combine(published, "rejects.csv")));
         Assert.False(File.Exists(Path.Combine(published, "bad.parquet")));
+    }
+
+    [Fact]
+    public async Task A_convert_job_whose_object_changed_names_replay_from_convert_and_that_replay_runs_after_the_pipeline_is_fixed()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("convert.yaml", Pipeline);
+        env.StartHost();
+        env.Drop("inbox", "exports/bad.csv", "id,amount\n1,2.50\n2,3.50,extra\n");
+        var failed = Assert.Single(await env.WaitForJobsAsync(1));
+        // The fixed file is a new object content (a job of its own); the failed job's copy is still the ragged one.
+        await File.WriteAllTextAsync(Path.Combine(env.Settings.BucketsRoot, "inbox", "exports", "bad.csv"), "id,amount\n1,2.50\n2,3.50\n");
+        var replay = new JobReplay(env.ControlPlane);
+
+        await replay.ReplayAsync(failed.Id, "download", "fetch the fixed file", "test", CancellationToken.None);
+        var changed = await env.WaitForJobAsync(failed.Id);
+        env.WritePipeline("convert.yaml", Pipeline + "\nrejects: { max_rows: 1 }\n");
+        await replay.ReplayAsync(failed.Id, "convert", "one ragged row is fine", "test", CancellationToken.None);
+        var replayed = await env.WaitForJobAsync(failed.Id);
+
+        Assert.Equal(("failed", "source.changed"), (changed.Status, changed.Error?.Code));
+        Assert.Contains($"replay from convert (./sluice replay {failed.Id} --from convert)", changed.Error!.Message, StringComparison.Ordinal);
+        Assert.Equal("succeeded", replayed.Status);
+        Assert.Equal((2L, 1L, 1L), (replayed.Counts.Read, replayed.Counts.Loaded, replayed.Counts.Rejected));
     }
 
     [Fact]

@@ -47,11 +47,13 @@ public sealed class DownloadStage : IStage
         {
             File.Delete(copying);
         }
+        // The stage that reads the job's copy: transform for the Loader, convert for the File Convertor.
+        var next = Workflows.WorkflowDefinition.For(job.Workflow).After(Name);
         if (sha != job.SourceSha256)
             throw new SluiceException("source.changed",
                 $"object '{job.SourceKey}' in bucket '{job.SourceBucket}' changed after it arrived (sha256 {job.SourceSha256[..12]}… now {sha[..12]}…); " +
                 "the new content gets a job of its own, this one stops." +
-                (File.Exists(target) ? $" This job's own copy is still in its workspace: to run it again, replay from transform (./sluice replay {job.Id} --from transform)." : ""));
+                (File.Exists(target) ? $" This job's own copy is still in its workspace: to run it again, replay from {next} (./sluice replay {job.Id} --from {next})." : ""));
         context.Info($"downloaded {size:N0} bytes from {job.SourceBucket}/{job.SourceKey}");
         return await ResultAsync(context, target, size, sha, planner?.Complete(), receivedCopy: false, ct);
     }

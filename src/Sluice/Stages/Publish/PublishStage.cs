@@ -36,7 +36,7 @@ public sealed class PublishStage : IStage
         if (!failed && !c.Reconciled)
             throw new SluiceException("reconcile.mismatch",
                 $"counts do not reconcile: read {c.Read} ≠ loaded {c.Loaded} + rejected {c.Rejected} + filtered {c.Filtered}; " +
-                "the job cannot succeed. Replay from transform to recount.");
+                $"the job cannot succeed. Replay from {Workflows.WorkflowDefinition.For(job.Workflow).After("download")} to recount.");
 
         var bucket = context.Pipeline.OutputBucket;
         var prefix = $"{context.Pipeline.Name}/{job.Id}/";
