@@ -64,6 +64,21 @@ public sealed class CsvEdgeCaseTests : IDisposable
         Assert.False(CsvDialectSniffer.Detect(bare, CsvOptions.Default).Header);
     }
 
+    [Theory]
+    [InlineData("id,amount,amount\n1,2.50,3.50\n", "csv.header_duplicate", "Header columns 2 and 3 are both named 'amount'")]
+    [InlineData("id,,note\n1,2.50,x\n", "csv.header_empty", "Header column 2 has no name")]
+    public void A_header_with_a_repeated_or_empty_name_above_typed_columns_is_refused_not_read_as_a_data_row(string text, string code, string message)
+    {
+        var path = Write(text);
+
+        var dialect = CsvDialectSniffer.Detect(path, CsvOptions.Default);
+        var e = Assert.Throws<CsvFileException>(() => CsvBatchReader.Open(path, dialect, null));
+
+        Assert.True(dialect.Header);
+        Assert.Equal((code, 1L), (e.Code, e.Line));
+        Assert.StartsWith(message, e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_ragged_row_is_rejected_naming_its_line()
     {

@@ -63,14 +63,17 @@ public static class CsvDialectSniffer
     private static bool LooksLikeHeader(List<string> lines, char delimiter, char quote)
     {
         var first = Fields(lines[0], delimiter, quote);
-        if (first.Any(f => f.Length == 0 || IsValue(f)) || first.Distinct(StringComparer.Ordinal).Count() != first.Count) return false;
-        if (lines.Count == 1) return true;
+        if (first.Any(IsValue)) return false;
+        var named = first.All(f => f.Length > 0) && first.Distinct(StringComparer.Ordinal).Count() == first.Count;
+        if (lines.Count == 1) return named;
         // A header is told apart by a column whose later values are numbers or dates; all-text files keep the default.
         var rows = lines.Skip(1).Take(50).Select(l => Fields(l, delimiter, quote)).Where(r => r.Count == first.Count).ToList();
-        if (rows.Count == 0) return true;
+        if (rows.Count == 0) return named;
         var typedColumn = Enumerable.Range(0, first.Count).Any(c =>
             rows.Any(r => r[c].Length > 0) && rows.All(r => r[c].Length == 0 || IsValue(r[c])));
-        return typedColumn || rows.All(r => r.All(f => !IsValue(f)));
+        // Above typed columns, a line with an empty or repeated name is still the header: the header check then names the
+        // problem, where taking it for data turned the header into a row of text and every column into text, silently.
+        return typedColumn || (named && rows.All(r => r.All(f => !IsValue(f))));
     }
 
     private static bool IsValue(string field) =>
