@@ -8,7 +8,7 @@ namespace Sluice.Formats.JsonLines;
 /// <summary>
 /// Reads JSON Lines (one object per line, UTF-8) into <see cref="ColumnBatch"/>es. Keys are matched to columns by
 /// name; a missing key or <c>null</c> is null; a key outside the schema, a line that is not an object, or a value that
-/// does not fit its column rejects the row with its line number. Numbers are read from their digits, never through
+/// does not fit its column rejects the row with its line number; so does a key given twice. Numbers are read from their digits, never through
 /// a double, so a numeric column stays exact; a nested object or array fits a json or text column as its JSON text.
 /// Blank lines are skipped.
 /// </summary>
@@ -85,6 +85,8 @@ public sealed class JsonLinesBatchReader : IBatchReader
         {
             var c = Find(ref json, expected);
             if (c < 0) return $"key '{json.GetString()}' is not a column of the schema ({string.Join(", ", batch.Columns.Select(x => x.Name))})";
+            // A repeated key holds two values for one column: which one is meant cannot be told, so the row is rejected.
+            if (_seen[c]) return $"key '{batch.Columns[c].Name}' appears more than once in the object";
             expected = c + 1;
             _seen[c] = true;
             var vector = vectors[c];
