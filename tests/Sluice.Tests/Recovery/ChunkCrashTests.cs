@@ -72,7 +72,7 @@ public sealed class ChunkCrashTests
             "only the stages the killed worker's two slots were running are redone");
         // Streamed, the first rows to commit are those of a chunk's transform, once both chunks had counted; else those
         // of a load, after every chunk was transformed.
-        var killedAfterCommit = job.Stages.Where(s => s.Status == "abandoned" && doneBeforeKill.Contains(s.Chunk!.Value)).ToList();
+        var killedAfterCommit = job.Stages.Where(s => s.Status == "abandoned" && s.Chunk is { } c && doneBeforeKill.Contains(c)).ToList();
         Assert.NotEmpty(killedAfterCommit);
         Assert.All(killedAfterCommit, s => Assert.Equal(streamed ? "transform" : "load", s.Name));
     }
