@@ -39,6 +39,8 @@ internal static class ConvertCommand
                 "zstd" => ParquetCompression.Zstd, "snappy" => ParquetCompression.Snappy, "gzip" => ParquetCompression.Gzip, "none" => ParquetCompression.None,
                 var other => throw new SluiceException("cli.usage", $"--compression {other}: use zstd, snappy, gzip or none."),
             };
+            if (targetFormat != DataFormat.Parquet && codec != ParquetCompression.None && parse.GetResult(compression) is { Implicit: false })
+                throw new SluiceException("cli.usage", $"--compression applies to Parquet output; {outPath} is written as {DataFormatNames.Name(targetFormat)}. Leave it out, or convert --to parquet.");
             if (!File.Exists(inPath)) throw new SluiceException("cli.usage", $"{inPath} does not exist.");
             if (SameFile(inPath, outPath))
                 throw new SluiceException("cli.usage", $"{outPath} is the file being converted; write the output to another path (a failed conversion would remove the source).");

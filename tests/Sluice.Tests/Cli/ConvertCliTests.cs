@@ -156,11 +156,12 @@ public sealed class ConvertCliTests : IDisposable
     [InlineData("missing.csv", "out.parquet", "does not exist")]
     [InlineData("payments.csv", "out.xlsx", "cannot tell the format of")]
     [InlineData("payments.csv", "no-such-folder/out.parquet", "the folder")]
-    public async Task A_usage_mistake_exits_non_zero_with_a_message(string input, string output, string message)
+    [InlineData("payments.csv", "out.jsonl", "--compression applies to Parquet output", "--compression", "snappy")]
+    public async Task A_usage_mistake_exits_non_zero_with_a_message(string input, string output, string message, params string[] options)
     {
         Write("payments.csv", Payments);
 
-        var (code, _, stderr) = await CliProcess.RunAsync(Env, "convert", Path.Combine(_dir, input), Path.Combine(_dir, output));
+        var (code, _, stderr) = await CliProcess.RunAsync(Env, ["convert", Path.Combine(_dir, input), Path.Combine(_dir, output), .. options]);
 
         Assert.Equal(1, code);
         Assert.Contains(message, stderr, StringComparison.Ordinal);

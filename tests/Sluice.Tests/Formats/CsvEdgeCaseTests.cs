@@ -146,6 +146,22 @@ public sealed class CsvEdgeCaseTests : IDisposable
         Assert.Equal(values, back.Rows.Select(r => r[0]));
     }
 
+    [Fact]
+    public async Task A_boolean_column_takes_the_spellings_the_loader_and_PostgreSQL_take_and_names_them_when_refusing()
+    {
+        var path = Write("flag\ntrue\nT\nyes\nY\non\n1\nfalse\nf\nNO\nn\nOff\n0\nmaybe\n");
+        await using var reader = CsvBatchReader.Open(path, CsvOptions.Default, [new ColumnDefinition("flag", new ColumnType(ColumnKind.Boolean))]);
+        var batch = new ColumnBatch(reader.Columns, 100);
+        var rejects = new List<RejectedRow>();
+        await reader.ReadAsync(batch, rejects.Add, CancellationToken.None);
+
+        Assert.Equal(["true", "true", "true", "true", "true", "true", "false", "false", "false", "false", "false", "false"],
+            Enumerable.Range(0, batch.Count).Select(r => batch.Vectors[0].Show(r)));
+        var refused = Assert.Single(rejects);
+        Assert.Equal(14L, refused.Line);
+        Assert.Contains("is not a boolean (true/false, t/f, yes/no, y/n, on/off or 1/0)", refused.Reason);
+    }
+
     private string Write(string text)
     {
         var path = Path.Combine(_dir, Guid.NewGuid().ToString("N") + ".csv");
