@@ -20,6 +20,7 @@ public sealed partial class Worker(
     SluiceSettings settings,
     WorkerOptions options,
     TaskSignal signal,
+    ClaimTrouble claimTrouble,
     JobLog log,
     Action<Guid, string, long>? rowsProgress = null)
 {
@@ -38,11 +39,12 @@ public sealed partial class Worker(
             try
             {
                 task = await controlPlane.Tasks.ClaimAsync(Id, options.Lease, options.OnlyJobs, stopClaiming);
+                claimTrouble.Succeeded(Id);
             }
             catch (OperationCanceledException) when (stopClaiming.IsCancellationRequested) { break; }
             catch (Exception e) when (ErrorClassifier.Classify(e).Transient)
             {
-                log.Warn($"cannot claim tasks ({e.Message}); retrying", workerId: Id);
+                claimTrouble.Failed(Id, e);
                 await DelayQuietly(TimeSpan.FromSeconds(1), stopClaiming);
                 continue;
             }

@@ -24,9 +24,10 @@ public sealed class WorkerPool : IAsyncDisposable
         _options = options;
         _signal = new TaskSignal(controlPlane.DataSource, log, options.Workers);
         var stages = new StageRegistry(_http);
+        var claimTrouble = new ClaimTrouble(log);
         for (var i = 1; i <= options.Workers; i++)
         {
-            var worker = new Worker($"{options.ProcessName}/w{i}", controlPlane, stages, settings, options, _signal, log, rowsProgress);
+            var worker = new Worker($"{options.ProcessName}/w{i}", controlPlane, stages, settings, options, _signal, claimTrouble, log, rowsProgress);
             _running.Add(Task.Run(() => worker.RunAsync(_stopClaiming.Token, _abort.Token)));
         }
     }

@@ -108,6 +108,9 @@ public sealed class DatabaseRestartTests
             await pg.EnsureRunningAsync(CancellationToken.None, ["fsync=off"]);
             env.ControlPlane.DataSource.Clear();   // this test's own connections from before the outage
             await worker.WaitForErrorLineAsync("took over download (try 2)", TimeSpan.FromMinutes(1));
+            // The outage is said once, not once a second, and its end too.
+            await worker.WaitForErrorLineAsync("claiming tasks again after", TimeSpan.FromMinutes(1));
+            Assert.Single(worker.StdErr.Split('\n'), l => l.Contains("cannot claim tasks", StringComparison.Ordinal));
             // It stops again at the fault point: a worker without one finishes the job once that lease runs out.
             await worker.WaitForErrorLineAsync("download started (try 2/3)", TimeSpan.FromMinutes(1));
             worker.Signal("KILL");
