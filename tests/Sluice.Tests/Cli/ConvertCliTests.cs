@@ -152,6 +152,26 @@ public sealed class ConvertCliTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task A_parquet_file_whose_schema_leaves_out_a_column_its_row_groups_hold_is_damaged_not_read_without_it()
+    {
+        var parquet = Path.Combine(_dir, "three.parquet");
+        Assert.Equal(0, (await CliProcess.RunAsync(Env, "convert", Write("three.csv", "id,flag,note\n1,true,x\n2,false,y\n"), parquet)).ExitCode);
+        // The root schema element says it has two children (zigzag 4) instead of three: the footer still decodes.
+        var bytes = await File.ReadAllBytesAsync(parquet);
+        var root = bytes.AsSpan().LastIndexOf([.. "root"u8, (byte)0x15, (byte)0x06]);
+        Assert.True(root > 0, "no root schema element in the footer");
+        bytes[root + 5] = 0x04;
+        await File.WriteAllBytesAsync(parquet, bytes);
+
+        var (code, _, stderr) = await CliProcess.RunAsync(Env, "convert", parquet, Path.Combine(_dir, "out.csv"));
+
+        Assert.Equal(1, code);
+        Assert.StartsWith($"error: {parquet}: the Parquet file is damaged: its schema names the columns id, flag, but row group 1 holds id, flag, note",
+            stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_dir, "out.csv")));
+    }
+
     [Theory]
     [InlineData("missing.csv", "out.parquet", "does not exist")]
     [InlineData("payments.csv", "out.xlsx", "cannot tell the format of")]

@@ -80,6 +80,7 @@ public sealed class ParquetBatchReader : IBatchReader
         try
         {
             var columns = ParquetSchemaMapping.FromParquet(SchemaOf(reader));
+            CheckColumnChunks(reader);
             if (schema is not null)
             {
                 if (!schema.Select(c => c.Name).SequenceEqual(columns.Select(c => c.Name), StringComparer.Ordinal))
@@ -93,6 +94,25 @@ public sealed class ParquetBatchReader : IBatchReader
         {
             await reader.DisposeAsync();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Every row group must hold one column chunk per column of the schema, for the same columns in the same order: a
+    /// damaged schema element can still decode (a column's type or child count changed), and the reader would then go
+    /// on without a column, or read one column's values as another's.
+    /// </summary>
+    private static void CheckColumnChunks(ParquetReader reader)
+    {
+        var paths = reader.Schema.GetDataFields().Select(f => string.Join('.', f.Path.ToList())).ToList();
+        var groups = reader.Metadata?.RowGroups ?? [];
+        for (var g = 0; g < groups.Count; g++)
+        {
+            var chunks = groups[g].Columns.Select(c => c.MetaData is { } m ? string.Join('.', m.PathInSchema) : "?").ToList();
+            if (!chunks.SequenceEqual(paths, StringComparer.Ordinal))
+                throw new DataFileException("parquet.corrupt", null,
+                    $"the Parquet file is damaged: its schema names the columns {string.Join(", ", paths)}, but row group {g + 1} holds " +
+                    $"{string.Join(", ", chunks)}; produce the file again or replace it with an intact copy.");
         }
     }
 
