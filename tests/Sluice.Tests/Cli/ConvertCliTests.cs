@@ -117,15 +117,7 @@ public sealed class ConvertCliTests : IDisposable
         for (var i = frame + 4; i < frame + 12; i++) bytes[i] ^= 0xFF;
         await File.WriteAllBytesAsync(parquet, bytes);
 
-        var converted = await CliProcess.RunAsync(Env, "convert", parquet, Path.Combine(_dir, "out.csv"));
-        var inspected = await CliProcess.RunAsync(Env, "inspect", parquet);
-
-        foreach (var (code, _, stderr) in new[] { converted, inspected })
-        {
-            Assert.Equal(1, code);
-            Assert.StartsWith($"error: {parquet}: the Parquet file is damaged: row group 1 of 1 cannot be decoded", stderr, StringComparison.Ordinal);
-            Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
-        }
+        await AssertDamagedAsync(parquet, "row group 1 of 1 cannot be decoded");
         Assert.False(File.Exists(Path.Combine(_dir, "out.csv")));
     }
 
@@ -141,13 +133,19 @@ public sealed class ConvertCliTests : IDisposable
         bytes[element + 1] = 0x1F;
         await File.WriteAllBytesAsync(parquet, bytes);
 
+        await AssertDamagedAsync(parquet, "its footer (schema and row groups) cannot be decoded");
+    }
+
+    /// <summary>Both convert and inspect refuse the damaged file in one sentence naming it and what is damaged.</summary>
+    private async Task AssertDamagedAsync(string parquet, string what)
+    {
         var converted = await CliProcess.RunAsync(Env, "convert", parquet, Path.Combine(_dir, "out.csv"));
         var inspected = await CliProcess.RunAsync(Env, "inspect", parquet);
 
         foreach (var (code, _, stderr) in new[] { converted, inspected })
         {
             Assert.Equal(1, code);
-            Assert.StartsWith($"error: {parquet}: the Parquet file is damaged: its footer (schema and row groups) cannot be decoded", stderr, StringComparison.Ordinal);
+            Assert.StartsWith($"error: {parquet}: the Parquet file is damaged: {what}", stderr, StringComparison.Ordinal);
             Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
         }
     }
@@ -164,11 +162,7 @@ public sealed class ConvertCliTests : IDisposable
         bytes[root + 5] = 0x04;
         await File.WriteAllBytesAsync(parquet, bytes);
 
-        var (code, _, stderr) = await CliProcess.RunAsync(Env, "convert", parquet, Path.Combine(_dir, "out.csv"));
-
-        Assert.Equal(1, code);
-        Assert.StartsWith($"error: {parquet}: the Parquet file is damaged: its schema names the columns id, flag, but row group 1 holds id, flag, note",
-            stderr, StringComparison.Ordinal);
+        await AssertDamagedAsync(parquet, "its schema names the columns id, flag, but row group 1 holds id, flag, note");
         Assert.False(File.Exists(Path.Combine(_dir, "out.csv")));
     }
 
