@@ -67,7 +67,7 @@ internal static class ConvertCommand
                 throw new SluiceException("io.error", $"cannot convert {inPath} to {outPath}: {e.Message}");
             }
             foreach (var w in result.Warnings) Terminal.Line($"warning: {w}");
-            Terminal.Line($"{inPath} → {outPath}: {result.Written:N0} rows written in {clock.Elapsed.TotalSeconds:F2} s ({string.Join(", ", result.Columns.Select(c => $"{c.Name} {c.Type.ToSql()}"))})");
+            Terminal.Line($"{inPath} → {outPath}: {result.Written:N0} rows written in {clock.Elapsed.TotalSeconds:F2} s ({ColumnList(result.Columns)})");
             var outcome = new ConvertOutcome(inPath, outPath, sourceFormat, targetFormat, result);
             if (result.Rejected > 0)
             {
@@ -158,5 +158,14 @@ internal static class ConvertCommand
             columns.Add(new ColumnDefinition(name, type, !notNull));
         }
         return columns;
+    }
+
+    /// <summary>The columns for the summary line: the first dozen, then how many more (all of them are in --json and
+    /// <c>inspect</c>), so a wide file's summary stays one readable line.</summary>
+    private static string ColumnList(IReadOnlyList<ColumnDefinition> columns)
+    {
+        const int Shown = 12;
+        var shown = string.Join(", ", columns.Take(Shown).Select(c => $"{c.Name} {c.Type.ToSql()}"));
+        return columns.Count > Shown ? $"{shown}, and {columns.Count - Shown:N0} more columns" : shown;
     }
 }

@@ -49,6 +49,19 @@ public sealed class ConvertCliTests : IDisposable
     }
 
     [Fact]
+    public async Task The_summary_line_of_a_wide_file_names_the_first_dozen_columns_and_counts_the_rest()
+    {
+        var names = Enumerable.Range(1, 15).Select(i => $"c{i}").ToList();
+        var csv = Write("wide.csv", string.Join(',', names) + "\n" + string.Join(',', names.Select((_, i) => i)) + "\n");
+
+        var (code, _, stderr) = await CliProcess.RunAsync(Env, "convert", csv, Path.Combine(_dir, "wide.parquet"));
+
+        Assert.Equal(0, code);
+        Assert.Contains("(c1 bigint, c2 bigint, c3 bigint, c4 bigint, c5 bigint, c6 bigint, c7 bigint, c8 bigint, c9 bigint, c10 bigint, " +
+            "c11 bigint, c12 bigint, and 3 more columns)", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Convert_with_json_prints_only_the_outcome_on_stdout()
     {
         var csv = Write("payments.csv", Payments);
