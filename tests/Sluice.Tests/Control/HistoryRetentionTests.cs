@@ -89,8 +89,7 @@ public sealed class HistoryRetentionTests
 
         env.StartHost(workers: 0, watch: false).StartRetention();
 
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (await CountAsync(env, "sluice.events", old.Id) > 0) await Task.Delay(50, deadline.Token);
+        await TestEnvironment.UntilAsync(async () => await CountAsync(env, "sluice.events", old.Id) == 0, TimeSpan.FromSeconds(60), "the old job's events to go");
         Assert.Equal(0L, await CountAsync(env, "sluice.job_logs", old.Id));
         Assert.Equal(recentEvents, await CountAsync(env, "sluice.events", recent.Id));
     }

@@ -122,9 +122,7 @@ public sealed class TaskQueueTests
             Assert.NotNull(hold);
             // Cancelling the task (another chunk failing the job) waits for the hold.
             var cancel = env.ExecuteAsync($"update sluice.tasks set status = status where id = {task.Id}");
-            using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
-                while (await env.ScalarAsync<long>("select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'") == 0)
-                    await Task.Delay(20, cts.Token);
+            await env.UntilASessionWaitsOnALockAsync(TimeSpan.FromSeconds(30));
             Assert.False(cancel.IsCompleted);
             await hold!.DisposeAsync();
             await cancel.WaitAsync(TimeSpan.FromSeconds(30));

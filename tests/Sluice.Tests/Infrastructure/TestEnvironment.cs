@@ -122,17 +122,34 @@ public sealed class TestEnvironment : IAsyncDisposable
     public async Task<IReadOnlyList<JobView>> WaitForJobsAsync(int count, TimeSpan? timeout = null)
     {
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(90));
-        while (true)
+        IReadOnlyList<JobView> jobs = [];
+        await UntilAsync(async () => (jobs = await ControlPlane.Jobs.ListAsync(null, null, 10_000, cts.Token)).Count >= count,
+            timeout ?? TimeSpan.FromSeconds(90), $"{count} job(s) to be created");
+        await JobWaiter.WaitAsync(ControlPlane, jobs.Select(j => j.Id).ToArray(), TimeSpan.FromMilliseconds(50), cts.Token);
+        return await ControlPlane.Jobs.ListAsync(null, null, 10_000, cts.Token);
+    }
+
+    /// <summary>
+    /// Polls <paramref name="holds"/> until it is true, for state that no signal announces (a row in the control plane, a
+    /// session waiting on a lock); fails after <paramref name="timeout"/> naming <paramref name="what"/> was awaited.
+    /// </summary>
+    public static async Task UntilAsync(Func<Task<bool>> holds, TimeSpan timeout, string what)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        while (!await holds())
         {
-            var jobs = await ControlPlane.Jobs.ListAsync(null, null, 10_000, cts.Token);
-            if (jobs.Count >= count)
-            {
-                await JobWaiter.WaitAsync(ControlPlane, jobs.Select(j => j.Id).ToArray(), TimeSpan.FromMilliseconds(50), cts.Token);
-                return await ControlPlane.Jobs.ListAsync(null, null, 10_000, cts.Token);
-            }
-            await Task.Delay(50, cts.Token);
+            try { await Task.Delay(20, deadline.Token); }
+            catch (OperationCanceledException) { throw new TimeoutException($"waited {timeout.TotalSeconds:0} s for {what}"); }
         }
     }
+
+    /// <summary>Waits (with a deadline) until <paramref name="countSql"/> counts at least one row.</summary>
+    public Task UntilAnyAsync(string countSql, TimeSpan timeout, params object[] args) =>
+        UntilAsync(async () => await ScalarAsync<long>(countSql, args) > 0, timeout, countSql);
+
+    /// <summary>Waits (with a deadline) until a session of the test database waits on a lock.</summary>
+    public Task UntilASessionWaitsOnALockAsync(TimeSpan timeout) => UntilAnyAsync(
+        "select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'", timeout);
 
     /// <summary>Waits (with a deadline) until the job has no task queued or running, then returns it as users see it.</summary>
     public async Task<JobView> WaitForJobAsync(Guid id, TimeSpan? timeout = null)

@@ -24,8 +24,7 @@ public sealed class ChunkCrashTests
         var target = Path.Combine(env.Settings.BucketsRoot, "inbox", "payments", "big.csv");
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         File.Move(file, target);
-        using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
-            while (await env.ScalarAsync<long>("select count(*) from sluice.jobs") == 0) await Task.Delay(50, cts.Token);
+        await env.UntilAnyAsync("select count(*) from sluice.jobs", TimeSpan.FromSeconds(60));
         await host.StopAsync();
 
         string doomedId;
@@ -132,12 +131,8 @@ public sealed class ChunkCrashTests
         using var _ = stalled;
         // Another loads the other chunks; the last fails the job, and its commit waits on the stalled chunk's task.
         using var other = CliProcess.Start(workerEnv, "worker", "--workers", "1");
-        using (var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2)))
-            while (await env.ScalarAsync<long>("select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'") == 0)
-            {
-                Assert.Equal("running", await env.ScalarAsync<string>("select status from sluice.jobs"));
-                await Task.Delay(50, cts.Token);
-            }
+        await env.UntilASessionWaitsOnALockAsync(TimeSpan.FromMinutes(2));
+        Assert.Equal("running", await env.ScalarAsync<string>("select status from sluice.jobs"));
         stalled.Signal("CONT");
         var job = Assert.Single(await env.WaitForJobsAsync(1, TimeSpan.FromMinutes(2)));
 
@@ -158,8 +153,7 @@ public sealed class ChunkCrashTests
     {
         var host = env.StartHost(workers: 0);
         drop();
-        using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
-            while (await env.ScalarAsync<long>("select count(*) from sluice.jobs") == 0) await Task.Delay(50, cts.Token);
+        await env.UntilAnyAsync("select count(*) from sluice.jobs", TimeSpan.FromSeconds(60));
         await host.StopAsync();
         var workerEnv = env.CliEnvironment(lease: "120");
         workerEnv["SLUICE_STREAM_BYTES"] = "0";

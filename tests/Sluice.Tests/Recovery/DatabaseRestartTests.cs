@@ -39,13 +39,13 @@ public sealed class DatabaseRestartTests
             IReadOnlyList<JobView> jobs;
             try
             {
-                using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-                while (await CountAsync(pg, "select count(*) from sluice.job_stages where name = 'load'") == 0)
-                    await Task.Delay(20, cts.Token);
+                await TestEnvironment.UntilAsync(async () => await CountAsync(pg, "select count(*) from sluice.job_stages where name = 'load'") > 0,
+                    TimeSpan.FromMinutes(2), "a load to start");
                 await pg.StopAsync(CancellationToken.None, immediate: crash);
                 await pg.EnsureRunningAsync(CancellationToken.None, ["fsync=off"]);
-                while (await CountAsync(pg, "select count(*) from sluice.jobs where status in ('succeeded', 'failed')") < files / 2)
-                    await Task.Delay(20, cts.Token);
+                await TestEnvironment.UntilAsync(
+                    async () => await CountAsync(pg, "select count(*) from sluice.jobs where status in ('succeeded', 'failed')") >= files / 2,
+                    TimeSpan.FromMinutes(2), "half the jobs to end");
                 await pg.StopAsync(CancellationToken.None, immediate: crash);
                 await pg.EnsureRunningAsync(CancellationToken.None, ["fsync=off"]);
                 jobs = await env.WaitForJobsAsync(files, TimeSpan.FromMinutes(4));

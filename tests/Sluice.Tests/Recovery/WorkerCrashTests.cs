@@ -28,8 +28,7 @@ public sealed class WorkerCrashTests
         var target = Path.Combine(env.Settings.BucketsRoot, "inbox", "payments", "big.csv");
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         File.Move(file, target);
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (await env.ScalarAsync<long>("select count(*) from sluice.jobs") == 0) await Task.Delay(50, cts.Token);
+        await env.UntilAnyAsync("select count(*) from sluice.jobs", TimeSpan.FromSeconds(60));
         await host.StopAsync();
         return (summary.Rows, PaymentsCsv.FormatCents(summary.AmountCents));
     }

@@ -84,9 +84,7 @@ public sealed class TargetTableTests
         await using (var lockCmd = new NpgsqlCommand("lock table public.payments in access exclusive mode", holder, tx))
             await lockCmd.ExecuteNonQueryAsync();
         var (_, second) = env.DropPayments("payments/second.csv", 20, seed: 2);
-        using (var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2)))
-            while (await env.ScalarAsync<long>("select count(*) from sluice.job_stages where name = 'load' and status = 'retrying'") == 0)
-                await Task.Delay(100, cts.Token);
+        await env.UntilAnyAsync("select count(*) from sluice.job_stages where name = 'load' and status = 'retrying'", TimeSpan.FromMinutes(2));
         Assert.Equal("postgres.timeout", await env.ScalarAsync<string>("select error_code from sluice.job_stages where status = 'retrying'"));
         Assert.Contains("lock", await env.ScalarAsync<string>("select error_message from sluice.job_stages where status = 'retrying'"));
         await tx.CommitAsync();

@@ -71,9 +71,7 @@ public sealed class WebhookNotifyTests
             .Replace("max_attempts: 3", "max_attempts: 2"));
         env.StartHost(workers: 1);
         env.Drop("inbox", "payments/first.csv", PaymentsCsv.Header + "\n1,1,1,1.00,EUR,2026-01-01 00:00:00,x,booked\n");
-        using (var cts = new CancellationTokenSource(TimeSpan.FromMinutes(1)))
-            while (await env.ScalarAsync<long>("select count(*) from sluice.job_stages where name = 'notify'") == 0)
-                await Task.Delay(20, cts.Token);
+        await env.UntilAnyAsync("select count(*) from sluice.job_stages where name = 'notify'", TimeSpan.FromMinutes(1));
         env.Drop("inbox", "payments/second.csv", PaymentsCsv.Header + "\n2,1,1,2.00,EUR,2026-01-01 00:00:00,x,booked\n");
 
         var jobs = await env.WaitForJobsAsync(2, TimeSpan.FromMinutes(3));
@@ -176,12 +174,9 @@ public sealed class WebhookNotifyTests
     }
 
     /// <summary>Waits until the job has no task ready or running (its notify committed).</summary>
-    private static async Task WaitForNoWorkAsync(TestEnvironment env, Guid job)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (await env.ScalarAsync<long>("select count(*) from sluice.tasks where job_id = $1 and status in ('ready', 'running')", job) > 0)
-            await Task.Delay(20, timeout.Token);
-    }
+    private static Task WaitForNoWorkAsync(TestEnvironment env, Guid job) => TestEnvironment.UntilAsync(
+        async () => await env.ScalarAsync<long>("select count(*) from sluice.tasks where job_id = $1 and status in ('ready', 'running')", job) == 0,
+        TimeSpan.FromSeconds(30), "the job's tasks to end");
 
     private static async Task<(string Body, string? EventId)> ListenOnceAsync(HttpListener listener, HttpStatusCode status)
     {

@@ -262,8 +262,8 @@ public sealed class WorkspaceRetentionTests
 
         host.StartRetention();
 
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while ((await env.ControlPlane.Jobs.GetViewAsync(old.Id, deadline.Token))!.WorkspacePrunedAt is null) await Task.Delay(50, deadline.Token);
+        await TestEnvironment.UntilAsync(async () => (await env.ControlPlane.Jobs.GetViewAsync(old.Id, CancellationToken.None))!.WorkspacePrunedAt is not null,
+            TimeSpan.FromSeconds(60), "the old job's workspace to be pruned");
         Assert.False(Directory.Exists(JobFolder(env, old.Id)));
         Assert.True(Directory.Exists(JobFolder(env, young.Id)));
     }
