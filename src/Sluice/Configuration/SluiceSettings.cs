@@ -43,6 +43,13 @@ public sealed record SluiceSettings
     /// backends store rows oversubscribe the cores (2M rows: 1.08× psql's time streamed, 0.97× not).</summary>
     public bool StreamChunks { get; init; }
 
+    /// <summary><c>SLUICE_MAX_INFLATE_RATIO</c>, default 200; 0 turns the limit off. A gzip-compressed source
+    /// (<c>*.gz</c>) may inflate to this many times its own size, or 64 MiB when that is more: past it the job fails
+    /// as a likely decompression bomb (gzip can inflate about 1,000 times; CSV rarely compresses 20 times).</summary>
+    public int MaxInflateRatio { get; init; } = DefaultMaxInflateRatio;
+
+    public const int DefaultMaxInflateRatio = 200;
+
     /// <summary><c>SLUICE_WORKSPACE_RETENTION</c>, default off: a period such as <c>7d</c> or <c>12h</c>. <c>serve</c> then
     /// removes the workspace folders of jobs that succeeded longer ago than that, as <c>sluice workspace prune
     /// --older-than</c> does (failed jobs keep theirs for replay).</summary>
@@ -71,6 +78,7 @@ public sealed record SluiceSettings
             ExpressBytes = (long)ParseNonNegative(Env("SLUICE_EXPRESS_BYTES"), DefaultExpressBytes, "SLUICE_EXPRESS_BYTES"),
             StreamBytes = (long)ParseNonNegative(Env("SLUICE_STREAM_BYTES"), DefaultStreamBytes, "SLUICE_STREAM_BYTES"),
             StreamChunks = ParseSwitch(Env("SLUICE_STREAM_CHUNKS"), "SLUICE_STREAM_CHUNKS"),
+            MaxInflateRatio = (int)Math.Min(int.MaxValue, ParseNonNegative(Env("SLUICE_MAX_INFLATE_RATIO"), DefaultMaxInflateRatio, "SLUICE_MAX_INFLATE_RATIO")),
             WorkspaceRetention = ParseRetention(Env("SLUICE_WORKSPACE_RETENTION"), "SLUICE_WORKSPACE_RETENTION", "every workspace"),
             HistoryRetention = ParseRetention(Env("SLUICE_HISTORY_RETENTION"), "SLUICE_HISTORY_RETENTION", "every event and log line"),
         };

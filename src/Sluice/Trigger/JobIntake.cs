@@ -90,7 +90,7 @@ public sealed class JobIntake(ControlPlane controlPlane, PipelineCatalog catalog
         var workflow = WorkflowDefinition.For(WorkflowName(pipeline));
         if (!TakesArrivalCopy(workflow)) return null;
         var (id, workspace) = NewJobWorkspace();
-        return new UploadCopy(id, workspace, ArrivalCopyPath(workspace, key), DownloadStage.PlannerFor(workflow.Name, pipeline, sizeHint ?? long.MaxValue));
+        return new UploadCopy(id, workspace, ArrivalCopyPath(workspace, key), DownloadStage.PlannerFor(workflow.Name, pipeline, key, sizeHint ?? long.MaxValue));
     }
 
     /// <summary>A new job's id and workspace, chosen before the job is recorded so its arrival copy can go there.</summary>
@@ -140,7 +140,7 @@ public sealed class JobIntake(ControlPlane controlPlane, PipelineCatalog catalog
         if (TakesArrivalCopy(workflow))
         {
             var target = ArrivalCopyPath(workspace, key);
-            var planner = DownloadStage.PlannerFor(workflow.Name, pipeline, size);
+            var planner = DownloadStage.PlannerFor(workflow.Name, pipeline, key, size);
             try
             {
                 var (copied, sha) = await HashedCopy.CopyAsync(file, target, size, planner is null ? null : planner.Append, ct);

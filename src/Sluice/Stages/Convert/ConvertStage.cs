@@ -25,7 +25,7 @@ public sealed class ConvertStage : IStage
     {
         var pipeline = context.Pipeline;
         var target = pipeline.Convert ?? throw new SluiceException("pipeline.no_target", $"pipeline {pipeline.Name} has no convert target; add target.format.");
-        var fileName = DownloadStage.SafeFileName(context.Job.SourceKey);
+        var fileName = DownloadStage.DataFileName(context.Job.SourceKey);
         var source = Path.Combine(context.Workspace.Path, "download", fileName);
         if (!File.Exists(source))
             throw new SluiceException("workspace.missing", $"the downloaded file {source} is missing; replay this job from download.");

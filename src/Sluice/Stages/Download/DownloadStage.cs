@@ -31,7 +31,7 @@ public sealed class DownloadStage : IStage
             throw new SluiceException("source.missing",
                 $"object '{job.SourceKey}' is no longer in bucket '{job.SourceBucket}' ({source}); put it back and replay from download.");
         context.Workspace.StageFolder(Name);
-        var planner = PlannerFor(job.Workflow, context.Pipeline, job.SourceSize);
+        var planner = PlannerFor(job.Workflow, context.Pipeline, job.SourceKey, job.SourceSize);
         // Copied beside the job's copy and put in its place only once its checksum proves it the job's content: an
         // object changed since (a replay of an old job) must not overwrite the copy a replay from transform can still use.
         // Named for this run: a worker that stalled and a worker that took its task over must not share the name.
@@ -75,14 +75,31 @@ public sealed class DownloadStage : IStage
     private static async Task<StageResult> ResultAsync(StageContext context, string target, long size, string sha, CsvChunkPlan? plan,
         bool receivedCopy, CancellationToken ct)
     {
+        var job = context.Job;
         var outputs = new JsonObject
         {
             ["file"] = new JsonObject { ["path"] = target, ["size"] = size, ["sha256"] = sha },
             ["copied_on_arrival"] = receivedCopy,
         };
+        if (GzipSource.IsGzipKey(job.SourceKey))
+        {
+            // The stages after this one read the inflated file ("file"); the compressed copy stays beside it, as the source.
+            outputs["compressed"] = outputs["file"]!.DeepClone();
+            var inflated = Path.Combine(Path.GetDirectoryName(target)!, GzipSource.InflatedName(Path.GetFileName(target)));
+            (size, sha) = await GzipSource.InflateAsync(target, inflated, $"{job.SourceBucket}/{job.SourceKey}", context.Settings.MaxInflateRatio, ct);
+            outputs["file"] = new JsonObject { ["path"] = inflated, ["size"] = size, ["sha256"] = sha };
+            context.Info($"inflated {new FileInfo(target).Length:N0} gzip-compressed bytes to {size:N0} bytes ({Path.GetFileName(inflated)})");
+            plan = await PlanInflatedAsync(job.Workflow, context.Pipeline, inflated, size, ct);
+        }
+        else if (GzipSource.StartsWithSignature(target))
+        {
+            throw new SluiceException("source.compressed",
+                $"object '{job.SourceKey}' in bucket '{job.SourceBucket}' is gzip-compressed but its name does not end in .gz; " +
+                $"put it under a name ending in .gz ({SafeFileName(job.SourceKey)}.gz, matched by the pipeline) and Sluice inflates it.");
+        }
         if (plan is null || plan.Chunks.Count == 1) return new StageResult(outputs, Chunks: 1);
-        var job = context.Job with { Chunks = plan.Chunks.Count };
-        var spread = ChunkedLoad.IsSpread(job, context.Pipeline);
+        var split = job with { Chunks = plan.Chunks.Count };
+        var spread = ChunkedLoad.IsSpread(split, context.Pipeline);
         if (spread && context.IdleWorkers?.Invoke() is { } idle && idle < plan.Chunks.Count - 1)
         {
             // Spread only to be shared with idle workers: with none free for the other chunks, the first would wait for
@@ -98,7 +115,7 @@ public sealed class DownloadStage : IStage
         context.Info((spread
                          ? $"spread over {plan.Chunks.Count} cores in chunks of about {(size + plan.Chunks.Count - 1) / plan.Chunks.Count:N0} bytes (chunk.spread), "
                          : $"split into {plan.Chunks.Count} chunks of up to {context.Pipeline.Chunk.Rows:N0} rows / {context.Pipeline.Chunk.Bytes:N0} bytes, ") +
-                     (ChunkedLoad.LoadsInOrder(job, context.Pipeline)
+                     (ChunkedLoad.LoadsInOrder(split, context.Pipeline)
                          ? "transformed in parallel, then loaded one at a time in file order (keyed_loads: in_order)"
                          : "transformed and loaded in parallel"));
         return new StageResult(outputs, Chunks: plan.Chunks.Count);
@@ -107,15 +124,43 @@ public sealed class DownloadStage : IStage
     /// <summary>
     /// A chunk planner when this job's file may need splitting: a load job whose CSV is larger than one chunk could
     /// be (a file of n bytes holds at most n records), or one spread over the cores (<see cref="ChunkPolicy.SpreadWays"/>).
-    /// Small files are not scanned at all.
+    /// Small files are not scanned at all, nor compressed ones as they are copied: they are planned once inflated.
     /// </summary>
-    public static CsvChunkPlanner? PlannerFor(string workflow, Pipelines.Pipeline pipeline, long sourceSize)
+    public static CsvChunkPlanner? PlannerFor(string workflow, Pipelines.Pipeline pipeline, string key, long sourceSize) =>
+        GzipSource.IsGzipKey(key) ? null : PlannerForSize(workflow, pipeline, sourceSize);
+
+    private static CsvChunkPlanner? PlannerForSize(string workflow, Pipelines.Pipeline pipeline, long sourceSize)
     {
         if (workflow != "load" || pipeline.SourceFormat != "csv" || !pipeline.Chunk.Enabled || !CsvChunkPlanner.CanPlan(pipeline.Csv))
             return null;
         var policy = pipeline.Chunk.For(sourceSize, ChunkedLoad.Cores);
         return sourceSize > policy.Bytes || sourceSize > policy.Rows ? new CsvChunkPlanner(pipeline.Csv, policy) : null;
     }
+
+    /// <summary>
+    /// The chunk plan of an inflated file, when it needs one: read once more, now that its size is known (its compressed
+    /// size said little about it). It is never spread over the cores, which is decided by the job's recorded size.
+    /// </summary>
+    private static async Task<CsvChunkPlan?> PlanInflatedAsync(string workflow, Pipelines.Pipeline pipeline, string path, long size, CancellationToken ct)
+    {
+        if (PlannerForSize(workflow, pipeline with { Chunk = pipeline.Chunk with { Spread = false } }, size) is not { } planner) return null;
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, useAsync: true);
+        var buffer = Blocks.Pool.Rent(Blocks.Size);
+        try
+        {
+            int n;
+            while ((n = await file.ReadAsync(buffer.AsMemory(0, Blocks.Size), ct)) > 0) planner.Append(buffer.AsSpan(0, n));
+        }
+        finally
+        {
+            Blocks.Pool.Return(buffer);
+        }
+        return planner.Complete();
+    }
+
+    /// <summary>The name of the file in the download folder that the stages after this one read: the object's own, or,
+    /// for a gzip-compressed one, the file it inflated to (<see cref="GzipSource"/>).</summary>
+    public static string DataFileName(string key) => GzipSource.InflatedName(SafeFileName(key));
 
     /// <summary>The last segment of the key (keys are validated on arrival, so it holds no path separators).</summary>
     public static string SafeFileName(string key) => key[(key.LastIndexOf('/') + 1)..];

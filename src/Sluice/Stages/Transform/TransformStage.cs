@@ -25,7 +25,7 @@ public sealed class TransformStage : IStage
     {
         var pipeline = context.Pipeline;
         var target = pipeline.Target ?? throw new SluiceException("pipeline.no_target", $"pipeline {pipeline.Name} has no target; add target.table.");
-        var source = Path.Combine(context.Workspace.Path, "download", DownloadStage.SafeFileName(context.Job.SourceKey));
+        var source = Path.Combine(context.Workspace.Path, "download", DownloadStage.DataFileName(context.Job.SourceKey));
         if (!File.Exists(source))
             throw new SluiceException("workspace.missing", $"the downloaded file {source} is missing; replay this job from download.");
         var chunk = context.Task.Chunk;

@@ -24,7 +24,7 @@ public sealed class ValidateStage : IStage
         if (!File.Exists(manifestPath))
             throw new SluiceException("workspace.missing", $"{manifestPath} is missing; replay this job from convert.");
         var manifest = ConvertManifest.Parse(await File.ReadAllTextAsync(manifestPath, ct));
-        var source = Path.Combine(ws, "download", DownloadStage.SafeFileName(context.Job.SourceKey));
+        var source = Path.Combine(ws, "download", DownloadStage.DataFileName(context.Job.SourceKey));
         var converted = Path.Combine(ws, "convert", manifest.TargetFile);
         var outDir = context.Workspace.StageFolder(Name);
         var reconverted = Path.Combine(outDir, "reconverted" + DataFormatNames.Extension(manifest.SourceFormat));

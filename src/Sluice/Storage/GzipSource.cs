@@ -1,0 +1,205 @@
+using System.IO.Compression;
+using System.IO.Hashing;
+using System.Security.Cryptography;
+using Sluice.Errors;
+
+namespace Sluice.Storage;
+
+/// <summary>
+/// Source files compressed with gzip: an object whose key ends in <c>.gz</c> (<c>payments.csv.gz</c>) is inflated by
+/// the download stage into the file every later stage reads (<c>payments.csv</c>), streaming, hashed on the way, and
+/// stopped past a limit, so a small hostile file cannot fill the disk (a decompression bomb: gzip inflates up to about
+/// 1,000 times). The compressed bytes stay the job's source: they are what arrived, what was hashed on arrival, and
+/// what is published.
+/// </summary>
+public static class GzipSource
+{
+    /// <summary>What every gzip member starts with (RFC 1952): its magic bytes.</summary>
+    private static ReadOnlySpan<byte> Signature => [0x1f, 0x8b];
+
+    /// <summary>Below this, a file may inflate up to it whatever its ratio: a few kilobytes of repetitive CSV legitimately
+    /// inflate more than any ratio a large file would need.</summary>
+    public const long LimitFloorBytes = 64L << 20;
+
+    /// <summary>Whether the key names a gzip-compressed file (<c>.gz</c>, any case).</summary>
+    public static bool IsGzipKey(string key) => key.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The name of the file the stages after download read: the object's file name without <c>.gz</c>.</summary>
+    public static string InflatedName(string fileName) =>
+        IsGzipKey(fileName) ? fileName.Length > 3 ? fileName[..^3] : "inflated" : fileName;
+
+    /// <summary>How many bytes a file of <paramref name="compressedSize"/> may inflate to.</summary>
+    public static long Limit(long compressedSize, int maxRatio) =>
+        maxRatio <= 0 ? long.MaxValue : Math.Max(LimitFloorBytes, compressedSize > long.MaxValue / maxRatio ? long.MaxValue : compressedSize * maxRatio);
+
+    /// <summary>Whether the file starts like a gzip member.</summary>
+    public static bool StartsWithSignature(string path)
+    {
+        Span<byte> head = stackalloc byte[2];
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
+        return file.ReadAtLeast(head, 2, throwOnEndOfStream: false) == 2 && head.SequenceEqual(Signature);
+    }
+
+    /// <summary>
+    /// Inflates <paramref name="source"/> into <paramref name="target"/>, member by member (a file may hold several, as
+    /// concatenated or block-compressed files do), hashing the inflated bytes as they are written. Every member's
+    /// trailer is checked (its CRC-32 and length): a file cut short, or damaged, fails here instead of loading part of
+    /// its rows (.NET's own gzip reader ends quietly where the bytes end).
+    /// </summary>
+    /// <param name="name">How messages name the file (its bucket and key).</param>
+    /// <param name="maxRatio">How many times its own size the file may inflate to (<see cref="Limit"/>); 0 for no limit.</param>
+    /// <returns>The inflated size and its SHA-256 (lower-case hex).</returns>
+    /// <exception cref="SluiceException"><c>source.not_gzip</c>, <c>source.gzip_corrupt</c> or <c>source.inflate_limit</c>.</exception>
+    public static async Task<(long Size, string Sha256)> InflateAsync(string source, string target, string name, int maxRatio, CancellationToken ct)
+    {
+        if (!StartsWithSignature(source))
+            throw new SluiceException("source.not_gzip",
+                $"{name} is named .gz but is not gzip-compressed (it does not start with the gzip signature 1f 8b); " +
+                "compress it with gzip, or put it under a name without .gz.");
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = Blocks.Pool.Rent(Blocks.Size);
+        try
+        {
+            await using var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: false);
+            var limit = Limit(input.Length, maxRatio);
+            await using var output = FreshFile.Open(target, bufferSize: 0);
+            long size = 0;
+            var crc = new Crc32();
+            for (var member = 0L; member < input.Length;)
+            {
+                input.Position = member;
+                if (member > 0 && !NextMemberFollows(input))
+                {
+                    if (TrailingZeros(input)) break;
+                    throw Corrupt(name, member, input.Length, "bytes that are not a gzip member follow the last one");
+                }
+                var deflateStart = SkipHeader(input, name, member);
+                crc.Reset();
+                var memberSize = 0L;
+                await using (var deflate = new DeflateStream(input, CompressionMode.Decompress, leaveOpen: true))
+                {
+                    int n;
+                    while ((n = await ReadAsync(deflate, buffer, input, name, ct)) > 0)
+                    {
+                        size += n;
+                        memberSize += n;
+                        if (size > limit) throw TooLarge(name, limit, input.Length, maxRatio);
+                        crc.Append(buffer.AsSpan(0, n));
+                        hash.AppendData(buffer, 0, n);
+                        await output.WriteAsync(buffer.AsMemory(0, n), ct);
+                    }
+                }
+                member = FindTrailer(input, deflateStart, crc.GetCurrentHashAsUInt32(), (uint)memberSize)
+                         ?? throw Corrupt(name, input.Position, input.Length,
+                             $"the gzip member that starts at byte {member:N0} ends without the checksum and length of the {memberSize:N0} bytes it inflated to");
+            }
+            return (size, Convert.ToHexStringLower(hash.GetHashAndReset()));
+        }
+        catch
+        {
+            File.Delete(target);
+            throw;
+        }
+        finally
+        {
+            Blocks.Pool.Return(buffer);
+        }
+    }
+
+    private static bool NextMemberFollows(FileStream input)
+    {
+        Span<byte> head = stackalloc byte[2];
+        var at = input.Position;
+        var read = input.ReadAtLeast(head, 2, throwOnEndOfStream: false);
+        input.Position = at;
+        return read == 2 && head.SequenceEqual(Signature);
+    }
+
+    /// <summary>Zero bytes after the last member (padding some writers leave) are ignored, as gzip itself does.</summary>
+    private static bool TrailingZeros(FileStream input)
+    {
+        int b;
+        while ((b = input.ReadByte()) >= 0)
+            if (b != 0) return false;
+        return true;
+    }
+
+    /// <summary>Reads past a member's header (RFC 1952: ten bytes, then the optional extra field, name, comment and
+    /// header checksum its flags announce); returns where its deflate data starts.</summary>
+    private static long SkipHeader(FileStream input, string name, long member)
+    {
+        Span<byte> fixedPart = stackalloc byte[10];
+        if (input.ReadAtLeast(fixedPart, 10, throwOnEndOfStream: false) < 10 || fixedPart[2] != 8 || (fixedPart[3] & 0xE0) != 0)
+            throw Corrupt(name, member, input.Length, "its gzip header is incomplete or not of a deflate member");
+        var flags = fixedPart[3];
+        if ((flags & 0x04) != 0)
+        {
+            var low = input.ReadByte();
+            var high = input.ReadByte();
+            if (high < 0) throw Corrupt(name, input.Position, input.Length, "its gzip header is cut short");
+            input.Seek(low | high << 8, SeekOrigin.Current);
+        }
+        foreach (var text in new[] { 0x08, 0x10 })
+        {
+            if ((flags & text) == 0) continue;
+            int b;
+            while ((b = input.ReadByte()) > 0) { }
+            if (b < 0) throw Corrupt(name, input.Position, input.Length, "its gzip header is cut short");
+        }
+        if ((flags & 0x02) != 0) input.Seek(2, SeekOrigin.Current);
+        if (input.Position >= input.Length) throw Corrupt(name, input.Position, input.Length, "its gzip header is cut short");
+        return input.Position;
+    }
+
+    /// <summary>
+    /// Where the member after the one just inflated starts: just past its trailer (CRC-32 and length, eight bytes),
+    /// found near where its deflate data ended; null when it has none that matches what was inflated. The reader takes
+    /// its input in blocks, so the deflate data ended somewhere in the last block it read: the trailer is looked for
+    /// there (a match by chance is a one in 2^64 event).
+    /// </summary>
+    private static long? FindTrailer(FileStream input, long deflateStart, uint crc, uint length)
+    {
+        Span<byte> trailer = stackalloc byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(trailer, crc);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(trailer[4..], length);
+        var end = Math.Min(input.Length, input.Position + 8);
+        var from = Math.Max(deflateStart, end - (256 << 10));
+        var block = Blocks.Pool.Rent(Blocks.Size);
+        try
+        {
+            var window = block.AsSpan(0, (int)(end - from));
+            RandomAccess.Read(input.SafeFileHandle, window, from);
+            var at = window.IndexOf(trailer);
+            return at < 0 ? null : from + at + 8;
+        }
+        finally
+        {
+            Blocks.Pool.Return(block);
+        }
+    }
+
+    private static SluiceException Corrupt(string name, long at, long length, string what) =>
+        new("source.gzip_corrupt",
+            $"{name} is not valid gzip near compressed byte {at:N0} of {length:N0}: {what}. " +
+            "The file is damaged or was cut short: put a complete copy in its place.");
+
+    private static SluiceException TooLarge(string name, long limit, long compressedSize, int maxRatio) =>
+        new("source.inflate_limit",
+            $"{name} inflates to more than {limit:N0} bytes ({maxRatio}× its {compressedSize:N0} compressed bytes, at least " +
+            $"{LimitFloorBytes >> 20} MiB) and was stopped there as a likely decompression bomb. If the file is genuine, raise " +
+            $"SLUICE_MAX_INFLATE_RATIO (now {maxRatio}; 0 turns the limit off) and replay the job from download.");
+
+    /// <summary>The next inflated block; deflate data that is not valid is named with how far into the file's
+    /// compressed bytes the reading had come.</summary>
+    private static async Task<int> ReadAsync(DeflateStream deflate, byte[] buffer, FileStream input, string name, CancellationToken ct)
+    {
+        try
+        {
+            return await deflate.ReadAsync(buffer.AsMemory(0, Blocks.Size), ct);
+        }
+        catch (InvalidDataException e)
+        {
+            throw Corrupt(name, input.Position, input.Length, e.Message.TrimEnd('.'));
+        }
+    }
+}

@@ -1,0 +1,156 @@
+using System.IO.Compression;
+using Sluice.Control;
+using Sluice.Samples;
+using Sluice.Tests.Infrastructure;
+
+namespace Sluice.Tests.Workflows;
+
+/// <summary>Sources compressed with gzip (<c>*.gz</c>): inflated by the download stage, limited against bombs.</summary>
+public sealed class CompressedSourceTests
+{
+    private static string GzipPipeline(string extra = "") =>
+        PaymentsPipeline.Yaml(extra).Replace("\"payments/*.csv\"", "\"payments/*.csv*\"", StringComparison.Ordinal);
+
+    [Fact]
+    public async Task A_gzip_compressed_csv_is_inflated_and_loaded_exactly_and_published_as_it_arrived()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", GzipPipeline());
+        var (gz, summary) = WriteCompressedPayments(env, "p.csv.gz", 4_000, seed: 21);
+        env.StartHost();
+        DropFile(env, "payments/p.csv.gz", gz);
+
+        var job = Assert.Single(await env.WaitForJobsAsync(1));
+
+        Assert.Equal("succeeded", job.Status);
+        Assert.Equal((4_000L, 4_000L, 0L), (job.Counts.Read, job.Counts.Loaded, job.Counts.Rejected));
+        Assert.Equal(PaymentsCsv.FormatCents(summary.AmountCents), await env.ScalarAsync<string>("select sum(amount)::text from public.payments"));
+        var download = Assert.Single(job.Stages, s => s.Name == "download").Outputs!;
+        Assert.Equal(Path.Combine(job.Workspace, "download", "p.csv"), (string?)download["file"]!["path"]);
+        Assert.Equal(new FileInfo(Path.Combine(job.Workspace, "download", "p.csv")).Length, (long)download["file"]!["size"]!);
+        Assert.Equal(job.Source.Sha256, (string?)download["compressed"]!["sha256"]);
+        var published = Path.Combine(env.Settings.BucketsRoot, "processed", "payments", job.Id.ToString(), "source", "p.csv.gz");
+        Assert.Equal(await File.ReadAllBytesAsync(gz), await File.ReadAllBytesAsync(published));
+    }
+
+    [Fact]
+    public async Task A_compressed_file_larger_than_a_chunk_is_split_once_inflated_and_every_row_loads_once()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", GzipPipeline("chunk: { rows: 1000, spread: false }"));
+        var (gz, summary) = WriteCompressedPayments(env, "big.csv.gz", 4_500, seed: 22);
+        env.StartHost(workers: 3);
+        DropFile(env, "payments/big.csv.gz", gz);
+
+        var job = Assert.Single(await env.WaitForJobsAsync(1));
+
+        Assert.Equal("succeeded", job.Status);
+        Assert.Equal(5, job.Chunks);
+        Assert.Equal((4_500L, 4_500L), (job.Counts.Read, job.Counts.Loaded));
+        Assert.Equal(4_500L, await env.ScalarAsync<long>("select count(distinct transaction_id) from public.payments"));
+        Assert.Equal(PaymentsCsv.FormatCents(summary.AmountCents), await env.ScalarAsync<string>("select sum(amount)::text from public.payments"));
+    }
+
+    [Fact]
+    public async Task A_replay_from_transform_reads_the_inflated_file_the_first_attempt_left()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", GzipPipeline());
+        var (gz, _) = WriteCompressedPayments(env, "r.csv.gz", 300, seed: 23);
+        env.StartHost();
+        DropFile(env, "payments/r.csv.gz", gz);
+        var job = Assert.Single(await env.WaitForJobsAsync(1));
+        Assert.Equal("succeeded", job.Status);
+
+        await new JobReplay(env.ControlPlane).ReplayAsync(job.Id, "transform", "again", "test", CancellationToken.None);
+        var replayed = await env.WaitForJobAsync(job.Id);
+
+        Assert.Equal(("succeeded", 2), (replayed.Status, replayed.Attempt));
+        Assert.Equal(300L, await env.ScalarAsync<long>("select count(*) from public.payments where _sluice_job_id = $1", job.Id));
+    }
+
+    [Fact]
+    public async Task A_file_that_inflates_past_the_limit_fails_as_a_decompression_bomb_and_leaves_nothing_inflated()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", GzipPipeline());
+        // 65 MiB of zeros compress to about 65 KB: a thousand times, and more than the 64 MiB any file may reach.
+        var bomb = Path.Combine(env.Home, "bomb.csv.gz");
+        await using (var gzip = new GZipStream(File.Create(bomb), CompressionLevel.Optimal))
+        {
+            var zeros = new byte[1 << 20];
+            for (var i = 0; i < 65; i++) gzip.Write(zeros);
+        }
+        env.StartHost();
+        DropFile(env, "payments/bomb.csv.gz", bomb);
+
+        var job = Assert.Single(await env.WaitForJobsAsync(1));
+
+        Assert.Equal(("failed", "source.inflate_limit"), (job.Status, job.Error?.Code));
+        Assert.Contains("inbox/payments/bomb.csv.gz inflates to more than 67,108,864 bytes", job.Error!.Message, StringComparison.Ordinal);
+        Assert.Contains("SLUICE_MAX_INFLATE_RATIO", job.Error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(job.Workspace, "download", "bomb.csv")));
+        Assert.Equal(["receive", "download"], job.Stages.Select(s => s.Name));
+    }
+
+    [Fact]
+    public async Task A_gzip_file_cut_short_fails_at_download_naming_the_file_and_loads_none_of_its_rows()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", GzipPipeline());
+        var (gz, _) = WriteCompressedPayments(env, "cut.csv.gz", 5_000, seed: 24);
+        var bytes = await File.ReadAllBytesAsync(gz);
+        await File.WriteAllBytesAsync(gz, bytes[..(bytes.Length / 2)]);
+        env.StartHost();
+        DropFile(env, "payments/cut.csv.gz", gz);
+
+        var job = Assert.Single(await env.WaitForJobsAsync(1));
+
+        Assert.Equal(("failed", "source.gzip_corrupt"), (job.Status, job.Error?.Code));
+        Assert.Contains("inbox/payments/cut.csv.gz", job.Error!.Message, StringComparison.Ordinal);
+        Assert.Contains("put a complete copy in its place", job.Error.Message, StringComparison.Ordinal);
+        Assert.Equal(["receive", "download"], job.Stages.Select(s => s.Name));
+    }
+
+    [Fact]
+    public async Task A_name_and_content_that_disagree_about_gzip_fail_saying_how_to_name_the_file()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", GzipPipeline());
+        var (gz, _) = WriteCompressedPayments(env, "hidden.csv.gz", 10, seed: 25);
+        env.StartHost();
+        env.Drop("inbox", "payments/plain.csv.gz", PaymentsCsv.Header + "\n");
+        DropFile(env, "payments/hidden.csv", gz);
+
+        var jobs = await env.WaitForJobsAsync(2);
+
+        var plain = Assert.Single(jobs, j => j.Source.Key == "payments/plain.csv.gz");
+        Assert.Equal(("failed", "source.not_gzip"), (plain.Status, plain.Error?.Code));
+        Assert.Contains("put it under a name without .gz", plain.Error!.Message, StringComparison.Ordinal);
+        var hidden = Assert.Single(jobs, j => j.Source.Key == "payments/hidden.csv");
+        Assert.Equal(("failed", "source.compressed"), (hidden.Status, hidden.Error?.Code));
+        Assert.Contains("hidden.csv.gz", hidden.Error!.Message, StringComparison.Ordinal);
+    }
+
+    private static (string Path, PaymentsCsv.Summary Summary) WriteCompressedPayments(TestEnvironment env, string name, long rows, int seed)
+    {
+        var csv = Path.Combine(env.Home, name + ".plain");
+        var summary = PaymentsCsv.Write(csv, rows, seed);
+        var gz = Path.Combine(env.Home, name);
+        using (var input = File.OpenRead(csv))
+        using (var gzip = new GZipStream(File.Create(gz), CompressionLevel.Optimal))
+            input.CopyTo(gzip);
+        File.Delete(csv);
+        return (gz, summary);
+    }
+
+    /// <summary>Copies a file into the inbox atomically (beside it, then renamed in).</summary>
+    private static void DropFile(TestEnvironment env, string key, string file)
+    {
+        var path = Path.Combine(env.Settings.BucketsRoot, "inbox", key);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temp = Path.Combine(env.Home, Guid.NewGuid().ToString("N"));
+        File.Copy(file, temp);
+        File.Move(temp, path);
+    }
+}
