@@ -16,7 +16,7 @@ internal static class ConvertCommand
 {
     public static Command Create()
     {
-        var input = new Argument<string>("in") { Description = "The file to convert (.csv, .tsv, .jsonl, .ndjson, .parquet)." };
+        var input = new Argument<string>("in") { Description = "The file to convert (.csv, .tsv, .jsonl, .ndjson, .parquet; .csv.gz and .jsonl.gz are inflated first, beside the output)." };
         var output = new Argument<string>("out") { Description = "The file to write; its extension names the format unless --to is given." };
         var from = new Option<string?>("--from") { Description = "Source format: csv, jsonl or parquet (default: from the extension)." };
         var to = new Option<string?>("--to") { Description = "Target format: csv, jsonl or parquet (default: from the extension)." };
@@ -47,7 +47,10 @@ internal static class ConvertCommand
             var outFolder = Path.GetDirectoryName(Path.GetFullPath(outPath))!;
             if (!Directory.Exists(outFolder))
                 throw new SluiceException("cli.usage", $"cannot write {outPath}: the folder {outFolder} does not exist; create it first, or give an output path in an existing folder.");
-            var csv = sourceFormat == DataFormat.Csv ? CsvDialectSniffer.Detect(inPath, CsvOptions.Default) : CsvOptions.Default;
+            // A compressed file is read inflated; messages still name the file as given.
+            using var inflated = await InflatedInput.OpenAsync(inPath, outFolder, ct);
+            var readPath = inflated.Path;
+            var csv = sourceFormat == DataFormat.Csv ? CsvDialectSniffer.Detect(readPath, CsvOptions.Default) : CsvOptions.Default;
             var declared = parse.GetValue(schema) is { } schemaFile ? ReadSchema(schemaFile) : null;
             var source = new FileFormatOptions { Format = sourceFormat, Csv = csv, Schema = declared };
             var target = new FileFormatOptions { Format = targetFormat, Csv = csv with { Encoding = "utf-8" }, Compression = codec };
@@ -56,7 +59,7 @@ internal static class ConvertCommand
             ConversionResult result;
             try
             {
-                result = await FileConverter.ConvertAsync(inPath, source, outPath, target, rejects, null, ct);
+                result = await FileConverter.ConvertAsync(readPath, source, outPath, target, rejects, null, ct);
             }
             catch (DataFileException e)
             {
@@ -87,7 +90,7 @@ internal static class ConvertCommand
             ValidationReport report;
             try
             {
-                report = await ReconversionValidator.ValidateAsync(inPath, source with { Schema = result.Columns }, outPath, targetFormat, reconverted, ct);
+                report = await ReconversionValidator.ValidateAsync(readPath, source with { Schema = result.Columns }, outPath, targetFormat, reconverted, ct);
             }
             catch (DataFileException e)
             {

@@ -13,7 +13,7 @@ internal static class InspectCommand
 {
     public static Command Create()
     {
-        var file = new Argument<string>("file") { Description = "A .csv, .tsv, .jsonl or .parquet file." };
+        var file = new Argument<string>("file") { Description = "A .csv, .tsv, .jsonl or .parquet file (.csv.gz and .jsonl.gz are inflated first, into the temporary folder)." };
         var rows = WholeNumberOption.Create("--rows", "How many rows to show; 0 shows only the format and the schema.", defaultValue: 10, min: 0);
         var json = new Option<bool>("--json") { Description = "Print as JSON." };
         var command = new Command("inspect", "Show a file's format, CSV dialect, inferred (or Parquet) schema and first rows.") { file, rows, json };
@@ -24,12 +24,13 @@ internal static class InspectCommand
             if (!File.Exists(path)) throw new SluiceException("cli.usage", $"{path} does not exist.");
             var format = DataFormatNames.FromPath(path)
                          ?? throw new SluiceException("cli.usage", $"cannot tell the format of {path} from its extension ({DataFormatNames.Accepted}).");
-            var csv = format == DataFormat.Csv ? CsvDialectSniffer.Detect(path, CsvOptions.Default) : CsvOptions.Default;
+            using var inflated = await InflatedInput.OpenAsync(path, Path.GetTempPath(), ct);
+            var csv = format == DataFormat.Csv ? CsvDialectSniffer.Detect(inflated.Path, CsvOptions.Default) : CsvOptions.Default;
             var show = parse.GetValue(rows);
             IBatchReader reader;
             try
             {
-                reader = await DataFiles.OpenReaderAsync(path, new FileFormatOptions { Format = format, Csv = csv }, ct);
+                reader = await DataFiles.OpenReaderAsync(inflated.Path, new FileFormatOptions { Format = format, Csv = csv }, ct);
             }
             catch (DataFileException e)
             {

@@ -187,7 +187,7 @@ public static class GzipSource
         new("source.inflate_limit",
             $"{name} inflates to more than {limit:N0} bytes ({maxRatio}× its {compressedSize:N0} compressed bytes, at least " +
             $"{LimitFloorBytes >> 20} MiB) and was stopped there as a likely decompression bomb. If the file is genuine, raise " +
-            $"SLUICE_MAX_INFLATE_RATIO (now {maxRatio}; 0 turns the limit off) and replay the job from download.");
+            $"SLUICE_MAX_INFLATE_RATIO (now {maxRatio}; 0 turns the limit off) and run it again (a job: replay it from download).");
 
     /// <summary>The next inflated block; deflate data that is not valid is named with how far into the file's
     /// compressed bytes the reading had come.</summary>

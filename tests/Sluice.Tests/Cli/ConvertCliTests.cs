@@ -300,6 +300,51 @@ public sealed class ConvertCliTests : IDisposable
         Assert.Equal("id,amount\n1,12345678901234567890123456789012345678\n2,0.5\n", await File.ReadAllTextAsync(csv));
     }
 
+    [Fact]
+    public async Task A_gzip_compressed_csv_is_converted_and_inspected_leaving_no_inflated_file_behind()
+    {
+        var csv = Write("payments.csv", Payments);
+        var schema = Write("schema.yaml", Schema);
+        var gz = csv + ".gz";
+        using (var input = File.OpenRead(csv))
+        using (var gzip = new System.IO.Compression.GZipStream(File.Create(gz), System.IO.Compression.CompressionLevel.Optimal))
+            input.CopyTo(gzip);
+        File.Delete(csv);
+        var parquet = Path.Combine(_dir, "out", "payments.parquet");
+        Directory.CreateDirectory(Path.GetDirectoryName(parquet)!);
+
+        var converted = await CliProcess.RunAsync(Env, "convert", gz, parquet, "--schema", schema, "--validate");
+        var inspected = await CliProcess.RunAsync(Env, "inspect", gz, "--json");
+        var back = await CliProcess.RunAsync(Env, "convert", parquet, Path.Combine(_dir, "back.csv"));
+
+        Assert.True(converted.ExitCode == 0, converted.StdErr);
+        Assert.Contains($"{gz} → {parquet}: 4 rows written", converted.StdErr, StringComparison.Ordinal);
+        Assert.Contains("4 rows match", converted.StdErr, StringComparison.Ordinal);
+        Assert.Equal(["payments.parquet", "payments.parquet.validation.json"], Directory.GetFiles(Path.GetDirectoryName(parquet)!).Select(Path.GetFileName).Order());
+        Assert.True(inspected.ExitCode == 0, inspected.StdErr);
+        var columns = JsonDocument.Parse(inspected.StdOut).RootElement.GetProperty("columns");
+        Assert.Equal(["id", "amount", "booked_at", "payload", "note"], columns.EnumerateArray().Select(c => c.GetProperty("name").GetString()));
+        Assert.True(back.ExitCode == 0, back.StdErr);
+        Assert.Equal(Payments, await File.ReadAllTextAsync(Path.Combine(_dir, "back.csv")));
+    }
+
+    [Fact]
+    public async Task A_gzip_file_cut_short_is_refused_by_convert_in_one_sentence_naming_it()
+    {
+        var gz = Path.Combine(_dir, "cut.csv.gz");
+        using (var gzip = new System.IO.Compression.GZipStream(File.Create(gz), System.IO.Compression.CompressionLevel.Optimal))
+            gzip.Write(System.Text.Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(0, 20_000).Select(i => $"{i},{i * 7 % 1000}.25\n"))));
+        var bytes = await File.ReadAllBytesAsync(gz);
+        await File.WriteAllBytesAsync(gz, bytes[..^20]);
+
+        var (code, _, stderr) = await CliProcess.RunAsync(Env, "convert", gz, Path.Combine(_dir, "cut.parquet"));
+
+        Assert.NotEqual(0, code);
+        Assert.StartsWith($"error: {gz} is not valid gzip near compressed byte", stderr.Trim(), StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+        Assert.Equal(["cut.csv.gz"], Directory.GetFiles(_dir).Select(Path.GetFileName));
+    }
+
     private string Write(string name, string text)
     {
         var path = Path.Combine(_dir, name);

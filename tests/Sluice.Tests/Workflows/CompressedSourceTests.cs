@@ -70,6 +70,31 @@ public sealed class CompressedSourceTests
     }
 
     [Fact]
+    public async Task A_compressed_csv_converts_to_parquet_named_without_gz_and_passes_validation()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("convert.yaml", """
+            name: exports-to-parquet
+            on: { bucket: inbox, match: "exports/*.csv.gz" }
+            workflow: convert
+            source: { format: csv }
+            target: { format: parquet, bucket: processed }
+            """);
+        var (gz, _) = WriteCompressedPayments(env, "e.csv.gz", 2_000, seed: 26);
+        env.StartHost();
+        DropFile(env, "exports/e.csv.gz", gz);
+
+        var job = Assert.Single(await env.WaitForJobsAsync(1));
+
+        Assert.Equal("succeeded", job.Status);
+        Assert.Equal((2_000L, 2_000L), (job.Counts.Read, job.Counts.Loaded));
+        var published = Path.Combine(env.Settings.BucketsRoot, "processed", "exports-to-parquet", job.Id.ToString());
+        Assert.True(File.Exists(Path.Combine(published, "e.parquet")));
+        Assert.True(File.Exists(Path.Combine(published, "source", "e.csv.gz")));
+        Assert.Contains("\"status\": \"passed\"", await File.ReadAllTextAsync(Path.Combine(published, "validation.json")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_file_that_inflates_past_the_limit_fails_as_a_decompression_bomb_and_leaves_nothing_inflated()
     {
         await using var env = await TestEnvironment.CreateAsync();
