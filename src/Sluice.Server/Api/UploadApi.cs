@@ -16,9 +16,10 @@ namespace Sluice.Server.Api;
 /// <summary>
 /// <c>PUT /api/v1/buckets/{bucket}/objects/{key}</c>: the body is streamed to a hidden temporary file in the bucket
 /// folder (hashed and counted on the way, refused past the size limit), renamed into place, and handed to the router
-/// exactly as the folder trigger would — the trigger seeing the same file later finds the same job. The same bytes go
-/// into the workspace of the job the upload becomes (<see cref="UploadCopy"/>), so its download stage does not read
-/// the object again.
+/// exactly as the folder trigger would. The same bytes go into the workspace of the job the upload becomes
+/// (<see cref="UploadCopy"/>), so its download stage does not read the object again, and neither does the folder
+/// trigger of this process (<see cref="RecordedUploads"/>); the trigger of another process reading the object finds
+/// the same job by its content.
 /// </summary>
 internal static class UploadApi
 {
@@ -84,6 +85,9 @@ internal static class UploadApi
                 sha = Convert.ToHexStringLower(hash.GetHashAndReset());
             }
             if (copy is not null) await copy.CompleteAsync();
+            // Told before the object appears, the folder trigger of this process waits for this request to record the
+            // job and then passes over the object, instead of copying and hashing all of it only to find that job.
+            using var recording = host.Uploads.Begin(bucket, key, size, File.GetLastWriteTimeUtc(temp));
             File.Move(temp, target, overwrite: true);
 
             // The object is in place: record the job even if the caller hangs up now.
@@ -92,6 +96,7 @@ internal static class UploadApi
             outcome = copy is null
                 ? await host.Intake.ReceiveAsync(arrival, pipeline, ctx.RequestedBy(), CancellationToken.None)
                 : await host.Intake.ReceiveCopiedAsync(arrival, pipeline, copy, ctx.RequestedBy(), CancellationToken.None);
+            recording.Recorded();
         }
         finally
         {

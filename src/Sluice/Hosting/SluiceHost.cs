@@ -37,6 +37,11 @@ public sealed class SluiceHost : IAsyncDisposable
     public JobLog Log { get; }
     public FolderBuckets Buckets { get; }
     public JobIntake Intake { get; }
+
+    /// <summary>The objects uploads of this process put in place and recorded the jobs of: the folder trigger passes
+    /// over them rather than reading them again.</summary>
+    public RecordedUploads Uploads { get; } = new();
+
     public WorkerPool? Workers { get; private set; }
 
     public static SluiceHost Create(ControlPlane controlPlane, SluiceSettings settings, PipelineCatalog catalog, JobLog log)
@@ -58,7 +63,7 @@ public sealed class SluiceHost : IAsyncDisposable
         {
             _watcher = new FolderWatcher(Buckets, Catalog.InputBuckets, Settings.Settle,
                 async (found, ct) => !(await Intake.ReceiveFileAsync(found.Bucket, found.Key, found.Path, found.Size, null, "trigger:folder", ct)).Incomplete,
-                Log);
+                Log, Uploads);
             _loops.Add(Task.Run(() => _watcher.RunAsync(_stop.Token)));
         }
     }

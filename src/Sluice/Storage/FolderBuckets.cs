@@ -30,7 +30,8 @@ public sealed class FolderBuckets(string root)
     /// <summary>
     /// The hidden name Sluice writes an object under before renaming it into place. The folder trigger takes a file
     /// renamed into place at once (its writer says it is complete), except from these names: whoever puts an object
-    /// this way (an upload, <c>sluice run</c>, publish) records its job itself, and the trigger then only confirms it.
+    /// this way (an upload, <c>sluice run</c>, publish) records its job itself, and the trigger then only confirms it
+    /// (in the upload's own process it does not read an upload's object at all: <see cref="Trigger.RecordedUploads"/>).
     /// </summary>
     public static string TempNameFor(string target) =>
         Path.Combine(Path.GetDirectoryName(target)!, $"{TempPrefix}{Path.GetFileName(target)}.{Guid.NewGuid():N}{TempSuffix}");

@@ -11,7 +11,8 @@ namespace Sluice.Trigger;
 /// its writer's own word and skips the settle interval; the open-writer check and the size check across hashing
 /// still apply. Hidden files
 /// (a leading '.'), *.tmp, *.part and *.partial are ignored, since writers use them for files still being written;
-/// symbolic links are ignored, since they could point outside the bucket.
+/// symbolic links are ignored, since they could point outside the bucket. An object an upload of this process put in
+/// place and recorded the job of (<see cref="RecordedUploads"/>) is passed over without being read.
 /// File system events say which paths changed, and only those (and files still settling) are looked at again; a full
 /// scan of every bucket runs at start, every <see cref="FullScanInterval"/>, and whenever the events overflowed, so a
 /// missed event delays a file but never loses it. Where events cannot be had, every pass is a full scan.
@@ -33,6 +34,7 @@ public sealed class FolderWatcher : IAsyncDisposable
     private readonly TimeSpan _settle;
     private readonly Func<FoundFile, CancellationToken, Task<bool>> _onFound;
     private readonly JobLog _log;
+    private readonly RecordedUploads? _uploads;
     private readonly ConcurrentDictionary<string, Observation> _seen = new();
     /// <summary>Files seen but not handed on yet (settling, still open, or refused for now), with their bucket.</summary>
     private readonly ConcurrentDictionary<string, string> _pending = new();
@@ -55,14 +57,16 @@ public sealed class FolderWatcher : IAsyncDisposable
     /// <summary>A file found complete: <paramref name="Size"/> bytes when it was last looked at.</summary>
     public sealed record FoundFile(string Bucket, string Key, string Path, long Size);
 
+    /// <param name="uploads">The uploads of this process, whose objects are passed over; null when there are none.</param>
     public FolderWatcher(FolderBuckets buckets, IReadOnlyList<string> bucketNames, TimeSpan settle,
-        Func<FoundFile, CancellationToken, Task<bool>> onFound, JobLog log)
+        Func<FoundFile, CancellationToken, Task<bool>> onFound, JobLog log, RecordedUploads? uploads = null)
     {
         _buckets = buckets;
         _bucketNames = bucketNames;
         _settle = settle;
         _onFound = onFound;
         _log = log;
+        _uploads = uploads;
     }
 
     public async Task RunAsync(CancellationToken ct)
@@ -116,7 +120,8 @@ public sealed class FolderWatcher : IAsyncDisposable
                 w.Changed += (_, e) => Changed(bucket, e.FullPath);
                 w.Renamed += (_, e) =>
                 {
-                    // Sluice's own puts (uploads, `sluice run`) record their jobs themselves: those settle as usual.
+                    // Sluice's own puts (uploads, `sluice run`) record their jobs themselves: those settle as usual, and
+                    // one by an upload of this process is then passed over (RecordedUploads).
                     if (IsCandidate(dir, e.FullPath, folder: false) && !Path.GetFileName(e.OldFullPath).StartsWith(FolderBuckets.TempPrefix, StringComparison.Ordinal))
                         _renamedIn[e.FullPath] = 0;
                     Changed(bucket, e.FullPath);
@@ -211,6 +216,18 @@ public sealed class FolderWatcher : IAsyncDisposable
         catch (IOException) { return null; }
         var size = info.Length;
         var modified = info.LastWriteTimeUtc;
+        switch (_uploads?.PassOver(bucket, key, size, modified))
+        {
+            case RecordedUploads.Verdict.Recorded:
+                // Its job is recorded and holds its own copy: reading it again would only find that job. A different
+                // file put here later changes size or time and is taken as usual.
+                _seen[file] = new Observation(size, modified, now, Handled: true);
+                _pending.TryRemove(file, out _);
+                return null;
+            case RecordedUploads.Verdict.BeingRecorded:
+                _pending[file] = bucket;
+                return null;
+        }
         var previous = _seen.GetValueOrDefault(file);
         if (renamedIn && previous is null)
         {

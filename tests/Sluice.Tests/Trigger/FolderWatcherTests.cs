@@ -11,8 +11,9 @@ public sealed class FolderWatcherTests : IDisposable
     private readonly ConcurrentQueue<FolderWatcher.FoundFile> _arrivals = new();
     private readonly SemaphoreSlim _arrived = new(0);
 
-    private FolderWatcher Watcher(TimeSpan settle) => new(new FolderBuckets(_root), ["inbox"], settle,
-        (a, _) => { _arrivals.Enqueue(a); _arrived.Release(); return Task.FromResult(true); }, new JobLog(null, LogLevel.Error, false, TextWriter.Null));
+    private FolderWatcher Watcher(TimeSpan settle, RecordedUploads? uploads = null) => new(new FolderBuckets(_root), ["inbox"], settle,
+        (a, _) => { _arrivals.Enqueue(a); _arrived.Release(); return Task.FromResult(true); }, new JobLog(null, LogLevel.Error, false, TextWriter.Null),
+        uploads);
 
     [Fact]
     public async Task A_file_still_open_for_writing_is_not_picked_up_until_it_is_closed()
@@ -121,6 +122,60 @@ public sealed class FolderWatcherTests : IDisposable
         await running;
 
         Assert.Equal(["renamed.csv", "other.csv"], _arrivals.Select(a => a.Key));
+    }
+
+    [Fact]
+    public async Task An_object_an_upload_of_this_process_recorded_is_passed_over_and_a_different_file_under_its_key_is_taken()
+    {
+        Directory.CreateDirectory(Path.Combine(_root, "inbox"));
+        var path = Path.Combine(_root, "inbox", "up.csv");
+        var uploads = new RecordedUploads();
+        await using var watcher = Watcher(TimeSpan.Zero, uploads);
+        using (var upload = PutAsAnUploadWould(uploads, path, "a\n1\n"))
+        {
+            // Still recording its job: the object waits for the upload however often it is looked at.
+            for (var i = 0; i < 3; i++) await watcher.ScanOnceAsync(CancellationToken.None);
+            Assert.Empty(_arrivals);
+            upload.Recorded();
+        }
+        for (var i = 0; i < 3; i++) await watcher.ScanOnceAsync(CancellationToken.None);
+        Assert.Empty(_arrivals);
+        Assert.Equal(0, uploads.Count);
+
+        // Copied over it by hand: another size and time, so not the uploaded object.
+        var byHand = Path.Combine(_root, "by-hand.csv");
+        await File.WriteAllTextAsync(byHand, "a\n1\n2\n");
+        File.Move(byHand, path, overwrite: true);
+        for (var i = 0; i < 3 && _arrivals.IsEmpty; i++) await watcher.ScanOnceAsync(CancellationToken.None);
+
+        var arrival = Assert.Single(_arrivals);
+        Assert.Equal(("up.csv", 6L), (arrival.Key, arrival.Size));
+    }
+
+    [Fact]
+    public async Task An_object_whose_upload_failed_to_record_its_job_is_taken()
+    {
+        Directory.CreateDirectory(Path.Combine(_root, "inbox"));
+        var uploads = new RecordedUploads();
+        await using var watcher = Watcher(TimeSpan.Zero, uploads);
+        using (PutAsAnUploadWould(uploads, Path.Combine(_root, "inbox", "up.csv"), "a\n1\n"))
+            await watcher.ScanOnceAsync(CancellationToken.None);
+        // Ended without Recorded(): the object is in place with no job, and only the watcher can still take it.
+        for (var i = 0; i < 3 && _arrivals.IsEmpty; i++) await watcher.ScanOnceAsync(CancellationToken.None);
+
+        Assert.Equal("up.csv", Assert.Single(_arrivals).Key);
+        Assert.Equal(0, uploads.Count);
+    }
+
+    /// <summary>Writes <paramref name="content"/> under a hidden name, tells <paramref name="uploads"/>, and renames it
+    /// to <paramref name="path"/>, in the order the upload API does.</summary>
+    private static RecordedUploads.Upload PutAsAnUploadWould(RecordedUploads uploads, string path, string content)
+    {
+        var temp = FolderBuckets.TempNameFor(path);
+        File.WriteAllText(temp, content);
+        var upload = uploads.Begin("inbox", Path.GetFileName(path), new FileInfo(temp).Length, File.GetLastWriteTimeUtc(temp));
+        File.Move(temp, path);
+        return upload;
     }
 
     /// <summary>Waits on the arrivals themselves until <paramref name="count"/> files in all were handed on.</summary>
