@@ -87,9 +87,11 @@ public sealed class TestEnvironment : IAsyncDisposable
     public PipelineCatalog Catalog() => PipelineLoader.LoadDirectory(Settings.PipelinesDirectory);
 
     /// <summary>Starts the serve machinery in this process: folder trigger (optional) and workers.</summary>
-    public SluiceHost StartHost(int workers = 2, bool watch = true)
+    /// <param name="log">Where the host's log lines go from info up (e.g. <see cref="LogLines"/>); none when null.</param>
+    public SluiceHost StartHost(int workers = 2, bool watch = true, TextWriter? log = null)
     {
-        var host = SluiceHost.Create(ControlPlane, Settings, Catalog(), new JobLog(null, LogLevel.Error, json: false, TextWriter.Null));
+        var host = SluiceHost.Create(ControlPlane, Settings, Catalog(),
+            new JobLog(null, log is null ? LogLevel.Error : LogLevel.Info, json: false, log ?? TextWriter.Null));
         host.Start(new WorkerOptions { Workers = workers, Lease = Settings.Lease, Poll = TimeSpan.FromMilliseconds(200) }, watch);
         _hosts.Add(host);
         return host;

@@ -31,11 +31,11 @@ internal sealed class ApiTestServer : IAsyncDisposable
     public Dictionary<string, string> Keys { get; } = new();
 
     public static async Task<ApiTestServer> StartAsync(bool createKeys = true, int workers = 2, long maxUploadBytes = 1L << 30,
-        string? pipelineYaml = null, bool watch = true)
+        string? pipelineYaml = null, bool watch = true, TextWriter? log = null)
     {
         var env = await TestEnvironment.CreateAsync();
         env.WritePipeline("payments.yaml", pipelineYaml ?? PaymentsPipeline.Yaml());
-        var host = env.StartHost(workers, watch);
+        var host = env.StartHost(workers, watch, log);
         var keys = new ApiKeys(env.ControlPlane.DataSource);
         var created = new Dictionary<string, string>();
         if (createKeys)

@@ -44,7 +44,7 @@ public sealed class JobsApiTests
         Assert.Equal(HttpStatusCode.OK, rejects.StatusCode);
         Assert.Equal("text/csv", rejects.Content.Headers.ContentType!.MediaType);
 
-        // The same content again (and the folder trigger seeing the file) is the same job, not a new one.
+        // The same content again is the same job, not a new one.
         using var again = await api.Client("operator").PutAsync("api/v1/buckets/inbox/objects/payments/2026-11-29.csv", new StringContent(content));
         var second = JsonNode.Parse(await again.Content.ReadAsStringAsync())!;
         Assert.Equal((HttpStatusCode.OK, id.ToString(), false), (again.StatusCode, (string)second["jobs"]![0]!["id"]!, (bool)second["jobs"]![0]!["created"]!));

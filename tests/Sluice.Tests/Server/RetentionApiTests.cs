@@ -70,9 +70,9 @@ public sealed class RetentionApiTests
     [Fact]
     public async Task A_workspace_prune_with_the_workspace_root_missing_is_a_409_and_marks_nothing()
     {
-        // No folder watcher: it would also see the uploaded object in the inbox and, before finding its job, stage a copy
-        // under the workspace root, creating it again while it is moved away.
-        await using var api = await ApiTestServer.StartAsync(watch: false);
+        // The folder watcher runs too: it passes over the uploaded object (its job was recorded by the upload) rather than
+        // staging a copy of it under the workspace root, which would create the root again while it is moved away.
+        await using var api = await ApiTestServer.StartAsync();
         var job = await api.WaitForJobAsync(await api.UploadAsync("payments/a.csv", api.PaymentsFile(10)));
         await AgeAsync(api, job.Id);
         var root = api.Env.Settings.WorkspaceRoot;
