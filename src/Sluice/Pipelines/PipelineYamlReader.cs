@@ -19,8 +19,6 @@ internal sealed partial class PipelineYamlReader(YamlNodeReader r)
     private static readonly string[] RetryKeys = ["max_attempts", "backoff"];
     private static readonly string[] RejectsKeys = ["max_rows", "max_ratio"];
     private static readonly string[] Workflows = ["load", "convert"];
-    private static readonly string[] FormatsLater = ["jsonl", "json", "ndjson", "parquet"];
-
     public LocatedPipeline? Read(YamlMappingNode root)
     {
         r.Mapping(root, "", TopKeys);
@@ -39,7 +37,7 @@ internal sealed partial class PipelineYamlReader(YamlNodeReader r)
         if (matchNode is not null && !KeyGlob.TryCreate(match, out _, out var globError)) r.Error(matchNode, "on.match", globError);
 
         var workflow = (WorkflowKind)(r.OneOf(YamlNodeReader.Get(root, "workflow"), "workflow", Workflows) ?? 0);
-        var csv = Source(YamlNodeReader.Get(root, "source"), workflow, out var sourceFormat);
+        var csv = Source(YamlNodeReader.Get(root, "source"), out var sourceFormat);
         var schema = Schema(YamlNodeReader.Get(root, "schema"));
         var target = Target(root, workflow, ref schema);
 
@@ -92,7 +90,7 @@ internal sealed partial class PipelineYamlReader(YamlNodeReader r)
         return null;
     }
 
-    private CsvOptions Source(YamlNode? node, WorkflowKind workflow, out DataFormat sourceFormat)
+    private CsvOptions Source(YamlNode? node, out DataFormat sourceFormat)
     {
         sourceFormat = DataFormat.Csv;
         var source = r.Mapping(node, "source", SourceKeys);
@@ -100,16 +98,10 @@ internal sealed partial class PipelineYamlReader(YamlNodeReader r)
 
         var formatNode = YamlNodeReader.Get(source, "format");
         var format = r.Text(formatNode, "source.format")?.Trim().ToLowerInvariant();
-        if (format is not null && workflow == WorkflowKind.Convert)
+        if (format is not null)
         {
             if (DataFormatNames.TryParse(format, out var parsed)) sourceFormat = parsed;
             else r.Error(formatNode!, "source.format", $"{MessageText.Quote(format)} is not one of {DataFormatNames.Accepted}");
-        }
-        else if (format is not null && format != "csv")
-        {
-            r.Error(formatNode!, "source.format", FormatsLater.Contains(format)
-                ? $"format {MessageText.Quote(format)} is not supported yet; use csv"
-                : $"{MessageText.Quote(format)} is not one of csv");
         }
 
         var csv = CsvOptions.Default;

@@ -257,7 +257,7 @@ public class PipelineLoaderTests
         var errors = Errors("""
             name: Payments!
             on: { bucket: ../inbox, match: "a[b" }
-            source: { format: parquet, delimiter: ";;", encoding: klingon }
+            source: { format: xml,     delimiter: ";;", encoding: klingon }
             schema: { _sluice_row: int }
             target: { table: "", mode: upsert, key: [] }
             notify: [ { webhook: "file:///etc/passwd", events: [job.fail] } ]
@@ -272,7 +272,7 @@ public class PipelineLoaderTests
                 "6:22 notify[0].webhook", "6:53 notify[0].events[0]", "7:24 retry.max_attempts", "7:36 retry.backoff", "8:23 rejects.max_ratio",
             ],
             errors.Select(e => $"{e.Line}:{e.Column} {e.Key}"));
-        Assert.Equal("format 'parquet' is not supported yet; use csv", errors[3].Message);
+        Assert.Equal("'xml' is not one of csv, jsonl or parquet", errors[3].Message);
         Assert.Equal("'file:///etc/passwd' is not an absolute http:// or https:// URL", errors[9].Message);
         Assert.Equal("'job.fail' is not an event webhooks receive: job.succeeded or job.failed", errors[10].Message);
     }

@@ -23,9 +23,14 @@ public sealed class JsonLinesBatchReader : IBatchReader
     private readonly bool[] _seen;
     private char[] _chars = new char[256];
 
-    private JsonLinesBatchReader(Utf8LineReader lines, IReadOnlyList<ColumnDefinition> columns)
+    private readonly bool _skipOtherKeys;
+    private readonly List<string> _skippedKeys = [];
+    private readonly HashSet<string> _skippedNames = new(StringComparer.Ordinal);
+
+    private JsonLinesBatchReader(Utf8LineReader lines, IReadOnlyList<ColumnDefinition> columns, bool skipOtherKeys)
     {
         _lines = lines;
+        _skipOtherKeys = skipOtherKeys;
         Columns = columns;
         _names = columns.Select(c => Encoding.UTF8.GetBytes(c.Name)).ToArray();
         _seen = new bool[columns.Count];
@@ -35,12 +40,21 @@ public sealed class JsonLinesBatchReader : IBatchReader
     public IReadOnlyList<ColumnDefinition> Columns { get; }
 
     /// <summary>Opens a file; without <paramref name="schema"/> the columns are inferred from the first <paramref name="sampleRows"/> lines.</summary>
-    public static JsonLinesBatchReader Open(string path, IReadOnlyList<ColumnDefinition>? schema, int sampleRows)
+    /// <param name="skipOtherKeys">Whether a key outside the schema is skipped (a load that takes some of the keys, as
+    /// a CSV load skips header columns outside its schema) instead of rejecting its row; see <see cref="SkippedKeys"/>.</param>
+    public static JsonLinesBatchReader Open(string path, IReadOnlyList<ColumnDefinition>? schema, int sampleRows, bool skipOtherKeys = false)
     {
         var columns = schema ?? JsonLinesSchemaInference.Infer(path, sampleRows);
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-        return new JsonLinesBatchReader(new Utf8LineReader(stream), columns);
+        return new JsonLinesBatchReader(new Utf8LineReader(stream), columns, skipOtherKeys);
     }
+
+    /// <summary>The most keys outside the schema <see cref="SkippedKeys"/> names.</summary>
+    public const int SkippedKeysNamed = 20;
+
+    /// <summary>Keys outside the schema that were skipped, the first <see cref="SkippedKeysNamed"/> of them, each with the
+    /// line it was first seen on.</summary>
+    public IReadOnlyList<string> SkippedKeys => _skippedKeys;
 
     /// <inheritdoc />
     public ValueTask<bool> ReadAsync(ColumnBatch batch, Action<RejectedRow> rejected, CancellationToken ct)
@@ -84,6 +98,13 @@ public sealed class JsonLinesBatchReader : IBatchReader
         while (json.Read() && json.TokenType == JsonTokenType.PropertyName)
         {
             var c = Find(ref json, expected);
+            if (c < 0 && _skipOtherKeys)
+            {
+                NoteSkipped(json.GetString()!);
+                json.Read();
+                json.Skip();
+                continue;
+            }
             if (c < 0) return $"key '{json.GetString()}' is not a column of the schema ({string.Join(", ", batch.Columns.Select(x => x.Name))})";
             // A repeated key holds two values for one column: which one is meant cannot be told, so the row is rejected.
             if (_seen[c]) return $"key '{batch.Columns[c].Name}' appears more than once in the object";
@@ -104,6 +125,11 @@ public sealed class JsonLinesBatchReader : IBatchReader
         while (json.Read()) { } // trailing content after the object fails the row
         column = null;
         return null;
+    }
+
+    private void NoteSkipped(string key)
+    {
+        if (_skippedNames.Count < SkippedKeysNamed && _skippedNames.Add(key)) _skippedKeys.Add($"'{key}' (first on line {_lines.Line})");
     }
 
     private int Find(ref Utf8JsonReader json, int expected)

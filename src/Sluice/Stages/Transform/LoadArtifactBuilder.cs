@@ -5,7 +5,7 @@ using Sluice.Postgres.Copy;
 namespace Sluice.Stages.Transform;
 
 /// <summary>
-/// The transform stage's engine: streams a CSV file once, types and validates every field, and
+/// The transform stage's engine: streams a CSV file once (JSON Lines and Parquet: <see cref="BatchArtifactBuilder"/>), types and validates every field, and
 /// writes the load artifact <c>data.pgcopy</c> (PostgreSQL binary COPY, columns in schema order,
 /// optionally the job id last) and <c>rejects.csv</c> (every record that could not become a row,
 /// with its physical line and the reason).
@@ -33,6 +33,7 @@ public static class LoadArtifactBuilder
 
         TransformResult Build()
         {
+            if (request.Format != Formats.DataFormat.Csv) return BatchArtifactBuilder.Build(request, ct);
             var shown = request.SourceName ?? file;
             var (columns, source, map, warnings) = Guarded(shown, () => Open(request));
             using (source)
@@ -229,7 +230,7 @@ public static class LoadArtifactBuilder
     }
 
     /// <summary>Writes every byte to the artifact file and to a second stream (a streamed load's COPY).</summary>
-    private sealed class TeeStream(Stream first, Stream second) : Storage.WriteOnlyStream
+    internal sealed class TeeStream(Stream first, Stream second) : Storage.WriteOnlyStream
     {
         public override void Write(ReadOnlySpan<byte> bytes)
         {

@@ -3,8 +3,8 @@ using Sluice.Pipelines;
 namespace Sluice.Stages.Transform;
 
 /// <summary>What the transform stage turns into a load artifact.</summary>
-/// <param name="SourcePath">The CSV file in the job workspace.</param>
-/// <param name="Csv">The file's dialect.</param>
+/// <param name="SourcePath">The file in the job workspace.</param>
+/// <param name="Csv">The file's dialect (of a CSV; its sample size is also a JSON Lines file's).</param>
 /// <param name="Schema">Declared columns; null to infer them from a sample.</param>
 /// <param name="OutputDirectory">Where <c>data.pgcopy</c> and <c>rejects.csv</c> are written (created if missing).</param>
 /// <param name="JobId">Written into the lineage column of every row.</param>
@@ -17,6 +17,7 @@ namespace Sluice.Stages.Transform;
 /// of the workspace copy; null to name <paramref name="SourcePath"/>.</param>
 /// <param name="TableTypes">Without a declared schema, the types of the target table's columns (when it exists): a column
 /// of the file that the table has is read as the table's type instead of the one inferred from a sample.</param>
+/// <param name="Format">The file's format: CSV, or JSON Lines and Parquet, read by their own readers.</param>
 public sealed record TransformRequest(
     string SourcePath,
     CsvOptions Csv,
@@ -28,4 +29,5 @@ public sealed record TransformRequest(
     (long HeaderBytes, Formats.Csv.CsvChunk Chunk)? Chunk = null,
     Func<IReadOnlyList<ColumnDefinition>, CancellationToken, Task<Stream?>>? AlsoWriteRowsTo = null,
     string? SourceName = null,
-    IReadOnlyDictionary<string, ColumnType>? TableTypes = null);
+    IReadOnlyDictionary<string, ColumnType>? TableTypes = null,
+    Formats.DataFormat Format = Formats.DataFormat.Csv);

@@ -42,7 +42,8 @@ public sealed class TransformStage : IStage
                     context.Job.Id, IncludeLineageColumn: true, context.RowsProgress, ChunkOf(context, chunk),
                     streaming ? async (columns, c) => (streamed = await BeginStreamingAsync(context, columns, c))?.Rows : null,
                     SourceName: $"{context.Job.SourceBucket}/{context.Job.SourceKey}",
-                    TableTypes: pipeline.Schema is null ? await TargetStatements.TableTypesAsync(context, target, ct) : null), ct);
+                    TableTypes: pipeline.Schema is null ? await TargetStatements.TableTypesAsync(context, target, ct) : null,
+                    Format: Formats.DataFormatNames.TryParse(pipeline.SourceFormat, out var format) ? format : Formats.DataFormat.Csv), ct);
             }
             catch (TransformException e)
             {

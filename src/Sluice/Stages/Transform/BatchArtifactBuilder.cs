@@ -1,0 +1,169 @@
+using Sluice.Formats;
+using Sluice.Formats.Csv;
+using Sluice.Formats.JsonLines;
+using Sluice.Formats.Parquet;
+using Sluice.Pipelines;
+using Sluice.Postgres.Copy;
+
+namespace Sluice.Stages.Transform;
+
+/// <summary>
+/// The transform of a JSON Lines or Parquet file: the format's own reader types every value (the same readers the
+/// File Convertor uses, exact for decimals and timestamps) and sets aside the records that cannot become rows, with
+/// their lines; each row's values are then written into the load artifact in their canonical text, through the same
+/// encoders as a CSV field, so a value reaches the table exactly as a CSV load would store it.
+/// </summary>
+internal static class BatchArtifactBuilder
+{
+    private const int BatchRows = 4096;
+
+    public static TransformResult Build(TransformRequest request, CancellationToken ct)
+    {
+        var shown = request.SourceName ?? request.SourcePath;
+        var reader = Open(request, shown, ct);
+        try
+        {
+            var alsoTo = request.AlsoWriteRowsTo?.Invoke(reader.Columns, ct).GetAwaiter().GetResult();
+            return Write(request, reader, shown, alsoTo, ct);
+        }
+        catch (DataFileException e)
+        {
+            throw new TransformException(e.Code, $"{shown}: {e.Message}", e);
+        }
+        finally
+        {
+            reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    /// <summary>The file's reader, with the columns the artifact holds: declared, or inferred from a sample (JSON Lines)
+    /// or the file's own (Parquet), each of them as the target table types it when the table has it.</summary>
+    private static IBatchReader Open(TransformRequest request, string shown, CancellationToken ct)
+    {
+        try
+        {
+            var file = request.SourcePath;
+            if (request.Format == DataFormat.JsonLines)
+            {
+                var columns = request.Schema ?? AsTableTypes(JsonLinesSchemaInference.Infer(file, request.Csv.SampleRows), request);
+                if (request.Schema is null) CheckNotReserved(columns);
+                return JsonLinesBatchReader.Open(file, columns, request.Csv.SampleRows, skipOtherKeys: request.Schema is not null);
+            }
+            var parquet = ParquetBatchReader.OpenAsync(file, request.Schema, ct).GetAwaiter().GetResult();
+            if (request.Schema is not null) return parquet;
+            CheckNotReserved(parquet.Columns);
+            var typed = AsTableTypes(parquet.Columns, request);
+            if (typed.SequenceEqual(parquet.Columns)) return parquet;
+            parquet.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            return ParquetBatchReader.OpenAsync(file, typed, ct).GetAwaiter().GetResult();
+        }
+        catch (DataFileException e)
+        {
+            var where = e.Line is { } line ? $"{shown}, line {line}" : shown;
+            throw new TransformException(e.Code, $"{where}: {e.Message}", e);
+        }
+        catch (CsvFileException e)
+        {
+            throw new TransformException(e.Code, $"{shown}: {e.Message}", e);
+        }
+    }
+
+    private static IReadOnlyList<ColumnDefinition> AsTableTypes(IReadOnlyList<ColumnDefinition> columns, TransformRequest request) =>
+        request.TableTypes is null
+            ? columns
+            : columns.Select(c => request.TableTypes.GetValueOrDefault(c.Name) is { } type ? c with { Type = type } : c).ToList();
+
+    private static void CheckNotReserved(IReadOnlyList<ColumnDefinition> columns) =>
+        CsvSchemaInference.CheckNotReserved(columns.Select(c => c.Name).ToList());
+
+    private static TransformResult Write(TransformRequest request, IBatchReader reader, string shown, Stream? alsoTo, CancellationToken ct)
+    {
+        var columns = reader.Columns;
+        if (columns.Count is 0 or > short.MaxValue - 1)
+            throw new TransformException("schema.invalid", $"{shown}: the schema has {columns.Count} columns; a table needs 1 to 1600.");
+        Directory.CreateDirectory(request.OutputDirectory);
+        var dataPath = Path.Combine(request.OutputDirectory, LoadArtifactBuilder.DataFileName);
+        var rejectsPath = Path.Combine(request.OutputDirectory, LoadArtifactBuilder.RejectsFileName);
+        // Values come typed, never as null markers: only a null is null.
+        var encoders = columns.Select(c => new FieldEncoder(c, [])).ToArray();
+        var fieldCount = (short)(columns.Count + (request.IncludeLineageColumn ? 1 : 0));
+        var jobId = new byte[16];
+        request.JobId.TryWriteBytes(jobId, bigEndian: true, out _);
+
+        long read = 0, written = 0, rejected = 0;
+        string dataSha256;
+        var completed = false;
+        try
+        {
+            using var data = Storage.FreshFile.Open(dataPath, bufferSize: 1, options: FileOptions.SequentialScan);
+            using var hashed = new Storage.HashingWriteStream(new Storage.Writeback.Stream(data));
+            using var writer = new PgCopyWriter(alsoTo is null ? hashed : new LoadArtifactBuilder.TeeStream(hashed, alsoTo));
+            using var rejects = new RejectFileWriter(rejectsPath);
+            var batch = new ColumnBatch(columns, BatchRows);
+            void Reject(RejectedRow row)
+            {
+                rejects.Write(row.Line, row.Column ?? "", row.Reason, row.Raw);
+                rejected++;
+                read++;
+            }
+            while (reader.ReadAsync(batch, Reject, ct).AsTask().GetAwaiter().GetResult())
+            {
+                for (var row = 0; row < batch.Count; row++)
+                {
+                    read++;
+                    writer.BeginRow(fieldCount);
+                    var (column, reason) = WriteRow(batch, row, encoders, writer);
+                    if (reason is not null)
+                    {
+                        writer.CancelRow();
+                        rejects.Write(batch.Lines[row], column!, reason, RowText(batch, row));
+                        rejected++;
+                        continue;
+                    }
+                    if (request.IncludeLineageColumn) writer.WriteBytes(jobId);
+                    writer.EndRow();
+                    written++;
+                }
+                ct.ThrowIfCancellationRequested();
+                request.RowsProgress?.Report(read);
+            }
+            writer.Complete();
+            dataSha256 = hashed.Sha256();
+            rejects.Flush();
+            completed = true;
+        }
+        finally
+        {
+            // A half-written artifact must never be loaded: remove it, keep the rejects for diagnosis.
+            if (!completed) File.Delete(dataPath);
+        }
+        request.RowsProgress?.Report(read);
+        var warnings = reader is JsonLinesBatchReader { SkippedKeys: { Count: > 0 } skipped }
+            ? new[] { $"Keys outside the schema were skipped: {string.Join(", ", skipped)}" +
+                      (skipped.Count == JsonLinesBatchReader.SkippedKeysNamed ? " (and maybe more)." : ".") }
+            : [];
+        return new TransformResult(columns, read, written, rejected, 0, dataPath, rejectsPath, warnings, dataSha256);
+    }
+
+    /// <summary>Writes one row's values; the column and reason when one cannot be stored (a row the reader took, so
+    /// rare: a null in a not-null column of a Parquet file, a value past a column's length).</summary>
+    private static (string? Column, string? Reason) WriteRow(ColumnBatch batch, int row, FieldEncoder[] encoders, PgCopyWriter writer)
+    {
+        for (var c = 0; c < encoders.Length; c++)
+        {
+            var vector = batch.Vectors[c];
+            if (vector.IsNull(row))
+            {
+                if (!vector.Column.Nullable) return (vector.Column.Name, $"null in not-null column '{vector.Column.Name}'");
+                writer.WriteNull();
+                continue;
+            }
+            if (encoders[c].WriteValue(vector.Text(row), writer) is { } reason) return (vector.Column.Name, reason);
+        }
+        return (null, null);
+    }
+
+    /// <summary>A rejected row as its values (the reader keeps no raw text of a row it took): name=value, comma-separated.</summary>
+    private static string RowText(ColumnBatch batch, int row) =>
+        string.Join(", ", batch.Vectors.Select(v => $"{v.Column.Name}={v.Show(row)}"));
+}

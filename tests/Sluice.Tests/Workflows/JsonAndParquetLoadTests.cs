@@ -1,0 +1,113 @@
+using Sluice.Formats;
+using Sluice.Samples;
+using Sluice.Stages.Conversion;
+using Sluice.Tests.Infrastructure;
+
+namespace Sluice.Tests.Workflows;
+
+/// <summary>The Loader reading JSON Lines and Parquet files (<c>source.format</c>), typed by the formats' own readers.</summary>
+public sealed class JsonAndParquetLoadTests
+{
+    private const string EventsPipeline = """
+        name: events
+        on: { bucket: inbox, match: "events/*.jsonl*" }
+        source: { format: jsonl }
+        schema:
+          id: bigint not null
+          amount: numeric(14,2)
+          booked_at: timestamp
+          tags: jsonb
+          note: text
+        target: { table: public.events }
+        rejects: { max_rows: 5 }
+        """;
+
+    [Fact]
+    public async Task A_json_lines_file_loads_exact_values_skipping_other_keys_and_rejecting_bad_lines_by_number()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("events.yaml", EventsPipeline);
+        env.StartHost();
+        env.Drop("inbox", "events/e.jsonl", """
+            {"id": 1, "amount": 18071.13, "booked_at": "2026-01-31 12:00:00", "tags": {"a": [1, 2]}, "note": "first", "extra": true}
+            {"id": 2, "amount": "0.10", "booked_at": null, "tags": [], "note": ""}
+            this is not json
+            {"id": 3, "note": "no amount, \u00e9t\u00e9", "other": {"deep": 1}}
+            {"id": 4, "amount": 1.005}
+            {"amount": 5}
+
+            """);
+
+        var job = Assert.Single(await env.WaitForJobsAsync(1));
+
+        Assert.True(job.Status == "succeeded", job.Error?.Message);
+        Assert.Equal((6L, 3L, 3L), (job.Counts.Read, job.Counts.Loaded, job.Counts.Rejected));
+        Assert.Equal("18071.23", await env.ScalarAsync<string>("select sum(amount)::text from public.events"));
+        Assert.Equal("2", await env.ScalarAsync<string>("select tags->'a'->>1 from public.events where id = 1"));
+        Assert.Equal("", await env.ScalarAsync<string>("select note from public.events where id = 2"));
+        Assert.Equal("no amount, été", await env.ScalarAsync<string>("select note from public.events where id = 3 and amount is null"));
+        var transform = Assert.Single(job.Stages, s => s.Name == "transform").Outputs!;
+        Assert.Equal("Keys outside the schema were skipped: 'extra' (first on line 1), 'other' (first on line 4).", (string?)transform["warnings"]![0]);
+        var rejects = await File.ReadAllLinesAsync(Path.Combine(job.Workspace, "transform", "rejects.csv"));
+        Assert.Equal(4, rejects.Length);
+        Assert.StartsWith("3,,invalid JSON", rejects[1], StringComparison.Ordinal);
+        Assert.StartsWith("5,amount,", rejects[2], StringComparison.Ordinal);
+        Assert.StartsWith("6,id,null in not-null column 'id'", rejects[3], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_json_lines_file_without_a_schema_gets_a_table_of_the_inferred_types()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("events.yaml", """
+            name: events
+            on: { bucket: inbox, match: "events/*.jsonl" }
+            source: { format: jsonl }
+            target: { table: public.inferred }
+            """);
+        env.StartHost();
+        env.Drop("inbox", "events/i.jsonl", """
+            {"id": 1, "amount": 12.50, "at": "2026-11-29T10:00:00Z", "ok": true, "payload": {"k": "v"}}
+            {"id": 2, "amount": 0.25, "at": "2026-11-30T10:00:00Z", "ok": false, "payload": null}
+
+            """);
+
+        var job = Assert.Single(await env.WaitForJobsAsync(1));
+
+        Assert.True(job.Status == "succeeded", job.Error?.Message);
+        Assert.Equal("12.75", await env.ScalarAsync<string>("select sum(amount)::text from public.inferred"));
+        Assert.Equal("bigint,numeric,timestamp with time zone,boolean,json", await env.ScalarAsync<string>(
+            "select string_agg(data_type, ',' order by ordinal_position) from information_schema.columns " +
+            "where table_name = 'inferred' and column_name <> '_sluice_job_id'"));
+        Assert.Equal("v", await env.ScalarAsync<string>("select payload->>'k' from public.inferred where id = 1"));
+    }
+
+    [Fact]
+    public async Task A_parquet_file_loads_every_row_with_its_decimals_exact_into_a_table_of_its_own_types()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml().Replace("\"payments/*.csv\"", "\"payments/*.parquet\"", StringComparison.Ordinal)
+            .Replace("source: { format: csv }", "source: { format: parquet }", StringComparison.Ordinal)
+            .Replace(PaymentsCsv.PipelineSchema, "", StringComparison.Ordinal));
+        var csv = Path.Combine(env.Home, "p.csv");
+        var summary = PaymentsCsv.Write(csv, 20_000, seed: 31);
+        var parquet = Path.Combine(env.Home, "p.parquet");
+        var schema = Sluice.Pipelines.PipelineLoader.Parse(PaymentsPipeline.Yaml(), "schema.yaml").Schema;
+        await FileConverter.ConvertAsync(csv, new FileFormatOptions { Format = DataFormat.Csv, Schema = schema }, parquet,
+            new FileFormatOptions { Format = DataFormat.Parquet }, Path.Combine(env.Home, "rejects.csv"), null, CancellationToken.None);
+        env.StartHost();
+        var key = Path.Combine(env.Settings.BucketsRoot, "inbox", "payments", "p.parquet");
+        Directory.CreateDirectory(Path.GetDirectoryName(key)!);
+        File.Copy(parquet, key + ".tmp");
+        File.Move(key + ".tmp", key);
+
+        var job = Assert.Single(await env.WaitForJobsAsync(1));
+
+        Assert.True(job.Status == "succeeded", job.Error?.Message);
+        Assert.Equal((20_000L, 20_000L, 0L), (job.Counts.Read, job.Counts.Loaded, job.Counts.Rejected));
+        Assert.Equal(PaymentsCsv.FormatCents(summary.AmountCents), await env.ScalarAsync<string>("select sum(amount)::text from public.payments"));
+        Assert.Equal(20_000L, await env.ScalarAsync<long>("select count(distinct transaction_id) from public.payments"));
+        Assert.Equal("numeric(14,2)", await env.ScalarAsync<string>(
+            "select format_type(atttypid, atttypmod) from pg_attribute where attrelid = 'public.payments'::regclass and attname = 'amount'"));
+    }
+}
