@@ -11,6 +11,8 @@ namespace Sluice.Pipelines;
 /// A first pass walks the parser's events: YamlStream reports a duplicate key without saying under which
 /// key it sits, and some malformed input (an unclosed flow list) surfaces as an exception without a
 /// position. Walking the events ourselves gives both a key path and the last good position.
+/// A duplicate key is reported and then left out (its value with it), so the first occurrence is the one
+/// read and every other problem of the file is still reported in the same pass.
 /// </remarks>
 internal static class YamlPipelineDocument
 {
@@ -22,12 +24,13 @@ internal static class YamlPipelineDocument
 
     public static YamlMappingNode? Load(string text, YamlNodeReader reader)
     {
-        if (!Scan(text, reader)) return null;
+        var duplicates = new HashSet<long>();
+        if (!Scan(text, reader, duplicates)) return null;
 
         var stream = new YamlStream();
         try
         {
-            stream.Load(new StringReader(text));
+            stream.Load(new WithoutDuplicateKeys(new Parser(new StringReader(text)), duplicates));
         }
         catch (YamlException e)
         {
@@ -54,13 +57,15 @@ internal static class YamlPipelineDocument
         return mapping;
     }
 
-    /// <summary>False when the text cannot be loaded: a syntax error or a duplicate key (both reported).</summary>
-    private static bool Scan(string text, YamlNodeReader reader)
+    /// <summary>
+    /// False when the text cannot be loaded (a syntax error, reported). Each duplicate key is reported and the position
+    /// of its text is added to <paramref name="duplicates"/>.
+    /// </summary>
+    private static bool Scan(string text, YamlNodeReader reader, HashSet<long> duplicates)
     {
         var parser = new Parser(new StringReader(text));
         var frames = new Stack<Frame>();
         var lastGood = new Mark(1, 1, 1);
-        var duplicates = false;
         try
         {
             while (parser.MoveNext())
@@ -74,8 +79,10 @@ internal static class YamlPipelineDocument
                         if (keys.TryGetValue(scalar.Value, out var first))
                         {
                             var what = top.Path == "schema" ? "column" : "key";
-                            reader.Error(scalar.Start, path, $"duplicate {what} {MessageText.Quote(scalar.Value)} (first at line {first.Line})");
-                            duplicates = true;
+                            reader.Error(scalar.Start, path,
+                                $"duplicate {what} {MessageText.Quote(scalar.Value)} (first at line {first.Line}); remove one of them " +
+                                $"(the other errors listed are those of the one at line {first.Line})");
+                            duplicates.Add(scalar.Start.Index);
                         }
                         else
                         {
@@ -124,7 +131,7 @@ internal static class YamlPipelineDocument
                 reader.Error(lastGood, "", "invalid YAML: unexpected text after this point");
             return false;
         }
-        return !duplicates;
+        return true;
     }
 
     /// <summary>The first line, from <paramref name="fromLine"/> (1-based) on, whose indentation holds a tab; null when none
@@ -158,6 +165,38 @@ internal static class YamlPipelineDocument
         }
         if (top.ExpectingKey) top.CurrentKey = "?";
         top.ExpectingKey = !top.ExpectingKey;
+    }
+
+    /// <summary>The parser's events without the keys at <paramref name="duplicates"/> and their values.</summary>
+    private sealed class WithoutDuplicateKeys(IParser inner, HashSet<long> duplicates) : IParser
+    {
+        public ParsingEvent? Current => inner.Current;
+
+        public bool MoveNext()
+        {
+            while (inner.MoveNext())
+            {
+                if (inner.Current is not Scalar key || !duplicates.Contains(key.Start.Index)) return true;
+                SkipNode();
+            }
+            return false;
+        }
+
+        /// <summary>Moves past the next node, however deep: the value of a left-out key.</summary>
+        private void SkipNode()
+        {
+            var depth = 0;
+            while (inner.MoveNext())
+            {
+                depth += inner.Current switch
+                {
+                    MappingStart or SequenceStart => 1,
+                    MappingEnd or SequenceEnd => -1,
+                    _ => 0,
+                };
+                if (depth == 0) return;
+            }
+        }
     }
 
     private sealed class Frame(string path, bool isMapping, Mark? flowStart)

@@ -85,6 +85,20 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Validate_prints_a_duplicate_key_together_with_the_other_errors_of_the_file()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("broken.yaml", "name: broken\non: { bucket: inbox }\ntarget: { table: t, mode: apend }\ntarget: { table: u }\n");
+
+        var (code, _, stderr) = await CliProcess.RunAsync(Env(env), "pipelines", "validate");
+
+        Assert.Equal(1, code);
+        Assert.Contains("the pipeline definitions have 2 problem(s)", stderr);
+        Assert.Contains("broken.yaml:4:1: target: duplicate key 'target' (first at line 3)", stderr);
+        Assert.Contains("broken.yaml:3:27: target.mode:", stderr);
+    }
+
+    [Fact]
     public async Task Help_lists_the_commands()
     {
         var (code, stdout, _) = await CliProcess.RunAsync(new Dictionary<string, string>(), "--help");

@@ -232,7 +232,53 @@ public class PipelineLoaderTests
     public void Duplicate_column_is_reported_with_both_lines()
     {
         var error = Single("name: p\non: { bucket: inbox }\nschema:\n  id: int\n  amount: numeric\n  id: bigint\ntarget: { table: t }\n");
-        Assert.Equal("pipelines/payments.yaml:6:3: schema.id: duplicate column 'id' (first at line 4)", error.ToString());
+        Assert.Equal("pipelines/payments.yaml:6:3: schema.id: duplicate column 'id' (first at line 4); remove one of them " +
+                     "(the other errors listed are those of the one at line 4)", error.ToString());
+    }
+
+    [Fact]
+    public void A_duplicate_section_is_reported_with_every_other_error_of_the_file_checked_against_the_first()
+    {
+        var errors = Errors("""
+            name: Payments!
+            on: { bucket: inbox }
+            target: { table: t, mode: apend }
+            retry: { max_attempts: 0 }
+            target: { table: u }
+            """);
+
+        Assert.Equal(
+            [
+                "5:1 target: duplicate key 'target' (first at line 3); remove one of them (the other errors listed are those of the one at line 3)",
+                "1:7 name", "3:27 target.mode", "4:24 retry.max_attempts",
+            ],
+            errors.Select((e, i) => i == 0 ? $"{e.Line}:{e.Column} {e.Key}: {e.Message}" : $"{e.Line}:{e.Column} {e.Key}"));
+    }
+
+    [Fact]
+    public void A_duplicate_key_inside_a_section_is_reported_with_the_errors_of_that_section_and_the_rest()
+    {
+        var errors = Errors("""
+            name: payments
+            on: { bucket: inbox }
+            target:
+              table: ""
+              mode: upsert
+              table:
+                nested: [1, 2]
+            rejects: { max_ratio: 2 }
+            """);
+
+        Assert.Equal(["6:3 target.table", "4:10 target.table", "4:3 target.key", "8:23 rejects.max_ratio"],
+            errors.Select(e => $"{e.Line}:{e.Column} {e.Key}"));
+        Assert.StartsWith("duplicate key 'table' (first at line 4)", errors[0].Message);
+    }
+
+    [Fact]
+    public void A_file_whose_only_problem_is_a_duplicate_key_reports_that_one_error()
+    {
+        var error = Single("name: p\non: { bucket: inbox }\ntarget: { table: t }\nname: q\n");
+        Assert.Equal((4, 1, "name"), (error.Line, error.Column, error.Key));
     }
 
     [Fact]
