@@ -102,6 +102,7 @@ public sealed class ChunkCrashTests
         Assert.Equal(inTable, await env.ScalarAsync<long>("select sum(rows) from sluice.load_ledger where job_id = $1", job.Id));
         Assert.Equal(inTable, job.Counts.Loaded);
         Assert.Equal((3_000L, 0L), (job.Counts.Read!.Value, job.Counts.Rejected!.Value));
+        await AssertFailedEventCountsAsync(env, job);
     }
     /// <summary>
     /// A chunk that proved its lease holds its task until its rows commit: another chunk failing the job meanwhile waits
@@ -142,6 +143,20 @@ public sealed class ChunkCrashTests
         Assert.InRange(inTable, 1, 2_999);
         Assert.Equal(inTable, await target("select sum(rows) from sluice.load_ledger where job_id = $1", [job.Id]));
         Assert.Equal(inTable, job.Counts.Loaded);
+        await AssertFailedEventCountsAsync(env, job);
+    }
+
+    /// <summary>
+    /// The job.failed event in the outbox carries the counts the job row ends with, not those of the moment the job failed:
+    /// the rows of the chunk stopped after its commit are counted only when publish reads the ledger, after the event was
+    /// written. (The race is forced with the SLUICE_FAULT stop points of the tests above.)
+    /// </summary>
+    private static async Task AssertFailedEventCountsAsync(TestEnvironment env, Sluice.Control.JobView job)
+    {
+        var counts = await env.ScalarAsync<string>(
+            "select string_agg(concat_ws(' ', payload -> 'counts' ->> 'read', payload -> 'counts' ->> 'loaded', payload -> 'counts' ->> 'rejected'), ',') " +
+            "from sluice.events where job_id = $1 and type = 'job.failed'", job.Id);
+        Assert.Equal($"{job.Counts.Read} {job.Counts.Loaded} {job.Counts.Rejected}", counts);
     }
 
     /// <summary>
