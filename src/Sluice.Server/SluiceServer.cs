@@ -65,7 +65,7 @@ public sealed class SluiceServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.Listen(options.Listen.Address, options.Listen.Port);
+            k.Listen(options.Listen.Address, options.Listen.Port, listen => listen.Use(KestrelRejections.Middleware(k.Limits)));
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = options.MaxUploadBytes;
         });
@@ -98,6 +98,8 @@ public sealed class SluiceServer : IAsyncDisposable
     private static void Configure(WebApplication app, JobLog log)
     {
         var requests = app.Services.GetRequiredService<HttpRequestCounter>();
+        // First, so that nothing an answer of the application writes is taken for one of Kestrel's own refusals.
+        app.Use(KestrelRejections.MarkAnswering);
         // Every error answer without a body (routing's 404 and 405, a failed binding) gets the JSON error shape,
         // on every path: the dashboard's own answers are JSON too.
         app.UseStatusCodePages(async context =>

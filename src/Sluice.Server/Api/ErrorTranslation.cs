@@ -29,7 +29,9 @@ internal sealed class ErrorTranslation(RequestDelegate next, JobLog log)
                 SluiceException s => (ApiError.StatusFor(s.Code), s.Code, s.Message),
                 PipelineException p => (400, "pipeline.invalid", p.Message),
                 BadHttpRequestException { StatusCode: 413 } => (413, "request.too_large", "the request body is larger than the server accepts."),
-                BadHttpRequestException b => (b.StatusCode, "request.invalid", b.Message),
+                BadHttpRequestException b => (b.StatusCode, "request.invalid",
+                    $"the request body could not be read ({b.Message.TrimEnd('.')}); send it whole, with a Content-Length that " +
+                    "matches it or in valid chunked encoding."),
                 JsonException => (400, "request.json", "the request body is not the JSON this call expects; see /api/v1/openapi.json."),
                 _ => (500, "internal", "the server failed to answer; the error is in its log."),
             };
