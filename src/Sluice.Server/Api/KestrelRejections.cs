@@ -63,7 +63,7 @@ internal static class KestrelRejections
         408 => ("request.timeout", "the request's headers did not arrive in time; send the whole request at once."),
         414 => ("request.target_too_long", $"the request target (path and query) is too long: the request line may be at most " +
                                            $"{limits.MaxRequestLineSize} bytes. Shorten it, e.g. send long values in a request body."),
-        431 => ("request.headers_too_large", $"the request's headers are too large: at most {limits.MaxRequestHeaderCount} headers of " +
+        431 => ("request.headers_too_large", $"the request's headers are too large: at most {limits.MaxRequestHeaderCount} headers, " +
                                              $"{limits.MaxRequestHeadersTotalSize} bytes in all. Send fewer or shorter headers (and cookies)."),
         505 => ("request.http_version", "the server speaks HTTP/1.1 (and HTTP/1.0); send the request in HTTP/1.1."),
         _ => ApiError.Generic(status),
