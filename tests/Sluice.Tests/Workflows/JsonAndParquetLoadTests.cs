@@ -56,6 +56,51 @@ public sealed class JsonAndParquetLoadTests
     }
 
     [Fact]
+    public async Task Every_column_type_goes_from_json_lines_to_its_exact_postgresql_value()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("types.yaml", """
+            name: types
+            on: { bucket: inbox, match: "types/*.jsonl" }
+            source: { format: jsonl }
+            schema:
+              s: smallint
+              i: int
+              b: bigint
+              n: numeric(38,10)
+              r: real
+              d: double precision
+              ok: boolean
+              day: date
+              ts: timestamp
+              tz: timestamptz
+              u: uuid
+              j: json
+              jb: jsonb
+              t: text
+              v: varchar(5)
+              c: char(3)
+            target: { table: public.types }
+            """);
+        env.StartHost();
+        env.Drop("inbox", "types/t.jsonl", """
+            {"s": -32768, "i": 2147483647, "b": -9223372036854775808, "n": 9999999999999999999999999999.9999999999, "r": 1.5, "d": -0.1, "ok": false, "day": "2026-02-28", "ts": "2026-01-31 12:00:00.123456", "tz": "2026-01-31T12:00:00.654321+02:00", "u": "0b5f4e9a-3c1d-4c8e-9a55-2f4f6b1c7d10", "j": {"a": [1, {"b": null}]}, "jb": [1, "x"], "t": "tab\tand \"quotes\"", "v": "abcde", "c": "EUR"}
+
+            """);
+
+        var job = Assert.Single(await env.WaitForJobsAsync(1));
+
+        Assert.True(job.Status == "succeeded", job.Error?.Message);
+        Assert.Equal(
+            "-32768|2147483647|-9223372036854775808|9999999999999999999999999999.9999999999|1.5|-0.1|f|2026-02-28|2026-01-31 12:00:00.123456|" +
+            "2026-01-31 10:00:00.654321+00|0b5f4e9a-3c1d-4c8e-9a55-2f4f6b1c7d10|{\"a\": [1, {\"b\": null}]}|[1, \"x\"]|tab\tand \"quotes\"|abcde|EUR",
+            await env.ScalarAsync<string>("""
+                set timezone = 'UTC';
+                select concat_ws('|', s, i, b, n, r, d, ok, day, ts, tz, u, j::text, jb::text, t, v, c) from public.types
+                """));
+    }
+
+    [Fact]
     public async Task A_json_lines_file_without_a_schema_gets_a_table_of_the_inferred_types()
     {
         await using var env = await TestEnvironment.CreateAsync();
