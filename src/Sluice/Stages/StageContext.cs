@@ -26,6 +26,11 @@ public sealed class StageContext
     /// deciding stage runs in that commit (an express lane's, see <see cref="Control.TaskQueue.DecidingLane"/>).</summary>
     public Func<CancellationToken, Task<JobView?>>? ViewInCommit { get; init; }
 
+    private Load.LockWaits? _lockWaits;
+
+    /// <summary>Who this stage's target connections wait for (<see cref="Load.LockWaits"/>).</summary>
+    internal Load.LockWaits LockWaits => _lockWaits ??= new Load.LockWaits(this);
+
     /// <summary>The job as the control plane holds it, with what the stages before this one recorded.</summary>
     public Task<JobView?> JobViewAsync(CancellationToken ct) => ViewInCommit?.Invoke(ct) ?? ControlPlane.Jobs.GetViewAsync(Job.Id, ct);
 

@@ -7,10 +7,13 @@ public sealed class TargetDatabase : IAsyncDisposable
 
     private TargetDatabase(string connectionString) => _connectionString = connectionString;
 
+    public string ConnectionString => _connectionString;
+
     public static async Task<TargetDatabase> CreateAsync() => new(await PostgresFixture.CreateDatabaseAsync("warehouse"));
 
     /// <summary>The pipeline's <c>target</c> mode with this database added to the same flow mapping.</summary>
-    public string Mode(string mode) => $"{mode}, database: '{_connectionString}'";
+    /// <param name="options">Connection string settings added to the database's (<c>;Command Timeout=4</c>).</param>
+    public string Mode(string mode, string options = "") => $"{mode}, database: '{_connectionString}{options}'";
 
     public Task<T> ScalarAsync<T>(string sql, params object[] args) => TestEnvironment.ScalarInAsync<T>(_connectionString, sql, args);
 

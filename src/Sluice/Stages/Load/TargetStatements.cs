@@ -18,9 +18,16 @@ internal static class TargetStatements
     /// <summary>
     /// A connection to the target: from the control plane's pool for loads when the target is its database (the
     /// default; see <see cref="Control.ControlPlane.Loads"/>), else from one pool per target database for the process
-    /// (see <see cref="ReusablePool"/>).
+    /// (see <see cref="ReusablePool"/>). Watched while open for locks it waits on (<see cref="LockWaits"/>).
     /// </summary>
-    public static ValueTask<NpgsqlConnection> OpenAsync(StageContext context, TargetDefinition target, CancellationToken ct) =>
+    public static async ValueTask<NpgsqlConnection> OpenAsync(StageContext context, TargetDefinition target, CancellationToken ct)
+    {
+        var conn = await OpenUnwatchedAsync(context, target, ct);
+        context.LockWaits.Watch(conn, PgIdentifier.QualifiedName(target.Schema, target.Table), c => OpenUnwatchedAsync(context, target, c));
+        return conn;
+    }
+
+    private static ValueTask<NpgsqlConnection> OpenUnwatchedAsync(StageContext context, TargetDefinition target, CancellationToken ct) =>
         target.Database is null
             ? context.ControlPlane.Loads.OpenConnectionAsync(ct)
             : Sources.GetOrAdd(ConnectionString(context, target), cs => ReusablePool.Build(cs, maxPreparedStatements: 32)).OpenConnectionAsync(ct);
@@ -132,7 +139,8 @@ internal static class TargetStatements
         }
     }
 
-    /// <summary>Runs a stage that writes into the target, turning PostgreSQL's refusals into <see cref="Explain"/>'s.</summary>
+    /// <summary>Runs a stage that writes into the target, turning PostgreSQL's refusals into <see cref="Explain"/>'s, and a
+    /// statement that timed out waiting for a lock into an error naming the session that held it (<see cref="LockWaits"/>).</summary>
     public static async Task<StageResult> ExplainingAsync(StageContext context, Func<Task<StageResult>> run)
     {
         try
@@ -143,6 +151,10 @@ internal static class TargetStatements
                                           && Explain(e, PgIdentifier.QualifiedName(target.Schema, target.Table), target, context.Task.Chunk) is { } explained)
         {
             throw explained;
+        }
+        catch (Exception e) when (context.LockWaits.Explain(e) is { } waited)
+        {
+            throw waited;
         }
     }
 
