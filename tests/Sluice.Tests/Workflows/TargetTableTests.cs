@@ -85,8 +85,8 @@ public sealed class TargetTableTests
             await lockCmd.ExecuteNonQueryAsync();
         var (_, second) = env.DropPayments("payments/second.csv", 20, seed: 2);
         await env.UntilAnyAsync("select count(*) from sluice.job_stages where name = 'load' and status = 'retrying'", TimeSpan.FromMinutes(2));
-        Assert.Equal("postgres.timeout", await env.ScalarAsync<string>("select error_code from sluice.job_stages where status = 'retrying'"));
-        Assert.Contains("lock", await env.ScalarAsync<string>("select error_message from sluice.job_stages where status = 'retrying'"));
+        Assert.Equal("target.lock_wait", await env.ScalarAsync<string>("select error_code from sluice.job_stages where status = 'retrying'"));
+        Assert.Contains($"held by session pid {holder.ProcessID} ", await env.ScalarAsync<string>("select error_message from sluice.job_stages where status = 'retrying'"));
         await tx.CommitAsync();
 
         var jobs = await env.WaitForJobsAsync(2, TimeSpan.FromMinutes(2));
