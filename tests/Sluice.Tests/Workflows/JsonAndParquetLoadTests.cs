@@ -155,4 +155,54 @@ public sealed class JsonAndParquetLoadTests
         Assert.Equal("numeric(14,2)", await env.ScalarAsync<string>(
             "select format_type(atttypid, atttypmod) from pg_attribute where attrelid = 'public.payments'::regclass and attname = 'amount'"));
     }
+
+    [Fact]
+    public async Task A_declared_schema_picks_parquet_columns_by_name_in_its_own_order_and_a_missing_one_is_named()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("picked.yaml", """
+            name: picked
+            on: { bucket: inbox, match: "picked/*.parquet" }
+            source: { format: parquet }
+            schema:
+              amount: numeric(14,2) not null
+              transaction_id: bigint
+            target: { table: public.picked }
+            """);
+        env.WritePipeline("missing.yaml", """
+            name: missing
+            on: { bucket: inbox, match: "missing/*.parquet" }
+            source: { format: parquet }
+            schema:
+              transaction_id: bigint
+              fee: numeric(14,2)
+            target: { table: public.missing }
+            """);
+        var csv = Path.Combine(env.Home, "p.csv");
+        var summary = PaymentsCsv.Write(csv, 3_000, seed: 32);
+        var parquet = Path.Combine(env.Home, "p.parquet");
+        var schema = Sluice.Pipelines.PipelineLoader.Parse(PaymentsPipeline.Yaml(), "schema.yaml").Schema;
+        await FileConverter.ConvertAsync(csv, new FileFormatOptions { Format = DataFormat.Csv, Schema = schema }, parquet,
+            new FileFormatOptions { Format = DataFormat.Parquet }, Path.Combine(env.Home, "rejects.csv"), null, CancellationToken.None);
+        env.StartHost();
+        foreach (var key in new[] { "picked/p.parquet", "missing/p.parquet" })
+        {
+            var path = Path.Combine(env.Settings.BucketsRoot, "inbox", key);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.Copy(parquet, path + ".tmp");
+            File.Move(path + ".tmp", path);
+        }
+
+        var jobs = await env.WaitForJobsAsync(2);
+
+        var picked = Assert.Single(jobs, j => j.Pipeline == "picked");
+        Assert.True(picked.Status == "succeeded", picked.Error?.Message);
+        Assert.Equal("amount,transaction_id,_sluice_job_id", await env.ScalarAsync<string>(
+            "select string_agg(column_name, ',' order by ordinal_position) from information_schema.columns where table_name = 'picked'"));
+        Assert.Equal(PaymentsCsv.FormatCents(summary.AmountCents), await env.ScalarAsync<string>("select sum(amount)::text from public.picked"));
+        var missing = Assert.Single(jobs, j => j.Pipeline == "missing");
+        Assert.Equal(("failed", "parquet.schema_mismatch"), (missing.Status, missing.Error?.Code));
+        Assert.Contains("inbox/missing/p.parquet: the schema's column 'fee' is not in the file, whose columns are transaction_id, account_id,",
+            missing.Error!.Message, StringComparison.Ordinal);
+    }
 }

@@ -60,7 +60,8 @@ public sealed class ParquetBatchReader : IBatchReader
     /// <summary>Row groups in the file.</summary>
     public int RowGroupCount => _reader.RowGroupCount;
 
-    /// <summary>Opens a file and maps its schema; a declared <paramref name="schema"/> must name the file's columns in order.</summary>
+    /// <summary>Opens a file and maps its schema; a declared <paramref name="schema"/> names the columns to read (any of the
+    /// file's, in any order) and may type them otherwise.</summary>
     /// <exception cref="DataFileException">The file is not Parquet, has nested or unsupported columns, or does not match the schema.</exception>
     public static async Task<ParquetBatchReader> OpenAsync(string path, IReadOnlyList<ColumnDefinition>? schema, CancellationToken ct)
     {
@@ -81,14 +82,16 @@ public sealed class ParquetBatchReader : IBatchReader
         {
             var columns = ParquetSchemaMapping.FromParquet(SchemaOf(reader));
             CheckColumnChunks(reader);
-            if (schema is not null)
-            {
-                if (!schema.Select(c => c.Name).SequenceEqual(columns.Select(c => c.Name), StringComparer.Ordinal))
-                    throw new DataFileException("parquet.schema_mismatch", null,
-                        $"the file's columns ({string.Join(", ", columns.Select(c => c.Name))}) are not the schema's ({string.Join(", ", schema.Select(c => c.Name))}).");
-                columns = schema;
-            }
-            return new ParquetBatchReader(reader, reader.Schema.GetDataFields(), columns);
+            var fields = reader.Schema.GetDataFields();
+            if (schema is null) return new ParquetBatchReader(reader, fields, columns);
+            // A declared schema picks the file's columns by name, in its own order: the others are not read at all.
+            var ordinals = columns.Select((c, i) => (c.Name, i)).ToDictionary(p => p.Name, p => p.i, StringComparer.Ordinal);
+            var missing = schema.Where(c => !ordinals.ContainsKey(c.Name)).Select(c => $"'{c.Name}'").ToList();
+            if (missing.Count > 0)
+                throw new DataFileException("parquet.schema_mismatch", null,
+                    $"the schema's column{(missing.Count == 1 ? "" : "s")} {string.Join(", ", missing)} {(missing.Count == 1 ? "is" : "are")} not in the file, " +
+                    $"whose columns are {string.Join(", ", columns.Select(c => c.Name))}; names match exactly, case included.");
+            return new ParquetBatchReader(reader, schema.Select(c => fields[ordinals[c.Name]]).ToArray(), schema);
         }
         catch
         {
