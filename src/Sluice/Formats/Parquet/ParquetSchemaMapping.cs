@@ -79,6 +79,11 @@ public static class ParquetSchemaMapping
                 return t.DateTimeFormat == DateTimeFormat.Date
                     ? new ColumnType(ColumnKind.Date)
                     : new ColumnType(t.IsAdjustedToUTC ? ColumnKind.TimestampTz : ColumnKind.Timestamp);
+            // Stored as a number of milli-, micro- or nanoseconds since midnight: read as an integer it would load as
+            // a number that no longer says it is a time of day.
+            case TimeDataField:
+                throw Unsupported(field, "a time of day (Parquet TIME), which has no Sluice type",
+                    "cast it to text where the file is written (DuckDB: CAST(col AS VARCHAR)) or drop it");
         }
 
         var clr = field.ClrType;
@@ -93,9 +98,12 @@ public static class ParquetSchemaMapping
         if (clr == typeof(Guid)) return new ColumnType(ColumnKind.Uuid);
         if (clr == typeof(DateOnly)) return new ColumnType(ColumnKind.Date);
         if (clr == typeof(DateTime)) return new ColumnType(ColumnKind.Timestamp);
+        if (clr == typeof(ReadOnlyMemory<byte>) || clr == typeof(byte[]))
+            throw Unsupported(field, "of Parquet BYTE_ARRAY values not marked as UTF-8 text (binary or JSON)",
+                "cast it to text where the file is written (DuckDB: CAST(col AS VARCHAR)) or drop it");
         throw Unsupported(field, $"of Parquet type {clr.Name}");
     }
 
-    private static DataFileException Unsupported(DataField field, string what) =>
-        new("parquet.unsupported_column", null, $"column '{field.Name}' is {what}; Sluice cannot convert it yet — drop or cast the column first.");
+    private static DataFileException Unsupported(DataField field, string what, string advice = "drop or cast the column first") =>
+        new("parquet.unsupported_column", null, $"column '{field.Name}' is {what}; Sluice cannot convert it yet — {advice}.");
 }

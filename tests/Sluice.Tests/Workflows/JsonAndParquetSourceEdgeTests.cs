@@ -1,0 +1,43 @@
+using Sluice.Tests.Infrastructure;
+
+namespace Sluice.Tests.Workflows;
+
+/// <summary>JSON Lines and Parquet sources at their edges: files other tools write, names a table cannot take,
+/// tables that differ from the file.</summary>
+public sealed class JsonAndParquetSourceEdgeTests
+{
+    private static string ParquetPipeline(string table, string extra = "") => $"""
+        name: facts
+        on: {"{"} bucket: inbox, match: "facts/*.parquet" {"}"}
+        source: {"{"} format: parquet {"}"}
+        target: {"{"} table: {table} {"}"}
+        {extra}
+        """;
+
+    /// <summary>Writes the rows of <paramref name="select"/> as a Parquet file with DuckDB and renames it into the inbox.</summary>
+    private static async Task DropParquetAsync(TestEnvironment env, string key, string select)
+    {
+        var written = Path.Combine(env.Home, Guid.NewGuid().ToString("N") + ".parquet");
+        await DuckDb.QueryAsync($"COPY ({select}) TO '{written}' (FORMAT parquet)");
+        var path = Path.Combine(env.Settings.BucketsRoot, "inbox", key);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.Move(written, path);
+    }
+
+    [Fact]
+    public async Task A_parquet_time_of_day_column_is_refused_by_name_instead_of_loading_as_a_number()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("facts.yaml", ParquetPipeline("public.facts"));
+        env.StartHost();
+        await DropParquetAsync(env, "facts/t.parquet", "SELECT 1::BIGINT AS id, TIME '12:34:56.123456' AS opens_at");
+
+        var job = Assert.Single(await env.WaitForJobsAsync(1));
+
+        Assert.Equal("failed", job.Status);
+        Assert.Equal("parquet.unsupported_column", job.Error?.Code);
+        Assert.Contains("inbox/facts/t.parquet: column 'opens_at' is a time of day (Parquet TIME)", job.Error?.Message, StringComparison.Ordinal);
+        Assert.Contains("CAST(col AS VARCHAR)", job.Error?.Message, StringComparison.Ordinal);
+        Assert.True(await env.ScalarAsync<bool>("select to_regclass('public.facts') is null"));
+    }
+}
