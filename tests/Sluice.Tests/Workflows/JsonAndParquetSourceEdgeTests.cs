@@ -40,4 +40,30 @@ public sealed class JsonAndParquetSourceEdgeTests
         Assert.Contains("CAST(col AS VARCHAR)", job.Error?.Message, StringComparison.Ordinal);
         Assert.True(await env.ScalarAsync<bool>("select to_regclass('public.facts') is null"));
     }
+
+    [Theory]
+    [InlineData("\"\"", "name must not be empty")]
+    [InlineData("\"a\\u0000b\"", "must not contain a NUL character")]
+    [InlineData("\"a_key_longer_than_sixty_three_bytes_which_postgresql_would_truncate_silently\"", "is 76 bytes in UTF-8")]
+    [InlineData("\"_sluice_job_id\"", "names starting with '_sluice' are Sluice's own")]
+    public async Task A_json_key_that_cannot_name_a_column_fails_the_file_by_name_before_a_table_is_created(string key, string reason)
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("events.yaml", """
+            name: events
+            on: { bucket: inbox, match: "events/*.jsonl" }
+            source: { format: jsonl }
+            target: { table: public.events }
+            """);
+        env.StartHost();
+        env.Drop("inbox", "events/k.jsonl", $"{{\"id\": 1, {key}: 2}}\n");
+
+        var job = Assert.Single(await env.WaitForJobsAsync(1));
+
+        Assert.Equal(("failed", "jsonl.key_name"), (job.Status, job.Error?.Code));
+        Assert.StartsWith("inbox/events/k.jsonl: a key of the file cannot name a column: ", job.Error?.Message, StringComparison.Ordinal);
+        Assert.Contains(reason, job.Error?.Message, StringComparison.Ordinal);
+        Assert.Contains("declare a schema of the columns to load (keys outside it are skipped)", job.Error?.Message, StringComparison.Ordinal);
+        Assert.True(await env.ScalarAsync<bool>("select to_regclass('public.events') is null"));
+    }
 }

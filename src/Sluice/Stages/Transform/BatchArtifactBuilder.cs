@@ -1,5 +1,4 @@
 using Sluice.Formats;
-using Sluice.Formats.Csv;
 using Sluice.Formats.JsonLines;
 using Sluice.Formats.Parquet;
 using Sluice.Pipelines;
@@ -46,12 +45,12 @@ internal static class BatchArtifactBuilder
             if (request.Format == DataFormat.JsonLines)
             {
                 var columns = request.Schema ?? AsTableTypes(JsonLinesSchemaInference.Infer(file, request.Csv.SampleRows), request);
-                if (request.Schema is null) CheckNotReserved(columns);
+                if (request.Schema is null) CheckNames(columns, request.Format);
                 return JsonLinesBatchReader.Open(file, columns, request.Csv.SampleRows, skipOtherKeys: request.Schema is not null);
             }
             var parquet = ParquetBatchReader.OpenAsync(file, request.Schema, ct).GetAwaiter().GetResult();
             if (request.Schema is not null) return parquet;
-            CheckNotReserved(parquet.Columns);
+            CheckNames(parquet.Columns, request.Format);
             var typed = AsTableTypes(parquet.Columns, request);
             if (typed.SequenceEqual(parquet.Columns)) return parquet;
             parquet.DisposeAsync().AsTask().GetAwaiter().GetResult();
@@ -62,10 +61,6 @@ internal static class BatchArtifactBuilder
             var where = e.Line is { } line ? $"{shown}, line {line}" : shown;
             throw new TransformException(e.Code, $"{where}: {e.Message}", e);
         }
-        catch (CsvFileException e)
-        {
-            throw new TransformException(e.Code, $"{shown}: {e.Message}", e);
-        }
     }
 
     private static IReadOnlyList<ColumnDefinition> AsTableTypes(IReadOnlyList<ColumnDefinition> columns, TransformRequest request) =>
@@ -73,8 +68,24 @@ internal static class BatchArtifactBuilder
             ? columns
             : columns.Select(c => request.TableTypes.GetValueOrDefault(c.Name) is { } type ? c with { Type = type } : c).ToList();
 
-    private static void CheckNotReserved(IReadOnlyList<ColumnDefinition> columns) =>
-        CsvSchemaInference.CheckNotReserved(columns.Select(c => c.Name).ToList());
+    /// <summary>
+    /// Without a declared schema the file's own names become the table's columns: one PostgreSQL cannot take (empty, with
+    /// NUL) or would truncate (over 63 bytes, the table then created with a column the load cannot find), or one of
+    /// Sluice's own, fails the file here, before the table is created.
+    /// </summary>
+    private static void CheckNames(IReadOnlyList<ColumnDefinition> columns, DataFormat format)
+    {
+        foreach (var column in columns)
+        {
+            if (IdentifierRules.CheckColumnName(column.Name) is not { } reason) continue;
+            throw format == DataFormat.JsonLines
+                ? new DataFileException("jsonl.key_name", null,
+                    $"a key of the file cannot name a column: {reason}. Without a schema every key becomes a column; declare a " +
+                    "schema of the columns to load (keys outside it are skipped), or rename the key in the file.")
+                : new DataFileException("parquet.column_name", null,
+                    $"a column of the file cannot name a table column: {reason}. Rename it where the file is written.");
+        }
+    }
 
     private static TransformResult Write(TransformRequest request, IBatchReader reader, string shown, Stream? alsoTo, CancellationToken ct)
     {
