@@ -66,4 +66,48 @@ public sealed class JsonAndParquetSourceEdgeTests
         Assert.Contains("declare a schema of the columns to load (keys outside it are skipped)", job.Error?.Message, StringComparison.Ordinal);
         Assert.True(await env.ScalarAsync<bool>("select to_regclass('public.events') is null"));
     }
+
+    [Fact]
+    public async Task A_parquet_schema_names_the_columns_to_load_so_a_table_without_the_others_takes_the_file()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        await env.ExecuteAsync("create table public.facts (id bigint primary key, note text, _sluice_job_id uuid)");
+        env.WritePipeline("facts.yaml", ParquetPipeline("public.facts", """
+            schema:
+              note: text
+              id: bigint not null
+            """));
+        env.StartHost();
+        await DropParquetAsync(env, "facts/f.parquet", """
+            SELECT i::BIGINT AS id, (i * 1.25)::DECIMAL(14,2) AS amount, TIME '08:00:00' AS opens_at, 'n' || i AS note
+            FROM range(1, 4) t(i)
+            """);
+
+        var job = Assert.Single(await env.WaitForJobsAsync(1));
+
+        Assert.True(job.Status == "succeeded", job.Error?.Message);
+        Assert.Equal((3L, 3L, 0L), (job.Counts.Read, job.Counts.Loaded, job.Counts.Rejected));
+        Assert.Equal("1=n1,2=n2,3=n3", await env.ScalarAsync<string>("select string_agg(id || '=' || note, ',' order by id) from public.facts"));
+        var transform = Assert.Single(job.Stages, s => s.Name == "transform").Outputs!;
+        Assert.Equal("Columns of the file outside the schema were skipped: 'amount', 'opens_at'.", (string?)transform["warnings"]![0]);
+    }
+
+    [Fact]
+    public async Task A_parquet_schema_column_the_file_lacks_fails_the_file_naming_it_and_the_files_columns()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("facts.yaml", ParquetPipeline("public.facts", """
+            schema:
+              id: bigint
+              Note: text
+            """));
+        env.StartHost();
+        await DropParquetAsync(env, "facts/f.parquet", "SELECT 1::BIGINT AS id, 'x' AS note");
+
+        var job = Assert.Single(await env.WaitForJobsAsync(1));
+
+        Assert.Equal(("failed", "parquet.schema_mismatch"), (job.Status, job.Error?.Code));
+        Assert.Equal("inbox/facts/f.parquet: the schema's column 'Note' is not in the file, whose columns are id, note; " +
+                     "declare only columns the file has (names match exactly, case included).", job.Error?.Message);
+    }
 }

@@ -60,10 +60,13 @@ public sealed class ParquetBatchReader : IBatchReader
     /// <summary>Row groups in the file.</summary>
     public int RowGroupCount => _reader.RowGroupCount;
 
-    /// <summary>Opens a file and maps its schema; a declared <paramref name="schema"/> names the columns to read (any of the
-    /// file's, in any order) and may type them otherwise.</summary>
+    /// <summary>Opens a file and maps its schema; a declared <paramref name="schema"/> must name the file's columns in order.</summary>
+    /// <param name="skipOtherColumns">Whether a declared schema instead names the columns to read, by name and in any
+    /// order, the file's others skipped (a load that takes some of the columns, as a CSV load skips header columns
+    /// outside its schema; they need not be of a type Sluice reads); see <see cref="SkippedColumns"/>.</param>
     /// <exception cref="DataFileException">The file is not Parquet, has nested or unsupported columns, or does not match the schema.</exception>
-    public static async Task<ParquetBatchReader> OpenAsync(string path, IReadOnlyList<ColumnDefinition>? schema, CancellationToken ct)
+    public static async Task<ParquetBatchReader> OpenAsync(string path, IReadOnlyList<ColumnDefinition>? schema, CancellationToken ct,
+        bool skipOtherColumns = false)
     {
         ParquetReader reader;
         try
@@ -80,24 +83,48 @@ public sealed class ParquetBatchReader : IBatchReader
         }
         try
         {
+            if (schema is not null && skipOtherColumns) return Selecting(reader, schema);
             var columns = ParquetSchemaMapping.FromParquet(SchemaOf(reader));
             CheckColumnChunks(reader);
-            var fields = reader.Schema.GetDataFields();
-            if (schema is null) return new ParquetBatchReader(reader, fields, columns);
-            // A declared schema picks the file's columns by name, in its own order: the others are not read at all.
-            var ordinals = columns.Select((c, i) => (c.Name, i)).ToDictionary(p => p.Name, p => p.i, StringComparer.Ordinal);
-            var missing = schema.Where(c => !ordinals.ContainsKey(c.Name)).Select(c => $"'{c.Name}'").ToList();
-            if (missing.Count > 0)
-                throw new DataFileException("parquet.schema_mismatch", null,
-                    $"the schema's column{(missing.Count == 1 ? "" : "s")} {string.Join(", ", missing)} {(missing.Count == 1 ? "is" : "are")} not in the file, " +
-                    $"whose columns are {string.Join(", ", columns.Select(c => c.Name))}; names match exactly, case included.");
-            return new ParquetBatchReader(reader, schema.Select(c => fields[ordinals[c.Name]]).ToArray(), schema);
+            if (schema is not null)
+            {
+                if (!schema.Select(c => c.Name).SequenceEqual(columns.Select(c => c.Name), StringComparer.Ordinal))
+                    throw new DataFileException("parquet.schema_mismatch", null,
+                        $"the file's columns ({string.Join(", ", columns.Select(c => c.Name))}) are not the schema's ({string.Join(", ", schema.Select(c => c.Name))}).");
+                columns = schema;
+            }
+            return new ParquetBatchReader(reader, reader.Schema.GetDataFields(), columns);
         }
         catch
         {
             await reader.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>The file's columns outside the schema, skipped (<c>skipOtherColumns</c>), in file order.</summary>
+    public IReadOnlyList<string> SkippedColumns { get; private init; } = [];
+
+    /// <summary>A reader of the file's columns that <paramref name="schema"/> names, found by name.</summary>
+    private static ParquetBatchReader Selecting(ParquetReader reader, IReadOnlyList<ColumnDefinition> schema)
+    {
+        var fields = SchemaOf(reader).Fields;
+        CheckColumnChunks(reader);
+        var read = new DataField[schema.Count];
+        for (var c = 0; c < schema.Count; c++)
+        {
+            var name = schema[c].Name;
+            var field = fields.FirstOrDefault(f => string.Equals(f.Name, name, StringComparison.Ordinal))
+                        ?? throw new DataFileException("parquet.schema_mismatch", null,
+                            $"the schema's column '{name}' is not in the file, whose columns are {string.Join(", ", fields.Select(f => f.Name))}; " +
+                            "declare only columns the file has (names match exactly, case included).");
+            ParquetSchemaMapping.FromParquet(field); // a nested column the schema names is refused by name
+            read[c] = (DataField)field;
+        }
+        return new ParquetBatchReader(reader, read, schema)
+        {
+            SkippedColumns = fields.Select(f => f.Name).Where(n => !schema.Any(c => c.Name == n)).ToList(),
+        };
     }
 
     /// <summary>

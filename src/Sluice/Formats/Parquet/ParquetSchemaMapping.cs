@@ -53,18 +53,21 @@ public static class ParquetSchemaMapping
     public static IReadOnlyList<ColumnDefinition> FromParquet(ParquetSchema schema)
     {
         ArgumentNullException.ThrowIfNull(schema);
-        var columns = new List<ColumnDefinition>();
-        foreach (var field in schema.Fields)
+        return schema.Fields.Select(FromParquet).ToList();
+    }
+
+    /// <summary>The Sluice column of one top-level field of a Parquet file's schema.</summary>
+    /// <exception cref="DataFileException">The field is nested (struct, list, map) or of a type Sluice cannot hold.</exception>
+    public static ColumnDefinition FromParquet(Field field)
+    {
+        ArgumentNullException.ThrowIfNull(field);
+        if (field is not DataField data || data.IsArray)
         {
-            if (field is not DataField data || data.IsArray)
-            {
-                var kind = field switch { StructField => "a struct", ListField => "a list", MapField => "a map", _ => "a repeated field" };
-                throw new DataFileException("parquet.nested_column", null,
-                    $"column '{field.Name}' is {kind}; Sluice converts flat columns only (nested types are not supported yet) — select or flatten the other columns first.");
-            }
-            columns.Add(new ColumnDefinition(data.Name, TypeOf(data), Nullable: true));
+            var kind = field switch { StructField => "a struct", ListField => "a list", MapField => "a map", _ => "a repeated field" };
+            throw new DataFileException("parquet.nested_column", null,
+                $"column '{field.Name}' is {kind}; Sluice converts flat columns only (nested types are not supported yet) — select or flatten the other columns first.");
         }
-        return columns;
+        return new ColumnDefinition(data.Name, TypeOf(data), Nullable: true);
     }
 
     private static ColumnType TypeOf(DataField field)

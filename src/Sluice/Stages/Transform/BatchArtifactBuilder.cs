@@ -48,7 +48,7 @@ internal static class BatchArtifactBuilder
                 if (request.Schema is null) CheckNames(columns, request.Format);
                 return JsonLinesBatchReader.Open(file, columns, request.Csv.SampleRows, skipOtherKeys: request.Schema is not null);
             }
-            var parquet = ParquetBatchReader.OpenAsync(file, request.Schema, ct).GetAwaiter().GetResult();
+            var parquet = ParquetBatchReader.OpenAsync(file, request.Schema, ct, skipOtherColumns: true).GetAwaiter().GetResult();
             if (request.Schema is not null) return parquet;
             CheckNames(parquet.Columns, request.Format);
             var typed = AsTableTypes(parquet.Columns, request);
@@ -83,7 +83,8 @@ internal static class BatchArtifactBuilder
                     $"a key of the file cannot name a column: {reason}. Without a schema every key becomes a column; declare a " +
                     "schema of the columns to load (keys outside it are skipped), or rename the key in the file.")
                 : new DataFileException("parquet.column_name", null,
-                    $"a column of the file cannot name a table column: {reason}. Rename it where the file is written.");
+                    $"a column of the file cannot name a table column: {reason}. Rename it where the file is written, or declare " +
+                    "a schema of the columns to load (the file's others are skipped).");
         }
     }
 
@@ -149,10 +150,15 @@ internal static class BatchArtifactBuilder
             if (!completed) File.Delete(dataPath);
         }
         request.RowsProgress?.Report(read);
-        var warnings = reader is JsonLinesBatchReader { SkippedKeys: { Count: > 0 } skipped }
-            ? new[] { $"Keys outside the schema were skipped: {string.Join(", ", skipped)}" +
-                      (skipped.Count == JsonLinesBatchReader.SkippedKeysNamed ? " (and maybe more)." : ".") }
-            : [];
+        var warnings = reader switch
+        {
+            JsonLinesBatchReader { SkippedKeys: { Count: > 0 } skipped } =>
+                new[] { $"Keys outside the schema were skipped: {string.Join(", ", skipped)}" +
+                        (skipped.Count == JsonLinesBatchReader.SkippedKeysNamed ? " (and maybe more)." : ".") },
+            ParquetBatchReader { SkippedColumns: { Count: > 0 } skippedColumns } =>
+                [$"Columns of the file outside the schema were skipped: {string.Join(", ", skippedColumns.Select(c => $"'{c}'"))}."],
+            _ => [],
+        };
         return new TransformResult(columns, read, written, rejected, 0, dataPath, rejectsPath, warnings, dataSha256);
     }
 
