@@ -110,4 +110,29 @@ public sealed class JsonAndParquetSourceEdgeTests
         Assert.Equal("inbox/facts/f.parquet: the schema's column 'Note' is not in the file, whose columns are id, note; " +
                      "declare only columns the file has (names match exactly, case included).", job.Error?.Message);
     }
+
+    [Theory]
+    [InlineData("jsonl", "{\"id\": 1, \"v\": \"a\"}\n{\"v\": \"no key\"}\n{\"id\": 3, \"v\": \"c\"}\n", "2,id,null in not-null column 'id'")]
+    [InlineData("csv", "id,v\n1,a\n,no key\n3,c\n", "3,id,")]
+    public async Task A_row_without_its_upsert_key_is_rejected_by_line_when_the_schema_is_inferred(string format, string content, string reject)
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("keyed.yaml", $$"""
+            name: keyed
+            on: { bucket: inbox, match: "keyed/*.{{format}}" }
+            source: { format: {{format}} }
+            target: { table: public.keyed, mode: upsert, key: [id] }
+            rejects: { max_rows: 1 }
+            """);
+        env.StartHost();
+        env.Drop("inbox", $"keyed/k.{format}", content);
+
+        var job = Assert.Single(await env.WaitForJobsAsync(1));
+
+        Assert.True(job.Status == "succeeded", job.Error?.Message);
+        Assert.Equal((3L, 2L, 1L), (job.Counts.Read, job.Counts.Loaded, job.Counts.Rejected));
+        Assert.Equal("1=a,3=c", await env.ScalarAsync<string>("select string_agg(id || '=' || v, ',' order by id) from public.keyed"));
+        var rejects = await File.ReadAllLinesAsync(Path.Combine(job.Workspace, "transform", "rejects.csv"));
+        Assert.StartsWith(reject, rejects[1], StringComparison.Ordinal);
+    }
 }

@@ -36,7 +36,7 @@ internal static class BatchArtifactBuilder
     }
 
     /// <summary>The file's reader, with the columns the artifact holds: declared, or inferred from a sample (JSON Lines)
-    /// or the file's own (Parquet), each of them as the target table types it when the table has it.</summary>
+    /// or the file's own (Parquet), each of them as the target takes it (<see cref="TransformRequest.AsTargetColumns"/>).</summary>
     private static IBatchReader Open(TransformRequest request, string shown, CancellationToken ct)
     {
         try
@@ -44,14 +44,14 @@ internal static class BatchArtifactBuilder
             var file = request.SourcePath;
             if (request.Format == DataFormat.JsonLines)
             {
-                var columns = request.Schema ?? AsTableTypes(JsonLinesSchemaInference.Infer(file, request.Csv.SampleRows), request);
+                var columns = request.Schema ?? request.AsTargetColumns(JsonLinesSchemaInference.Infer(file, request.Csv.SampleRows));
                 if (request.Schema is null) CheckNames(columns, request.Format);
                 return JsonLinesBatchReader.Open(file, columns, request.Csv.SampleRows, skipOtherKeys: request.Schema is not null);
             }
             var parquet = ParquetBatchReader.OpenAsync(file, request.Schema, ct, skipOtherColumns: true).GetAwaiter().GetResult();
             if (request.Schema is not null) return parquet;
             CheckNames(parquet.Columns, request.Format);
-            var typed = AsTableTypes(parquet.Columns, request);
+            var typed = request.AsTargetColumns(parquet.Columns);
             if (typed.SequenceEqual(parquet.Columns)) return parquet;
             parquet.DisposeAsync().AsTask().GetAwaiter().GetResult();
             return ParquetBatchReader.OpenAsync(file, typed, ct).GetAwaiter().GetResult();
@@ -62,11 +62,6 @@ internal static class BatchArtifactBuilder
             throw new TransformException(e.Code, $"{where}: {e.Message}", e);
         }
     }
-
-    private static IReadOnlyList<ColumnDefinition> AsTableTypes(IReadOnlyList<ColumnDefinition> columns, TransformRequest request) =>
-        request.TableTypes is null
-            ? columns
-            : columns.Select(c => request.TableTypes.GetValueOrDefault(c.Name) is { } type ? c with { Type = type } : c).ToList();
 
     /// <summary>
     /// Without a declared schema the file's own names become the table's columns: one PostgreSQL cannot take (empty, with

@@ -53,8 +53,7 @@ public static class LoadArtifactBuilder
     private static (IReadOnlyList<ColumnDefinition> Columns, CsvRecordSource Source, int[] Map, List<string> Warnings) Open(TransformRequest request)
     {
         var file = request.SourcePath;
-        var columns = request.Schema ?? CsvSchemaInference.Infer(file, request.Csv)
-            .Select(c => request.TableTypes?.GetValueOrDefault(c.Name) is { } type ? c with { Type = type } : c).ToList();
+        var columns = request.Schema ?? request.AsTargetColumns(CsvSchemaInference.Infer(file, request.Csv));
         var source = CsvRecordSource.Open(file, request.Csv, request.Chunk);
         try
         {

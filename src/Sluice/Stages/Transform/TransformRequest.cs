@@ -18,6 +18,9 @@ namespace Sluice.Stages.Transform;
 /// <param name="TableTypes">Without a declared schema, the types of the target table's columns (when it exists): a column
 /// of the file that the table has is read as the table's type instead of the one inferred from a sample.</param>
 /// <param name="Format">The file's format: CSV, or JSON Lines and Parquet, read by their own readers.</param>
+/// <param name="KeyColumns">Without a declared schema, the target's key columns: never null in the table, so an inferred
+/// column of that name is not null, and a row without a value for it is rejected with its line rather than failing the
+/// whole load (a declared schema makes key columns not null itself).</param>
 public sealed record TransformRequest(
     string SourcePath,
     CsvOptions Csv,
@@ -30,4 +33,13 @@ public sealed record TransformRequest(
     Func<IReadOnlyList<ColumnDefinition>, CancellationToken, Task<Stream?>>? AlsoWriteRowsTo = null,
     string? SourceName = null,
     IReadOnlyDictionary<string, ColumnType>? TableTypes = null,
-    Formats.DataFormat Format = Formats.DataFormat.Csv);
+    Formats.DataFormat Format = Formats.DataFormat.Csv,
+    IReadOnlyList<string>? KeyColumns = null)
+{
+    /// <summary>Inferred columns as the target takes them: of the table's type where it has the column
+    /// (<see cref="TableTypes"/>), not null where it is a key column (<see cref="KeyColumns"/>).</summary>
+    internal IReadOnlyList<ColumnDefinition> AsTargetColumns(IReadOnlyList<ColumnDefinition> inferred) =>
+        inferred.Select(c => TableTypes?.GetValueOrDefault(c.Name) is { } type ? c with { Type = type } : c)
+            .Select(c => KeyColumns?.Contains(c.Name, StringComparer.Ordinal) == true ? c with { Nullable = false } : c)
+            .ToList();
+}

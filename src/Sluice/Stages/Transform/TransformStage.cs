@@ -43,7 +43,8 @@ public sealed class TransformStage : IStage
                     streaming ? async (columns, c) => (streamed = await BeginStreamingAsync(context, columns, c))?.Rows : null,
                     SourceName: $"{context.Job.SourceBucket}/{context.Job.SourceKey}",
                     TableTypes: pipeline.Schema is null ? await TargetStatements.TableTypesAsync(context, target, ct) : null,
-                    Format: Formats.DataFormatNames.TryParse(pipeline.SourceFormat, out var format) ? format : Formats.DataFormat.Csv), ct);
+                    Format: Formats.DataFormatNames.TryParse(pipeline.SourceFormat, out var format) ? format : Formats.DataFormat.Csv,
+                    KeyColumns: pipeline.Schema is null ? target.KeyColumns : null), ct);
             }
             catch (TransformException e)
             {
