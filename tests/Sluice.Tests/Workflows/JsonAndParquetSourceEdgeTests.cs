@@ -135,4 +135,22 @@ public sealed class JsonAndParquetSourceEdgeTests
         var rejects = await File.ReadAllLinesAsync(Path.Combine(job.Workspace, "transform", "rejects.csv"));
         Assert.StartsWith(reject, rejects[1], StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Parquet_instants_are_refused_by_a_timestamp_column_without_time_zone_rather_than_loaded_as_utc_clock_times()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        await env.ExecuteAsync("create table public.facts (id bigint, at timestamp, _sluice_job_id uuid)");
+        env.WritePipeline("facts.yaml", ParquetPipeline("public.facts"));
+        env.StartHost();
+        await DropParquetAsync(env, "facts/z.parquet",
+            "SELECT 1::BIGINT AS id, NULL::TIMESTAMPTZ AS at UNION ALL SELECT 2, TIMESTAMPTZ '2026-01-31 12:00:00+02'");
+
+        var job = Assert.Single(await env.WaitForJobsAsync(1));
+
+        Assert.Equal(("failed", "parquet.schema_mismatch"), (job.Status, job.Error?.Code));
+        Assert.StartsWith("inbox/facts/z.parquet: row 2, column 'at': the file holds instants (timestamp with time zone)", job.Error?.Message, StringComparison.Ordinal);
+        Assert.Contains("load the column as timestamptz", job.Error?.Message, StringComparison.Ordinal);
+        Assert.Equal(0L, await env.ScalarAsync<long>("select count(*) from public.facts"));
+    }
 }

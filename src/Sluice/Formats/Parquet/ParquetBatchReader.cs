@@ -17,6 +17,7 @@ public sealed class ParquetBatchReader : IBatchReader
     private readonly ParquetReader _reader;
     private readonly DataField[] _fields;
     private readonly DataField[] _readAs;
+    private readonly bool[] _dropsZone;
     private int _nextGroup;
     private Array[]? _group;
     private int _groupRows;
@@ -28,6 +29,10 @@ public sealed class ParquetBatchReader : IBatchReader
         _reader = reader;
         _fields = fields;
         _readAs = fields.Select(RawField).ToArray();
+        // A column of instants (TIMESTAMP adjusted to UTC) read as a timestamp without time zone would load as UTC
+        // clock times, its zone dropped: refused, as a CSV or JSON value with a zone is in a timestamp column.
+        _dropsZone = fields.Select((f, c) => columns[c].Type.Kind == ColumnKind.Timestamp
+            && ParquetSchemaMapping.FromParquet(f).Type.Kind == ColumnKind.TimestampTz).ToArray();
         Columns = columns;
     }
 
@@ -175,7 +180,10 @@ public sealed class ParquetBatchReader : IBatchReader
             }
             var take = Math.Min(batch.Capacity - batch.Count, _groupRows - _groupOffset);
             for (var c = 0; c < _fields.Length; c++)
+            {
+                if (_dropsZone[c]) RefuseInstants(_group[c], _groupOffset, batch.Vectors[c], take);
                 Copy(_group[c], _groupOffset, batch.Vectors[c], batch.Count, take, rejected);
+            }
             for (var i = 0; i < take; i++) batch.Lines[batch.Count + i] = ++_rowNumber;
             batch.Count += take;
             _groupOffset += take;
@@ -316,6 +324,18 @@ public sealed class ParquetBatchReader : IBatchReader
                     if (target.Parse(text, to + i) is { } reason) throw Mismatch(i, target, reason);
                 }
                 return;
+        }
+    }
+
+    private void RefuseInstants(Array source, int from, ColumnVector target, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            if (source.GetValue(from + i) is null) continue;
+            throw Mismatch(i, target,
+                "the file holds instants (timestamp with time zone) and the column is timestamp without time zone, which " +
+                "would keep them as UTC clock times and drop their zone; load the column as timestamptz (declare it so, or " +
+                "alter the table's column to timestamptz)");
         }
     }
 
