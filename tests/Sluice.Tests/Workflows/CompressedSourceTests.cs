@@ -138,6 +138,38 @@ public sealed class CompressedSourceTests
     }
 
     [Fact]
+    public async Task A_file_compressed_twice_fails_at_download_saying_so_instead_of_rejecting_every_line_as_garbage()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("events.yaml", """
+            name: events
+            on: { bucket: inbox, match: "events/*.jsonl.gz" }
+            source: { format: jsonl }
+            schema: { id: bigint }
+            target: { table: public.events }
+            """);
+        var twice = Path.Combine(env.Home, "twice.jsonl.gz");
+        await File.WriteAllBytesAsync(twice, Gzip(Gzip("{\"id\": 1}\n"u8.ToArray())));
+        env.StartHost();
+        DropFile(env, "events/twice.jsonl.gz", twice);
+
+        var job = Assert.Single(await env.WaitForJobsAsync(1));
+
+        Assert.Equal(("failed", "source.compressed"), (job.Status, job.Error?.Code));
+        Assert.Equal("object 'events/twice.jsonl.gz' in bucket 'inbox' inflates to gzip-compressed content again: it was compressed twice; " +
+                     "compress the file once (gzip -dc the object, then gzip it) and put it in its place.", job.Error!.Message);
+        Assert.Equal(["receive", "download"], job.Stages.Select(s => s.Name));
+        Assert.False(File.Exists(Path.Combine(job.Workspace, "download", "twice.jsonl")));
+    }
+
+    private static byte[] Gzip(byte[] content)
+    {
+        using var compressed = new MemoryStream();
+        using (var gzip = new GZipStream(compressed, CompressionLevel.Optimal)) gzip.Write(content);
+        return compressed.ToArray();
+    }
+
+    [Fact]
     public async Task A_name_and_content_that_disagree_about_gzip_fail_saying_how_to_name_the_file()
     {
         await using var env = await TestEnvironment.CreateAsync();

@@ -89,6 +89,14 @@ public sealed class DownloadStage : IStage
             (size, sha) = await GzipSource.InflateAsync(target, inflated, $"{job.SourceBucket}/{job.SourceKey}", context.Settings.MaxInflateRatio, ct);
             outputs["file"] = new JsonObject { ["path"] = inflated, ["size"] = size, ["sha256"] = sha };
             context.Info($"inflated {new FileInfo(target).Length:N0} gzip-compressed bytes to {size:N0} bytes ({Path.GetFileName(inflated)})");
+            // Read on, gzip content would reach the format's reader as garbage (a JSON Lines file: every line rejected).
+            if (GzipSource.StartsWithSignature(inflated))
+            {
+                File.Delete(inflated);
+                throw new SluiceException("source.compressed",
+                    $"object '{job.SourceKey}' in bucket '{job.SourceBucket}' inflates to gzip-compressed content again: it was " +
+                    "compressed twice; compress the file once (gzip -dc the object, then gzip it) and put it in its place.");
+            }
             plan = await PlanInflatedAsync(job.Workflow, context.Pipeline, inflated, size, ct);
         }
         else if (GzipSource.StartsWithSignature(target))
