@@ -153,4 +153,38 @@ public sealed class JsonAndParquetSourceEdgeTests
         Assert.Contains("load the column as timestamptz", job.Error?.Message, StringComparison.Ordinal);
         Assert.Equal(0L, await env.ScalarAsync<long>("select count(*) from public.facts"));
     }
+
+    [Fact]
+    public async Task A_json_number_past_the_range_of_a_floating_point_column_is_rejected_as_in_a_csv_not_stored_as_infinity_or_zero()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("floats.yaml", """
+            name: floats
+            on: { bucket: inbox, match: "floats/*.jsonl" }
+            source: { format: jsonl }
+            schema: { id: int, d: double precision, r: real }
+            target: { table: public.floats }
+            rejects: { max_rows: 3 }
+            """);
+        env.StartHost();
+        env.Drop("inbox", "floats/f.jsonl", """
+            {"id": 1, "d": 1e400}
+            {"id": 2, "r": 1e39}
+            {"id": 3, "d": 1e-400}
+            {"id": 4, "d": 1.5, "r": -2.5e-3}
+            {"id": 5, "d": "Infinity"}
+
+            """);
+
+        var job = Assert.Single(await env.WaitForJobsAsync(1));
+
+        Assert.True(job.Status == "succeeded", job.Error?.Message);
+        Assert.Equal((5L, 2L, 3L), (job.Counts.Read, job.Counts.Loaded, job.Counts.Rejected));
+        Assert.Equal("4:1.5:-0.0025,5:Infinity:", await env.ScalarAsync<string>(
+            "select string_agg(concat_ws(':', id, d, coalesce(r::text, '')), ',' order by id) from public.floats"));
+        var rejects = await File.ReadAllLinesAsync(Path.Combine(job.Workspace, "transform", "rejects.csv"));
+        Assert.StartsWith("1,d,'1e400' is out of range for double precision", rejects[1], StringComparison.Ordinal);
+        Assert.StartsWith("2,r,'1e39' is out of range for real", rejects[2], StringComparison.Ordinal);
+        Assert.StartsWith("3,d,'1e-400' is too close to zero for double precision", rejects[3], StringComparison.Ordinal);
+    }
 }

@@ -11,6 +11,8 @@ internal sealed class SingleVector(ColumnDefinition column, int capacity) : Stru
     {
         if (float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
         {
+            // As a CSV field is: a finite number past the type's range is refused, not stored as infinity or zero.
+            if (Postgres.Copy.FieldEncoder.FloatOutOfRange(text, value, Column.Type) is { } reason) return reason;
             Data[row] = value;
             return null;
         }

@@ -171,6 +171,22 @@ public sealed class FieldEncoder
         return !digits.IsEmpty && !digits.ContainsAnyExceptInRange('0', '9');
     }
 
+    /// <summary>Why <paramref name="parsed"/>, what .NET read <paramref name="field"/> as, is not the value written, as
+    /// PostgreSQL would refuse it; null when it is. .NET turns overflow into infinity and underflow into zero, where
+    /// PostgreSQL rejects both (unless infinity was written).</summary>
+    internal static string? FloatOutOfRange(ReadOnlySpan<char> field, double parsed, ColumnType type)
+    {
+        if (double.IsInfinity(parsed) && !field.Contains("inf", StringComparison.OrdinalIgnoreCase) && !field.Contains('∞'))
+        {
+            return $"{Show(field)} is out of range for {type.ToSql()}";
+        }
+
+        // 1e-50 as real: PostgreSQL rejects a non-zero value too small for the type.
+        return parsed == 0 && MantissaIsNonZero(field)
+            ? $"{Show(field)} is too close to zero for {type.ToSql()} (it would be stored as 0)"
+            : null;
+    }
+
     private static string? WriteFloat(ReadOnlySpan<char> field, ColumnType type, PgCopyWriter writer)
     {
         // No whitespace, no thousands separators: the same strictness as the other numbers.
@@ -180,18 +196,9 @@ public sealed class FieldEncoder
             return $"{Show(field)} is not a valid {type.ToSql()}";
         }
 
-        var single = (float)value;
-        var result = type.Kind == ColumnKind.Real ? single : value;
-        // .NET turns overflow into infinity; PostgreSQL rejects it unless infinity was written.
-        if (double.IsInfinity(result) && !field.Contains("inf", StringComparison.OrdinalIgnoreCase) && !field.Contains('∞'))
+        if (FloatOutOfRange(field, type.Kind == ColumnKind.Real ? (float)value : value, type) is { } reason)
         {
-            return $"{Show(field)} is out of range for {type.ToSql()}";
-        }
-
-        // And underflow into zero (1e-50 as real): PostgreSQL rejects a non-zero value too small for the type.
-        if (result == 0 && MantissaIsNonZero(field))
-        {
-            return $"{Show(field)} is too close to zero for {type.ToSql()} (it would be stored as 0)";
+            return reason;
         }
 
         if (type.Kind == ColumnKind.Real)
