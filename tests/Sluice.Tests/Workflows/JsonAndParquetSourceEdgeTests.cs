@@ -187,4 +187,32 @@ public sealed class JsonAndParquetSourceEdgeTests
         Assert.StartsWith("2,r,'1e39' is out of range for real", rejects[2], StringComparison.Ordinal);
         Assert.StartsWith("3,d,'1e-400' is too close to zero for double precision", rejects[3], StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_json_string_with_an_unpaired_surrogate_escape_rejects_its_line_instead_of_failing_the_job()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("events.yaml", """
+            name: events
+            on: { bucket: inbox, match: "events/*.jsonl" }
+            source: { format: jsonl }
+            target: { table: public.events }
+            rejects: { max_rows: 1 }
+            """);
+        env.StartHost();
+        env.Drop("inbox", "events/s.jsonl", """
+            {"id": 1, "note": "a"}
+            {"id": 2, "note": "half a pair: \ud800"}
+            {"id": 3, "note": "a pair: \ud83d\ude00"}
+
+            """);
+
+        var job = Assert.Single(await env.WaitForJobsAsync(1));
+
+        Assert.True(job.Status == "succeeded", job.Error?.Message);
+        Assert.Equal((3L, 2L, 1L), (job.Counts.Read, job.Counts.Loaded, job.Counts.Rejected));
+        Assert.Equal("a pair: \U0001F600", await env.ScalarAsync<string>("select note from public.events where id = 3"));
+        var rejects = await File.ReadAllLinesAsync(Path.Combine(job.Workspace, "transform", "rejects.csv"));
+        Assert.StartsWith("2,note,\"invalid JSON: a string holds an unpaired surrogate escape", rejects[1], StringComparison.Ordinal);
+    }
 }

@@ -75,6 +75,10 @@ public sealed class JsonLinesBatchReader : IBatchReader
             {
                 reason = $"invalid JSON: {e.Message.Split(" LineNumber:")[0].TrimEnd('.')}";
             }
+            catch (InvalidOperationException e) when (IsUnpairedSurrogate(e))
+            {
+                reason = UnpairedSurrogate;
+            }
             if (reason is not null)
             {
                 rejected(new RejectedRow(_lines.Line, column, reason, Encoding.UTF8.GetString(line)));
@@ -126,6 +130,15 @@ public sealed class JsonLinesBatchReader : IBatchReader
         column = null;
         return null;
     }
+
+    /// <summary>Why a line whose string holds an escaped half of a surrogate pair (<c>"\ud800"</c>) is rejected: JSON's
+    /// grammar allows it, but it is no character, and no text column (nor PostgreSQL's UTF-8) can hold it.</summary>
+    internal const string UnpairedSurrogate =
+        "invalid JSON: a string holds an unpaired surrogate escape (\\uD800 to \\uDFFF without its other half), which is no character";
+
+    /// <summary>Whether System.Text.Json refused to decode a string for an unpaired surrogate escape (it throws
+    /// <see cref="InvalidOperationException"/> for it, not <see cref="JsonException"/>).</summary>
+    internal static bool IsUnpairedSurrogate(InvalidOperationException e) => e.Message.Contains("surrogate", StringComparison.OrdinalIgnoreCase);
 
     private void NoteSkipped(string key)
     {

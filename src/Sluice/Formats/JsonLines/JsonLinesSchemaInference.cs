@@ -40,7 +40,7 @@ public static class JsonLinesSchemaInference
                     s.Observe(ref json);
                 }
             }
-            catch (JsonException)
+            catch (Exception e) when (e is JsonException || (e is InvalidOperationException i && JsonLinesBatchReader.IsUnpairedSurrogate(i)))
             {
                 // left out of the sample; the reader rejects it with its line
             }
