@@ -215,4 +215,27 @@ public sealed class JsonAndParquetSourceEdgeTests
         var rejects = await File.ReadAllLinesAsync(Path.Combine(job.Workspace, "transform", "rejects.csv"));
         Assert.StartsWith("2,note,\"invalid JSON: a string holds an unpaired surrogate escape", rejects[1], StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_parquet_file_given_to_a_json_lines_pipeline_fails_saying_so_instead_of_rejecting_its_bytes_as_lines()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("events.yaml", """
+            name: events
+            on: { bucket: inbox, match: "events/*" }
+            source: { format: jsonl }
+            schema: { id: bigint }
+            target: { table: public.events }
+            rejects: { max_ratio: 1 }
+            """);
+        env.StartHost();
+        await DropParquetAsync(env, "events/e.jsonl", "SELECT i::BIGINT AS id FROM range(1000) t(i)");
+
+        var job = Assert.Single(await env.WaitForJobsAsync(1));
+
+        Assert.Equal(("failed", "jsonl.not_json_lines"), (job.Status, job.Error?.Code));
+        Assert.Equal("inbox/events/e.jsonl: the file is a Parquet file (it starts with PAR1), not JSON Lines; read it as Parquet (source.format: parquet).",
+            job.Error?.Message);
+        Assert.True(await env.ScalarAsync<bool>("select to_regclass('public.events') is null"));
+    }
 }

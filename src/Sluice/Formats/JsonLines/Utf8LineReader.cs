@@ -30,6 +30,10 @@ internal sealed class Utf8LineReader(Stream stream) : IDisposable
                 {
                     _bomChecked = true;
                     if (line.StartsWith("\uFEFF"u8)) line = line[3..];
+                    // Read on, its bytes would make every "line" a rejected one.
+                    if (line.StartsWith("PAR1"u8))
+                        throw new DataFileException("jsonl.not_json_lines", 1,
+                            "the file is a Parquet file (it starts with PAR1), not JSON Lines; read it as Parquet (source.format: parquet).");
                 }
                 Line++;
                 return true;
