@@ -238,4 +238,38 @@ public sealed class JsonAndParquetSourceEdgeTests
             job.Error?.Message);
         Assert.True(await env.ScalarAsync<bool>("select to_regclass('public.events') is null"));
     }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("\n  \r\n\n")]
+    public async Task An_empty_json_lines_file_fails_without_a_schema_saying_to_declare_one_and_loads_no_rows_with_one(string content)
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("inferred.yaml", """
+            name: inferred
+            on: { bucket: inbox, match: "inferred/*.jsonl" }
+            source: { format: jsonl }
+            target: { table: public.inferred }
+            """);
+        env.WritePipeline("declared.yaml", """
+            name: declared
+            on: { bucket: inbox, match: "declared/*.jsonl" }
+            source: { format: jsonl }
+            schema: { id: bigint }
+            target: { table: public.declared }
+            """);
+        env.StartHost();
+        env.Drop("inbox", "inferred/e.jsonl", content);
+        env.Drop("inbox", "declared/e.jsonl", content);
+
+        var jobs = await env.WaitForJobsAsync(2);
+
+        var inferred = Assert.Single(jobs, j => j.Pipeline == "inferred");
+        Assert.Equal(("failed", "jsonl.empty"), (inferred.Status, inferred.Error?.Code));
+        Assert.Equal("inbox/inferred/e.jsonl: the file is empty (or only blank lines), so there is no key to infer a column from; " +
+                     "declare a schema, and an empty file loads no rows.", inferred.Error?.Message);
+        var declared = Assert.Single(jobs, j => j.Pipeline == "declared");
+        Assert.Equal(("succeeded", 0L, 0L), (declared.Status, declared.Counts.Read, declared.Counts.Loaded));
+        Assert.Equal(0L, await env.ScalarAsync<long>("select count(*) from public.declared"));
+    }
 }

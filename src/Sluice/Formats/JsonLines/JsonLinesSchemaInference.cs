@@ -20,9 +20,11 @@ public static class JsonLinesSchemaInference
         var stats = new Dictionary<string, KeyStats>(StringComparer.Ordinal);
         var order = new List<string>();
         using var lines = new Utf8LineReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16));
+        var anyLine = false;
         for (var sampled = 0; sampled < sampleRows && lines.TryRead(out var line);)
         {
             if (line.Trim(" \t"u8).IsEmpty) continue;
+            anyLine = true;
             try
             {
                 var json = new Utf8JsonReader(line, JsonLinesBatchReader.LineOptions);
@@ -46,7 +48,9 @@ public static class JsonLinesSchemaInference
             }
         }
         if (order.Count == 0)
-            throw new DataFileException("jsonl.empty", null, "no line of the sample is a JSON object; a JSON Lines file holds one {...} object per line.");
+            throw new DataFileException("jsonl.empty", null, anyLine
+                ? "no line of the sample is a JSON object with a key; a JSON Lines file holds one {...} object per line."
+                : "the file is empty (or only blank lines), so there is no key to infer a column from; declare a schema, and an empty file loads no rows.");
         return order.Select(n => new ColumnDefinition(n, stats[n].Type(), Nullable: true)).ToArray();
     }
 
