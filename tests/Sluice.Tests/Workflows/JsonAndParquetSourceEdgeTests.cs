@@ -272,4 +272,23 @@ public sealed class JsonAndParquetSourceEdgeTests
         Assert.Equal(("succeeded", 0L, 0L), (declared.Status, declared.Counts.Read, declared.Counts.Loaded));
         Assert.Equal(0L, await env.ScalarAsync<long>("select count(*) from public.declared"));
     }
+
+    [Fact]
+    public async Task A_duckdb_json_column_loads_into_a_json_column_with_its_text()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("facts.yaml", ParquetPipeline("public.facts"));
+        env.StartHost();
+        await DropParquetAsync(env, "facts/j.parquet",
+            """SELECT 1::BIGINT AS id, '{"a": [1, {"b": null}]}'::JSON AS doc UNION ALL SELECT 2, NULL::JSON""");
+
+        var job = Assert.Single(await env.WaitForJobsAsync(1));
+
+        Assert.True(job.Status == "succeeded", job.Error?.Message);
+        Assert.Equal((2L, 2L), (job.Counts.Read, job.Counts.Loaded));
+        Assert.Equal("json", await env.ScalarAsync<string>(
+            "select format_type(atttypid, atttypmod) from pg_attribute where attrelid = 'public.facts'::regclass and attname = 'doc'"));
+        Assert.True(await env.ScalarAsync<bool>("""select doc::jsonb = '{"a": [1, {"b": null}]}'::jsonb from public.facts where id = 1"""));
+        Assert.True(await env.ScalarAsync<bool>("select doc is null from public.facts where id = 2"));
+    }
 }

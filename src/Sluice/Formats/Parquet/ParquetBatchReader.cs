@@ -38,7 +38,8 @@ public sealed class ParquetBatchReader : IBatchReader
 
     /// <summary>
     /// The field a column is read through. Parquet.Net reads DECIMAL wider than 28 digits into <see cref="decimal"/>
-    /// (which overflows) unless asked for <see cref="BigDecimal"/>, and nanosecond timestamps into 100 ns ticks; for
+    /// (which overflows) unless asked for <see cref="BigDecimal"/>, nanosecond timestamps into 100 ns ticks, and JSON
+    /// as bytes; for
     /// those columns the same column is read as its exact values instead, through a field of the same name and levels.
     /// </summary>
     private static DataField RawField(DataField field)
@@ -49,6 +50,7 @@ public sealed class ParquetBatchReader : IBatchReader
                 new DecimalDataField(d.Name, d.Precision, d.Scale, isNullable: d.IsNullable, clrType: typeof(BigDecimal)),
             DateTimeDataField { DateTimeFormat: DateTimeFormat.Timestamp, Unit: DateTimeTimeUnit.Nanos } t => new DataField(t.Name, typeof(long), t.IsNullable),
             DateTimeDataField { DateTimeFormat: DateTimeFormat.Impala } t => new DataField(t.Name, typeof(Interval), t.IsNullable),
+            _ when ParquetSchemaMapping.IsJson(field) => new DataField(field.Name, typeof(string), field.IsNullable),
             _ => null,
         };
         if (raw is null) return field;

@@ -90,6 +90,7 @@ public static class ParquetSchemaMapping
         }
 
         var clr = field.ClrType;
+        if (IsJson(field)) return new ColumnType(ColumnKind.Json);
         if (clr == typeof(string) || clr == typeof(ReadOnlyMemory<char>)) return ColumnType.Text;
         if (clr == typeof(bool)) return new ColumnType(ColumnKind.Boolean);
         if (clr == typeof(sbyte) || clr == typeof(byte) || clr == typeof(short)) return new ColumnType(ColumnKind.SmallInt);
@@ -102,10 +103,15 @@ public static class ParquetSchemaMapping
         if (clr == typeof(DateOnly)) return new ColumnType(ColumnKind.Date);
         if (clr == typeof(DateTime)) return new ColumnType(ColumnKind.Timestamp);
         if (clr == typeof(ReadOnlyMemory<byte>) || clr == typeof(byte[]))
-            throw Unsupported(field, "of Parquet BYTE_ARRAY values not marked as UTF-8 text (binary or JSON)",
+            throw Unsupported(field, "of Parquet BYTE_ARRAY values not marked as UTF-8 text or JSON (binary)",
                 "cast it to text where the file is written (DuckDB: CAST(col AS VARCHAR)) or drop it");
         throw Unsupported(field, $"of Parquet type {clr.Name}");
     }
+
+    /// <summary>Whether the field holds JSON text (logical type JSON, as DuckDB writes its JSON columns): Parquet.Net
+    /// reads it as bytes, so it is read through a string field of the same name (see <c>ParquetBatchReader</c>).</summary>
+    internal static bool IsJson(DataField field) =>
+        field.SchemaElement is { } element && (element.LogicalType?.JSON is not null || element.ConvertedType == global::Parquet.Meta.ConvertedType.JSON);
 
     private static DataFileException Unsupported(DataField field, string what, string advice = "drop or cast the column first") =>
         new("parquet.unsupported_column", null, $"column '{field.Name}' is {what}; Sluice cannot convert it yet — {advice}.");
