@@ -291,4 +291,20 @@ public sealed class JsonAndParquetSourceEdgeTests
         Assert.True(await env.ScalarAsync<bool>("""select doc::jsonb = '{"a": [1, {"b": null}]}'::jsonb from public.facts where id = 1"""));
         Assert.True(await env.ScalarAsync<bool>("select doc is null from public.facts where id = 2"));
     }
+
+    [Fact]
+    public async Task A_parquet_date_of_infinity_fails_naming_its_column_not_as_a_damaged_file()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("facts.yaml", ParquetPipeline("public.facts"));
+        env.StartHost();
+        await DropParquetAsync(env, "facts/d.parquet", "SELECT 1::BIGINT AS id, '-infinity'::DATE AS valid_from");
+
+        var job = Assert.Single(await env.WaitForJobsAsync(1));
+
+        Assert.Equal(("failed", "parquet.out_of_range"), (job.Status, job.Error?.Code));
+        Assert.StartsWith("inbox/facts/d.parquet: column 'valid_from' holds a date or timestamp in row group 1 (rows from 1) outside the years 1 to 9999",
+            job.Error?.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("damaged", job.Error?.Message, StringComparison.Ordinal);
+    }
 }

@@ -224,35 +224,52 @@ public sealed class ParquetBatchReader : IBatchReader
         var arrays = new Array[_fields.Length];
         for (var c = 0; c < _fields.Length; c++)
         {
-            var f = _readAs[c];
-            arrays[c] = f.ClrType switch
+            try
             {
-                var t when t == typeof(BigDecimal) => await Read<BigDecimal>(group, f, rows, ct),
-                var t when t == typeof(Interval) => ParquetTimestamps.FromInt96(await Read<Interval>(group, f, rows, ct), f.Name, _rowNumber + 1),
-                var t when t == typeof(long) && _fields[c] is DateTimeDataField source =>
-                    ParquetTimestamps.FromNanos(await Read<long>(group, f, rows, ct), source.IsAdjustedToUTC, f.Name, _rowNumber + 1),
-                var t when t == typeof(string) || t == typeof(ReadOnlyMemory<char>) => await ReadStrings(group, f, rows, ct),
-                var t when t == typeof(Guid) => await Read<Guid>(group, f, rows, ct),
-                var t when t == typeof(bool) => await Read<bool>(group, f, rows, ct),
-                var t when t == typeof(sbyte) => await Read<sbyte>(group, f, rows, ct),
-                var t when t == typeof(byte) => await Read<byte>(group, f, rows, ct),
-                var t when t == typeof(short) => await Read<short>(group, f, rows, ct),
-                var t when t == typeof(ushort) => await Read<ushort>(group, f, rows, ct),
-                var t when t == typeof(int) => await Read<int>(group, f, rows, ct),
-                var t when t == typeof(uint) => await Read<uint>(group, f, rows, ct),
-                var t when t == typeof(long) => await Read<long>(group, f, rows, ct),
-                var t when t == typeof(ulong) => await Read<ulong>(group, f, rows, ct),
-                var t when t == typeof(decimal) => await Read<decimal>(group, f, rows, ct),
-                var t when t == typeof(float) => await Read<float>(group, f, rows, ct),
-                var t when t == typeof(double) => await Read<double>(group, f, rows, ct),
-                var t when t == typeof(DateOnly) => await Read<DateOnly>(group, f, rows, ct),
-                var t when t == typeof(DateTime) => await Read<DateTime>(group, f, rows, ct),
-                var t => throw new DataFileException("parquet.unsupported_column", null, $"column '{f.Name}' has Parquet type {t.Name}, which Sluice cannot convert yet."),
-            };
+                arrays[c] = await ReadColumnAsync(group, c, rows, ct);
+            }
+            // Parquet.Net converts dates and timestamps to .NET's, which end at years 1 and 9999: a value past them (the
+            // infinity DuckDB and Spark write, as the lowest or highest number) is not damage, and is named as such.
+            catch (ArgumentOutOfRangeException) when (_readAs[c].ClrType == typeof(DateOnly) || _readAs[c].ClrType == typeof(DateTime))
+            {
+                throw new DataFileException("parquet.out_of_range", _rowNumber + 1,
+                    $"column '{_fields[c].Name}' holds a date or timestamp in row group {index + 1} (rows from {_rowNumber + 1:N0}) outside " +
+                    "the years 1 to 9999 Sluice reads, such as the infinity some writers store as the lowest or highest value; " +
+                    "replace such values where the file is written (with NULL or a date in range).");
+            }
         }
         _group = arrays;
         _groupRows = rows;
         _groupOffset = 0;
+    }
+
+    private async Task<Array> ReadColumnAsync(ParquetRowGroupReader group, int c, int rows, CancellationToken ct)
+    {
+        var f = _readAs[c];
+        return f.ClrType switch
+        {
+            var t when t == typeof(BigDecimal) => await Read<BigDecimal>(group, f, rows, ct),
+            var t when t == typeof(Interval) => ParquetTimestamps.FromInt96(await Read<Interval>(group, f, rows, ct), f.Name, _rowNumber + 1),
+            var t when t == typeof(long) && _fields[c] is DateTimeDataField source =>
+                ParquetTimestamps.FromNanos(await Read<long>(group, f, rows, ct), source.IsAdjustedToUTC, f.Name, _rowNumber + 1),
+            var t when t == typeof(string) || t == typeof(ReadOnlyMemory<char>) => await ReadStrings(group, f, rows, ct),
+            var t when t == typeof(Guid) => await Read<Guid>(group, f, rows, ct),
+            var t when t == typeof(bool) => await Read<bool>(group, f, rows, ct),
+            var t when t == typeof(sbyte) => await Read<sbyte>(group, f, rows, ct),
+            var t when t == typeof(byte) => await Read<byte>(group, f, rows, ct),
+            var t when t == typeof(short) => await Read<short>(group, f, rows, ct),
+            var t when t == typeof(ushort) => await Read<ushort>(group, f, rows, ct),
+            var t when t == typeof(int) => await Read<int>(group, f, rows, ct),
+            var t when t == typeof(uint) => await Read<uint>(group, f, rows, ct),
+            var t when t == typeof(long) => await Read<long>(group, f, rows, ct),
+            var t when t == typeof(ulong) => await Read<ulong>(group, f, rows, ct),
+            var t when t == typeof(decimal) => await Read<decimal>(group, f, rows, ct),
+            var t when t == typeof(float) => await Read<float>(group, f, rows, ct),
+            var t when t == typeof(double) => await Read<double>(group, f, rows, ct),
+            var t when t == typeof(DateOnly) => await Read<DateOnly>(group, f, rows, ct),
+            var t when t == typeof(DateTime) => await Read<DateTime>(group, f, rows, ct),
+            var t => throw new DataFileException("parquet.unsupported_column", null, $"column '{f.Name}' has Parquet type {t.Name}, which Sluice cannot convert yet."),
+        };
     }
 
     private static async Task<string?[]> ReadStrings(ParquetRowGroupReader group, DataField field, int rows, CancellationToken ct)
