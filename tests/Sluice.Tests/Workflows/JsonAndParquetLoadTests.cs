@@ -205,4 +205,28 @@ public sealed class JsonAndParquetLoadTests
         Assert.Contains("inbox/missing/p.parquet: the schema's column 'fee' is not in the file, whose columns are transaction_id, account_id,",
             missing.Error!.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_parquet_file_given_to_a_csv_pipeline_fails_saying_what_it_is_and_which_format_reads_it()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml());
+        var csv = Path.Combine(env.Home, "p.csv");
+        PaymentsCsv.Write(csv, 100, seed: 33);
+        var parquet = Path.Combine(env.Home, "p.parquet");
+        var schema = Sluice.Pipelines.PipelineLoader.Parse(PaymentsPipeline.Yaml(), "schema.yaml").Schema;
+        await FileConverter.ConvertAsync(csv, new FileFormatOptions { Format = DataFormat.Csv, Schema = schema }, parquet,
+            new FileFormatOptions { Format = DataFormat.Parquet }, Path.Combine(env.Home, "rejects.csv"), null, CancellationToken.None);
+        env.StartHost();
+        var key = Path.Combine(env.Settings.BucketsRoot, "inbox", "payments", "really-parquet.csv");
+        Directory.CreateDirectory(Path.GetDirectoryName(key)!);
+        File.Copy(parquet, key + ".tmp");
+        File.Move(key + ".tmp", key);
+
+        var job = Assert.Single(await env.WaitForJobsAsync(1));
+
+        Assert.Equal(("failed", "csv.not_csv"), (job.Status, job.Error?.Code));
+        Assert.StartsWith("inbox/payments/really-parquet.csv: the file is a Parquet file (it starts with PAR1), not CSV; read it as parquet",
+            job.Error!.Message, StringComparison.Ordinal);
+    }
 }

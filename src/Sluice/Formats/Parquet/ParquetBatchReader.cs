@@ -340,7 +340,9 @@ public sealed class ParquetBatchReader : IBatchReader
                         _ => value.ToString() ?? "",
                     };
                     // Refused, not rejected: a Parquet column has one type, so one bad value means the schema is wrong.
-                    if (target.Parse(text, to + i) is { } reason) throw Mismatch(i, target, reason);
+                    if (target.Parse(text, to + i) is { } reason)
+                        throw Mismatch(i, target, $"{reason.TrimEnd('.')}; the file's column holds values the declared {target.Column.Type.ToSql()} " +
+                                                  "cannot: declare a type that holds them (the file's own, when the schema is left out), or leave the column out of the schema");
                 }
                 return;
         }

@@ -58,7 +58,10 @@ internal static class BatchArtifactBuilder
         }
         catch (DataFileException e)
         {
-            var where = e.Line is { } line ? $"{shown}, line {line}" : shown;
+            // Named once: some messages start with their line (or row) already.
+            var where = e.Line is { } line && !e.Message.StartsWith("line ", StringComparison.Ordinal) && !e.Message.StartsWith("row ", StringComparison.Ordinal)
+                ? $"{shown}, line {line}"
+                : shown;
             throw new TransformException(e.Code, $"{where}: {e.Message}", e);
         }
     }
