@@ -229,4 +229,36 @@ public sealed class JsonAndParquetLoadTests
         Assert.StartsWith("inbox/payments/really-parquet.csv: the file is a Parquet file (it starts with PAR1), not CSV; read it as parquet",
             job.Error!.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Rejected_json_lines_are_listed_in_line_order_whichever_step_refused_them()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("notes.yaml", """
+            name: notes
+            on: { bucket: inbox, match: "notes/*.jsonl" }
+            source: { format: jsonl }
+            schema:
+              id: bigint not null
+              note: text
+            target: { table: public.notes }
+            rejects: { max_rows: 10 }
+            """);
+        env.StartHost();
+        env.Drop("inbox", "notes/n.jsonl", """
+            {"id": 1, "note": "a\u0000b"}
+            {"id": 2, "note": "fine"}
+            not json
+            {"id": 4, "note": "x\u0000"}
+            {"id": "five"}
+
+            """);
+
+        var job = Assert.Single(await env.WaitForJobsAsync(1));
+
+        Assert.True(job.Status == "succeeded", job.Error?.Message);
+        Assert.Equal((5L, 1L, 4L), (job.Counts.Read, job.Counts.Loaded, job.Counts.Rejected));
+        var lines = (await File.ReadAllLinesAsync(Path.Combine(job.Workspace, "transform", "rejects.csv"))).Skip(1).Select(l => l.Split(',')[0]);
+        Assert.Equal(["1", "3", "4", "5"], lines);
+    }
 }

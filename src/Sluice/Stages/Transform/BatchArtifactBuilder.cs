@@ -16,6 +16,9 @@ internal static class BatchArtifactBuilder
 {
     private const int BatchRows = 4096;
 
+    /// <summary>How much raw text of rejected records is held back to keep <c>rejects.csv</c> in line order.</summary>
+    private const long HeldRejectChars = 4L << 20;
+
     public static TransformResult Build(TransformRequest request, CancellationToken ct)
     {
         var shown = request.SourceName ?? request.SourcePath;
@@ -91,9 +94,6 @@ internal static class BatchArtifactBuilder
         var columns = reader.Columns;
         if (columns.Count is 0 or > short.MaxValue - 1)
             throw new TransformException("schema.invalid", $"{shown}: the schema has {columns.Count} columns; a table needs 1 to 1600.");
-        Directory.CreateDirectory(request.OutputDirectory);
-        var dataPath = Path.Combine(request.OutputDirectory, LoadArtifactBuilder.DataFileName);
-        var rejectsPath = Path.Combine(request.OutputDirectory, LoadArtifactBuilder.RejectsFileName);
         // Values come typed, never as null markers: only a null is null.
         var encoders = columns.Select(c => new FieldEncoder(c, [])).ToArray();
         var fieldCount = (short)(columns.Count + (request.IncludeLineageColumn ? 1 : 0));
@@ -101,52 +101,56 @@ internal static class BatchArtifactBuilder
         request.JobId.TryWriteBytes(jobId, bigEndian: true, out _);
 
         long read = 0, written = 0, rejected = 0;
-        string dataSha256;
-        var completed = false;
-        try
+        using var artifact = new LoadArtifactWriter(request.OutputDirectory, alsoTo);
+        var (writer, rejects) = (artifact.Rows, artifact.Rejects);
+        // The reader sets aside the records it cannot read as it fills a batch, before the batch's rows are written, and
+        // a row can still be refused as it is written: the reader's are held back until the rows before them are through,
+        // so rejects.csv is in line order, as a CSV load's is (up to a few MiB of them; past that they go at once).
+        var held = new Queue<RejectedRow>();
+        long heldChars = 0;
+        void Reject(RejectedRow row)
         {
-            using var data = Storage.FreshFile.Open(dataPath, bufferSize: 1, options: FileOptions.SequentialScan);
-            using var hashed = new Storage.HashingWriteStream(new Storage.Writeback.Stream(data));
-            using var writer = new PgCopyWriter(alsoTo is null ? hashed : new LoadArtifactBuilder.TeeStream(hashed, alsoTo));
-            using var rejects = new RejectFileWriter(rejectsPath);
-            var batch = new ColumnBatch(columns, BatchRows);
-            void Reject(RejectedRow row)
+            rejected++;
+            read++;
+            held.Enqueue(row);
+            heldChars += row.Raw.Length;
+            if (heldChars > HeldRejectChars) WriteHeld(long.MaxValue);
+        }
+        void WriteHeld(long before)
+        {
+            while (held.TryPeek(out var next) && next.Line < before)
             {
-                rejects.Write(row.Line, row.Column ?? "", row.Reason, row.Raw);
-                rejected++;
+                held.Dequeue();
+                heldChars -= next.Raw.Length;
+                rejects.Write(next.Line, next.Column ?? "", next.Reason, next.Raw);
+            }
+        }
+        var batch = new ColumnBatch(columns, BatchRows);
+        while (reader.ReadAsync(batch, Reject, ct).AsTask().GetAwaiter().GetResult())
+        {
+            for (var row = 0; row < batch.Count; row++)
+            {
                 read++;
-            }
-            while (reader.ReadAsync(batch, Reject, ct).AsTask().GetAwaiter().GetResult())
-            {
-                for (var row = 0; row < batch.Count; row++)
+                writer.BeginRow(fieldCount);
+                var (column, reason) = WriteRow(batch, row, encoders, writer);
+                if (reason is not null)
                 {
-                    read++;
-                    writer.BeginRow(fieldCount);
-                    var (column, reason) = WriteRow(batch, row, encoders, writer);
-                    if (reason is not null)
-                    {
-                        writer.CancelRow();
-                        rejects.Write(batch.Lines[row], column!, reason, RowText(batch, row));
-                        rejected++;
-                        continue;
-                    }
-                    if (request.IncludeLineageColumn) writer.WriteBytes(jobId);
-                    writer.EndRow();
-                    written++;
+                    writer.CancelRow();
+                    WriteHeld(batch.Lines[row]);
+                    rejects.Write(batch.Lines[row], column!, reason, RowText(batch, row));
+                    rejected++;
+                    continue;
                 }
-                ct.ThrowIfCancellationRequested();
-                request.RowsProgress?.Report(read);
+                if (request.IncludeLineageColumn) writer.WriteBytes(jobId);
+                writer.EndRow();
+                written++;
             }
-            writer.Complete();
-            dataSha256 = hashed.Sha256();
-            rejects.Flush();
-            completed = true;
+            WriteHeld(long.MaxValue);
+            ct.ThrowIfCancellationRequested();
+            request.RowsProgress?.Report(read);
         }
-        finally
-        {
-            // A half-written artifact must never be loaded: remove it, keep the rejects for diagnosis.
-            if (!completed) File.Delete(dataPath);
-        }
+        WriteHeld(long.MaxValue);
+        var dataSha256 = artifact.Complete();
         request.RowsProgress?.Report(read);
         var warnings = reader switch
         {
@@ -157,7 +161,7 @@ internal static class BatchArtifactBuilder
                 [$"Columns of the file outside the schema were skipped: {string.Join(", ", skippedColumns.Select(c => $"'{c}'"))}."],
             _ => [],
         };
-        return new TransformResult(columns, read, written, rejected, 0, dataPath, rejectsPath, warnings, dataSha256);
+        return new TransformResult(columns, read, written, rejected, 0, artifact.DataPath, artifact.RejectsPath, warnings, dataSha256);
     }
 
     /// <summary>Writes one row's values; the column and reason when one cannot be stored (a row the reader took, so

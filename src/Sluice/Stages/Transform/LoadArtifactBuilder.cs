@@ -145,9 +145,6 @@ public static class LoadArtifactBuilder
     private static TransformResult Write(TransformRequest request, CsvRecordSource source, IReadOnlyList<ColumnDefinition> columns, int[] map,
         List<string> warnings, Stream? alsoTo, CancellationToken ct)
     {
-        Directory.CreateDirectory(request.OutputDirectory);
-        var dataPath = Path.Combine(request.OutputDirectory, DataFileName);
-        var rejectsPath = Path.Combine(request.OutputDirectory, RejectsFileName);
         var encoders = columns.Select(c => new FieldEncoder(c, request.Csv.NullMarkers)).ToArray();
         // In a text column a quoted value is never NULL ("" is the empty string, as in PostgreSQL's CSV). In any other
         // column a quoted null marker is NULL, as COPY's FORCE_NULL reads it: exports that quote every field write a
@@ -158,94 +155,59 @@ public static class LoadArtifactBuilder
         request.JobId.TryWriteBytes(jobId, bigEndian: true, out _);
 
         long read = 0, written = 0, rejected = 0;
-        string dataSha256;
-        var completed = false;
-        try
+        using var artifact = new LoadArtifactWriter(request.OutputDirectory, alsoTo);
+        var (writer, rejects) = (artifact.Rows, artifact.Rejects);
+        while (source.Read())
         {
-            using var data = Storage.FreshFile.Open(dataPath, bufferSize: 1, options: FileOptions.SequentialScan);
-            // Hashed as it is written: describing the artifact then needs no second read of it.
-            using var hashed = new Storage.HashingWriteStream(new Storage.Writeback.Stream(data));
-            using var writer = new PgCopyWriter(alsoTo is null ? hashed : new TeeStream(hashed, alsoTo));
-            using var rejects = new RejectFileWriter(rejectsPath);
-            while (source.Read())
+            read++;
+            if ((read & (ProgressEvery - 1)) == 0)
             {
-                read++;
-                if ((read & (ProgressEvery - 1)) == 0)
-                {
-                    ct.ThrowIfCancellationRequested();
-                    request.RowsProgress?.Report(read);
-                }
+                ct.ThrowIfCancellationRequested();
+                request.RowsProgress?.Report(read);
+            }
 
-                if (source.Problem is { } problem)
-                {
-                    rejects.Write(source.Line, "", problem, source.RawRecord);
-                    rejected++;
-                    continue;
-                }
+            if (source.Problem is { } problem)
+            {
+                rejects.Write(source.Line, "", problem, source.RawRecord);
+                rejected++;
+                continue;
+            }
 
-                writer.BeginRow(fieldCount);
-                string? reason = null;
-                var c = 0;
-                for (; c < encoders.Length; c++)
-                {
-                    var field = source.GetField(map[c]);
-                    reason = quotedIsText[c] && encoders[c].IsNull(field) && source.IsQuoted(map[c])
-                        ? encoders[c].WriteValue(field, writer)
-                        : encoders[c].Write(field, writer);
-                    if (reason is not null)
-                    {
-                        break;
-                    }
-                }
-
+            writer.BeginRow(fieldCount);
+            string? reason = null;
+            var c = 0;
+            for (; c < encoders.Length; c++)
+            {
+                var field = source.GetField(map[c]);
+                reason = quotedIsText[c] && encoders[c].IsNull(field) && source.IsQuoted(map[c])
+                    ? encoders[c].WriteValue(field, writer)
+                    : encoders[c].Write(field, writer);
                 if (reason is not null)
                 {
-                    writer.CancelRow();
-                    rejects.Write(source.Line, columns[c].Name, reason, source.RawRecord);
-                    rejected++;
-                    continue;
+                    break;
                 }
-
-                if (request.IncludeLineageColumn)
-                {
-                    writer.WriteBytes(jobId);
-                }
-
-                writer.EndRow();
-                written++;
             }
 
-            writer.Complete();
-            dataSha256 = hashed.Sha256();
-            rejects.Flush();
-            completed = true;
-        }
-        finally
-        {
-            if (!completed)
+            if (reason is not null)
             {
-                // A half-written artifact must never be loaded: remove it, keep the rejects for diagnosis.
-                File.Delete(dataPath);
+                writer.CancelRow();
+                rejects.Write(source.Line, columns[c].Name, reason, source.RawRecord);
+                rejected++;
+                continue;
             }
+
+            if (request.IncludeLineageColumn)
+            {
+                writer.WriteBytes(jobId);
+            }
+
+            writer.EndRow();
+            written++;
         }
+
+        var dataSha256 = artifact.Complete();
 
         request.RowsProgress?.Report(read);
-        return new TransformResult(columns, read, written, rejected, 0, dataPath, rejectsPath, warnings, dataSha256);
-    }
-
-    /// <summary>Writes every byte to the artifact file and to a second stream (a streamed load's COPY).</summary>
-    internal sealed class TeeStream(Stream first, Stream second) : Storage.WriteOnlyStream
-    {
-        public override void Write(ReadOnlySpan<byte> bytes)
-        {
-            first.Write(bytes);
-            second.Write(bytes);
-        }
-
-        public override void Flush()
-        {
-            first.Flush();
-            second.Flush();
-        }
+        return new TransformResult(columns, read, written, rejected, 0, artifact.DataPath, artifact.RejectsPath, warnings, dataSha256);
     }
 }
