@@ -108,6 +108,18 @@ public sealed class TestEnvironment : IAsyncDisposable
         return path;
     }
 
+    /// <summary>Copies <paramref name="file"/> into the inbox under <paramref name="key"/>, atomically (copied beside it,
+    /// then renamed in); its path in the bucket.</summary>
+    public string DropCopy(string key, string file)
+    {
+        var path = Path.Combine(Settings.BucketsRoot, "inbox", key);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temp = Path.Combine(Home, Guid.NewGuid().ToString("N"));
+        File.Copy(file, temp);
+        File.Move(temp, path);
+        return path;
+    }
+
     /// <summary>Writes a payments CSV of <paramref name="rows"/> rows into the inbox under <paramref name="key"/>, atomically
     /// (written beside it, then renamed in); its path and what it holds.</summary>
     public (string Path, PaymentsCsv.Summary Summary) DropPayments(string key, long rows, int seed)

@@ -18,7 +18,7 @@ public sealed class CompressedSourceTests
         env.WritePipeline("payments.yaml", GzipPipeline());
         var (gz, summary) = WriteCompressedPayments(env, "p.csv.gz", 4_000, seed: 21);
         env.StartHost();
-        DropFile(env, "payments/p.csv.gz", gz);
+        env.DropCopy("payments/p.csv.gz", gz);
 
         var job = Assert.Single(await env.WaitForJobsAsync(1));
 
@@ -40,7 +40,7 @@ public sealed class CompressedSourceTests
         env.WritePipeline("payments.yaml", GzipPipeline("chunk: { rows: 1000, spread: false }"));
         var (gz, summary) = WriteCompressedPayments(env, "big.csv.gz", 4_500, seed: 22);
         env.StartHost(workers: 3);
-        DropFile(env, "payments/big.csv.gz", gz);
+        env.DropCopy("payments/big.csv.gz", gz);
 
         var job = Assert.Single(await env.WaitForJobsAsync(1));
 
@@ -58,7 +58,7 @@ public sealed class CompressedSourceTests
         env.WritePipeline("payments.yaml", GzipPipeline());
         var (gz, _) = WriteCompressedPayments(env, "r.csv.gz", 300, seed: 23);
         env.StartHost();
-        DropFile(env, "payments/r.csv.gz", gz);
+        env.DropCopy("payments/r.csv.gz", gz);
         var job = Assert.Single(await env.WaitForJobsAsync(1));
         Assert.Equal("succeeded", job.Status);
 
@@ -82,7 +82,7 @@ public sealed class CompressedSourceTests
             """);
         var (gz, _) = WriteCompressedPayments(env, "e.csv.gz", 2_000, seed: 26);
         env.StartHost();
-        DropFile(env, "exports/e.csv.gz", gz);
+        env.DropCopy("exports/e.csv.gz", gz);
 
         var job = Assert.Single(await env.WaitForJobsAsync(1));
 
@@ -107,7 +107,7 @@ public sealed class CompressedSourceTests
             for (var i = 0; i < 65; i++) gzip.Write(zeros);
         }
         env.StartHost();
-        DropFile(env, "payments/bomb.csv.gz", bomb);
+        env.DropCopy("payments/bomb.csv.gz", bomb);
 
         var job = Assert.Single(await env.WaitForJobsAsync(1));
 
@@ -127,7 +127,7 @@ public sealed class CompressedSourceTests
         var bytes = await File.ReadAllBytesAsync(gz);
         await File.WriteAllBytesAsync(gz, bytes[..(bytes.Length / 2)]);
         env.StartHost();
-        DropFile(env, "payments/cut.csv.gz", gz);
+        env.DropCopy("payments/cut.csv.gz", gz);
 
         var job = Assert.Single(await env.WaitForJobsAsync(1));
 
@@ -151,7 +151,7 @@ public sealed class CompressedSourceTests
         var twice = Path.Combine(env.Home, "twice.jsonl.gz");
         await File.WriteAllBytesAsync(twice, Gzip(Gzip("{\"id\": 1}\n"u8.ToArray())));
         env.StartHost();
-        DropFile(env, "events/twice.jsonl.gz", twice);
+        env.DropCopy("events/twice.jsonl.gz", twice);
 
         var job = Assert.Single(await env.WaitForJobsAsync(1));
 
@@ -177,7 +177,7 @@ public sealed class CompressedSourceTests
         var (gz, _) = WriteCompressedPayments(env, "hidden.csv.gz", 10, seed: 25);
         env.StartHost();
         env.Drop("inbox", "payments/plain.csv.gz", PaymentsCsv.Header + "\n");
-        DropFile(env, "payments/hidden.csv", gz);
+        env.DropCopy("payments/hidden.csv", gz);
 
         var jobs = await env.WaitForJobsAsync(2);
 
@@ -199,15 +199,5 @@ public sealed class CompressedSourceTests
             input.CopyTo(gzip);
         File.Delete(csv);
         return (gz, summary);
-    }
-
-    /// <summary>Copies a file into the inbox atomically (beside it, then renamed in).</summary>
-    private static void DropFile(TestEnvironment env, string key, string file)
-    {
-        var path = Path.Combine(env.Settings.BucketsRoot, "inbox", key);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temp = Path.Combine(env.Home, Guid.NewGuid().ToString("N"));
-        File.Copy(file, temp);
-        File.Move(temp, path);
     }
 }

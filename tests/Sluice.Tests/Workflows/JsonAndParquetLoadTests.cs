@@ -134,17 +134,9 @@ public sealed class JsonAndParquetLoadTests
         env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml().Replace("\"payments/*.csv\"", "\"payments/*.parquet\"", StringComparison.Ordinal)
             .Replace("source: { format: csv }", "source: { format: parquet }", StringComparison.Ordinal)
             .Replace(PaymentsCsv.PipelineSchema, "", StringComparison.Ordinal));
-        var csv = Path.Combine(env.Home, "p.csv");
-        var summary = PaymentsCsv.Write(csv, 20_000, seed: 31);
-        var parquet = Path.Combine(env.Home, "p.parquet");
-        var schema = Sluice.Pipelines.PipelineLoader.Parse(PaymentsPipeline.Yaml(), "schema.yaml").Schema;
-        await FileConverter.ConvertAsync(csv, new FileFormatOptions { Format = DataFormat.Csv, Schema = schema }, parquet,
-            new FileFormatOptions { Format = DataFormat.Parquet }, Path.Combine(env.Home, "rejects.csv"), null, CancellationToken.None);
+        var (parquet, summary) = await WritePaymentsParquetAsync(env, 20_000, seed: 31);
         env.StartHost();
-        var key = Path.Combine(env.Settings.BucketsRoot, "inbox", "payments", "p.parquet");
-        Directory.CreateDirectory(Path.GetDirectoryName(key)!);
-        File.Copy(parquet, key + ".tmp");
-        File.Move(key + ".tmp", key);
+        env.DropCopy("payments/p.parquet", parquet);
 
         var job = Assert.Single(await env.WaitForJobsAsync(1));
 
@@ -178,20 +170,9 @@ public sealed class JsonAndParquetLoadTests
               fee: numeric(14,2)
             target: { table: public.missing }
             """);
-        var csv = Path.Combine(env.Home, "p.csv");
-        var summary = PaymentsCsv.Write(csv, 3_000, seed: 32);
-        var parquet = Path.Combine(env.Home, "p.parquet");
-        var schema = Sluice.Pipelines.PipelineLoader.Parse(PaymentsPipeline.Yaml(), "schema.yaml").Schema;
-        await FileConverter.ConvertAsync(csv, new FileFormatOptions { Format = DataFormat.Csv, Schema = schema }, parquet,
-            new FileFormatOptions { Format = DataFormat.Parquet }, Path.Combine(env.Home, "rejects.csv"), null, CancellationToken.None);
+        var (parquet, summary) = await WritePaymentsParquetAsync(env, 3_000, seed: 32);
         env.StartHost();
-        foreach (var key in new[] { "picked/p.parquet", "missing/p.parquet" })
-        {
-            var path = Path.Combine(env.Settings.BucketsRoot, "inbox", key);
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            File.Copy(parquet, path + ".tmp");
-            File.Move(path + ".tmp", path);
-        }
+        foreach (var key in new[] { "picked/p.parquet", "missing/p.parquet" }) env.DropCopy(key, parquet);
 
         var jobs = await env.WaitForJobsAsync(2);
 
@@ -211,17 +192,9 @@ public sealed class JsonAndParquetLoadTests
     {
         await using var env = await TestEnvironment.CreateAsync();
         env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml());
-        var csv = Path.Combine(env.Home, "p.csv");
-        PaymentsCsv.Write(csv, 100, seed: 33);
-        var parquet = Path.Combine(env.Home, "p.parquet");
-        var schema = Sluice.Pipelines.PipelineLoader.Parse(PaymentsPipeline.Yaml(), "schema.yaml").Schema;
-        await FileConverter.ConvertAsync(csv, new FileFormatOptions { Format = DataFormat.Csv, Schema = schema }, parquet,
-            new FileFormatOptions { Format = DataFormat.Parquet }, Path.Combine(env.Home, "rejects.csv"), null, CancellationToken.None);
+        var (parquet, _) = await WritePaymentsParquetAsync(env, 100, seed: 33);
         env.StartHost();
-        var key = Path.Combine(env.Settings.BucketsRoot, "inbox", "payments", "really-parquet.csv");
-        Directory.CreateDirectory(Path.GetDirectoryName(key)!);
-        File.Copy(parquet, key + ".tmp");
-        File.Move(key + ".tmp", key);
+        env.DropCopy("payments/really-parquet.csv", parquet);
 
         var job = Assert.Single(await env.WaitForJobsAsync(1));
 
@@ -260,5 +233,17 @@ public sealed class JsonAndParquetLoadTests
         Assert.Equal((5L, 1L, 4L), (job.Counts.Read, job.Counts.Loaded, job.Counts.Rejected));
         var lines = (await File.ReadAllLinesAsync(Path.Combine(job.Workspace, "transform", "rejects.csv"))).Skip(1).Select(l => l.Split(',')[0]);
         Assert.Equal(["1", "3", "4", "5"], lines);
+    }
+
+    /// <summary>A generated payments file of <paramref name="rows"/> rows, written as Parquet by Sluice's own converter.</summary>
+    private static async Task<(string Path, PaymentsCsv.Summary Summary)> WritePaymentsParquetAsync(TestEnvironment env, long rows, int seed)
+    {
+        var csv = Path.Combine(env.Home, $"payments-{seed}.csv");
+        var summary = PaymentsCsv.Write(csv, rows, seed);
+        var parquet = Path.Combine(env.Home, $"payments-{seed}.parquet");
+        var schema = Sluice.Pipelines.PipelineLoader.Parse(PaymentsPipeline.Yaml(), "schema.yaml").Schema;
+        await FileConverter.ConvertAsync(csv, new FileFormatOptions { Format = DataFormat.Csv, Schema = schema }, parquet,
+            new FileFormatOptions { Format = DataFormat.Parquet }, Path.Combine(env.Home, $"payments-{seed}.rejects.csv"), null, CancellationToken.None);
+        return (parquet, summary);
     }
 }
