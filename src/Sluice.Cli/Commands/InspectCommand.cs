@@ -28,9 +28,19 @@ internal static class InspectCommand
             var csv = format == DataFormat.Csv ? CsvDialectSniffer.Detect(inflated.Path, CsvOptions.Default) : CsvOptions.Default;
             var show = parse.GetValue(rows);
             IBatchReader reader;
+            IReadOnlyList<ColumnDefinition> shownTypes;
             try
             {
                 reader = await DataFiles.OpenReaderAsync(inflated.Path, new FileFormatOptions { Format = format, Csv = csv }, ct);
+                shownTypes = reader.Columns;
+                // A number of more than 38 digits has a type (PostgreSQL stores it) but no vector to read it into: its
+                // values are shown as the text they are, under the type inferred for them.
+                if (reader.Columns.Any(IsWiderThanVectors))
+                {
+                    await reader.DisposeAsync();
+                    var asText = shownTypes.Select(c => IsWiderThanVectors(c) ? c with { Type = new ColumnType(ColumnKind.Text) } : c).ToList();
+                    reader = await DataFiles.OpenReaderAsync(inflated.Path, new FileFormatOptions { Format = format, Csv = csv, Schema = asText }, ct);
+                }
             }
             catch (DataFileException e)
             {
@@ -60,7 +70,7 @@ internal static class InspectCommand
                     {
                         file = path, format = DataFormatNames.Name(format), dialect,
                         row_groups = parquet?.RowGroupCount, rows = parquet?.RowCount,
-                        columns = reader.Columns.Select(c => new { name = c.Name, type = c.Type.ToSql() }),
+                        columns = shownTypes.Select(c => new { name = c.Name, type = c.Type.ToSql() }),
                         first_rows = Enumerable.Range(0, batch.Count).Select(r => batch.Vectors.Select(v => v.IsNull(r) ? null : v.Show(r))),
                         problems,
                     });
@@ -70,7 +80,7 @@ internal static class InspectCommand
                     (dialect is null ? "" : $", delimiter '{Markup.Escape(dialect.delimiter)}', quote '{Markup.Escape(dialect.quote)}', header {(dialect.header ? "true" : "false")}, encoding {dialect.encoding}") +
                     (parquet is null ? "" : $", {parquet.RowCount:N0} rows in {parquet.RowGroupCount} row group(s)"));
                 var schema = new Table().Border(TableBorder.Simple).AddColumns("column", "type");
-                foreach (var c in reader.Columns) schema.AddRow(Markup.Escape(c.Name), c.Type.ToSql());
+                foreach (var c in shownTypes) schema.AddRow(Markup.Escape(c.Name), c.Type.ToSql());
                 Terminal.Write(schema);
                 if (show > 0)
                 {
@@ -84,4 +94,10 @@ internal static class InspectCommand
         }));
         return command;
     }
+
+    /// <summary>The widest numeric Sluice reads into memory exactly (Parquet's DECIMAL limit too).</summary>
+    private const int WidestNumeric = 38;
+
+    private static bool IsWiderThanVectors(ColumnDefinition column) =>
+        column.Type is { Kind: ColumnKind.Numeric, Precision: > WidestNumeric };
 }

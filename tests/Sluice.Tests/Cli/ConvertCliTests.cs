@@ -345,6 +345,19 @@ public sealed class ConvertCliTests : IDisposable
         Assert.Equal(["cut.csv.gz"], Directory.GetFiles(_dir).Select(Path.GetFileName));
     }
 
+    [Fact]
+    public async Task Inspect_shows_a_number_wider_than_38_digits_as_its_type_and_its_text()
+    {
+        var csv = Write("wide-number.csv", "id,big\n1,123456789012345678901234567890123456789.5\n2,1.5\n");
+
+        var (code, stdout, stderr) = await CliProcess.RunAsync(Env, "inspect", csv, "--json");
+
+        Assert.True(code == 0, stderr);
+        var json = JsonDocument.Parse(stdout).RootElement;
+        Assert.Equal("numeric(40,1)", json.GetProperty("columns")[1].GetProperty("type").GetString());
+        Assert.Equal("123456789012345678901234567890123456789.5", json.GetProperty("first_rows")[0][1].GetString());
+    }
+
     private string Write(string name, string text)
     {
         var path = Path.Combine(_dir, name);
