@@ -14,6 +14,14 @@ public sealed class JsonAndParquetSourceEdgeTests
         {extra}
         """;
 
+    private static string EventsPipeline(string extra = "", string match = "events/*.jsonl") => $"""
+        name: events
+        on: {"{"} bucket: inbox, match: "{match}" {"}"}
+        source: {"{"} format: jsonl {"}"}
+        target: {"{"} table: public.events {"}"}
+        {extra}
+        """;
+
     /// <summary>Writes the rows of <paramref name="select"/> as a Parquet file with DuckDB and renames it into the inbox.</summary>
     private static async Task DropParquetAsync(TestEnvironment env, string key, string select)
     {
@@ -49,12 +57,7 @@ public sealed class JsonAndParquetSourceEdgeTests
     public async Task A_json_key_that_cannot_name_a_column_fails_the_file_by_name_before_a_table_is_created(string key, string reason)
     {
         await using var env = await TestEnvironment.CreateAsync();
-        env.WritePipeline("events.yaml", """
-            name: events
-            on: { bucket: inbox, match: "events/*.jsonl" }
-            source: { format: jsonl }
-            target: { table: public.events }
-            """);
+        env.WritePipeline("events.yaml", EventsPipeline());
         env.StartHost();
         env.Drop("inbox", "events/k.jsonl", $"{{\"id\": 1, {key}: 2}}\n");
 
@@ -192,13 +195,7 @@ public sealed class JsonAndParquetSourceEdgeTests
     public async Task A_json_string_with_an_unpaired_surrogate_escape_rejects_its_line_instead_of_failing_the_job()
     {
         await using var env = await TestEnvironment.CreateAsync();
-        env.WritePipeline("events.yaml", """
-            name: events
-            on: { bucket: inbox, match: "events/*.jsonl" }
-            source: { format: jsonl }
-            target: { table: public.events }
-            rejects: { max_rows: 1 }
-            """);
+        env.WritePipeline("events.yaml", EventsPipeline("rejects: { max_rows: 1 }"));
         env.StartHost();
         env.Drop("inbox", "events/s.jsonl", """
             {"id": 1, "note": "a"}
@@ -220,14 +217,7 @@ public sealed class JsonAndParquetSourceEdgeTests
     public async Task A_parquet_file_given_to_a_json_lines_pipeline_fails_saying_so_instead_of_rejecting_its_bytes_as_lines()
     {
         await using var env = await TestEnvironment.CreateAsync();
-        env.WritePipeline("events.yaml", """
-            name: events
-            on: { bucket: inbox, match: "events/*" }
-            source: { format: jsonl }
-            schema: { id: bigint }
-            target: { table: public.events }
-            rejects: { max_ratio: 1 }
-            """);
+        env.WritePipeline("events.yaml", EventsPipeline("schema: { id: bigint }\nrejects: { max_ratio: 1 }", match: "events/*"));
         env.StartHost();
         await DropParquetAsync(env, "events/e.jsonl", "SELECT i::BIGINT AS id FROM range(1000) t(i)");
 
