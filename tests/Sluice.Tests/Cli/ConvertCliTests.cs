@@ -250,12 +250,12 @@ public sealed class ConvertCliTests : IDisposable
     }
 
     [Fact]
-    public async Task Inspect_of_a_csv_whose_inferred_numeric_is_wider_than_38_digits_fails_with_one_sentence()
+    public async Task Convert_of_a_csv_whose_inferred_numeric_is_wider_than_38_digits_fails_with_one_sentence()
     {
-        // 38 digits before the point and one after: numeric(39,1), which conversion cannot hold exactly.
+        // 38 digits before the point and one after: numeric(39,1), which conversion cannot hold exactly (inspect shows it).
         var csv = Write("wide.csv", "id,amount\n1,12345678901234567890123456789012345678\n2,0.5\n");
 
-        var (code, _, stderr) = await CliProcess.RunAsync(Env, "inspect", csv);
+        var (code, _, stderr) = await CliProcess.RunAsync(Env, "convert", csv, Path.Combine(_dir, "wide.parquet"));
 
         Assert.Equal(1, code);
         Assert.StartsWith($"error: {csv}: column 'amount' is numeric(39,1)", stderr, StringComparison.Ordinal);
