@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Sluice.Cli.Output;
+using Sluice.Formats;
 using Sluice.Pipelines;
 using Spectre.Console;
 
@@ -19,14 +20,19 @@ internal static class PipelinesCommand
                 JsonOutput.Print(catalog.All.Select(p => new
                 {
                     name = p.Name, file = p.SourceFile, bucket = p.Bucket, match = p.Match, workflow = p.Workflow.ToString().ToLowerInvariant(),
+                    source_format = p.SourceFormat,
                     target = p.Target is { } t ? $"{t.Schema}.{t.Table}" : null,
+                    target_format = p.Convert is { } c ? DataFormatNames.Name(c.Format) : null,
                 }));
                 return Task.FromResult(0);
             }
-            var table = new Table().Border(TableBorder.Simple).AddColumns("name", "bucket", "match", "workflow", "target", "file");
+            var table = new Table().Border(TableBorder.Simple).AddColumns("name", "bucket", "match", "workflow", "reads", "target", "file");
             foreach (var p in catalog.All)
                 table.AddRow(Markup.Escape(p.Name), Markup.Escape(p.Bucket), Markup.Escape(p.Match), p.Workflow.ToString().ToLowerInvariant(),
-                    Markup.Escape(p.Target is { } t ? $"{t.Schema}.{t.Table} ({t.Mode.ToString().ToLowerInvariant()})" : "-"), Markup.Escape(p.SourceFile));
+                    p.SourceFormat,
+                    Markup.Escape(p.Target is { } t ? $"{t.Schema}.{t.Table} ({t.Mode.ToString().ToLowerInvariant()})"
+                        : p.Convert is { } c ? DataFormatNames.Name(c.Format) : "-"),
+                    Markup.Escape(p.SourceFile));
             Terminal.Write(table);
             return Task.FromResult(0);
         }));

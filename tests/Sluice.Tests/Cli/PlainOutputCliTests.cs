@@ -24,6 +24,8 @@ public sealed class PlainOutputCliTests : IDisposable
         Assert.Equal(2, lines.Count);
         Assert.StartsWith("name ", lines[0]);
         Assert.StartsWith("payments ", lines[1]);
+        Assert.Matches(@"^name\s+bucket\s+match\s+workflow\s+reads\s+target\s+file$", lines[0]);
+        Assert.Matches(@"^payments\s+inbox\s+payments/\*\.csv\s+load\s+csv\s+public\.payments \(append\)\s", lines[1]);
         Assert.All(lines, l => Assert.Equal(l.TrimEnd(), l));
         Assert.DoesNotContain('─', stdout);
     }
