@@ -15,8 +15,6 @@ public static class DataFiles
     {
         ArgumentNullException.ThrowIfNull(options);
         if (!File.Exists(path)) throw new DataFileException("source.missing", null, $"file '{path}' does not exist.");
-        if (options.Format != DataFormat.Parquet && IsParquet(path))
-            throw NotText(options.Format);
         try
         {
             return options.Format switch
@@ -50,21 +48,6 @@ public static class DataFiles
             }, ct),
         };
     }
-
-    /// <summary>Whether the file starts as every Parquet file does (<c>PAR1</c>): read as text, its first bytes would be
-    /// taken for a header or a line of garbage, and the error would say nothing of the real mistake.</summary>
-    public static bool IsParquet(string path)
-    {
-        Span<byte> head = stackalloc byte[4];
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
-        return file.ReadAtLeast(head, 4, throwOnEndOfStream: false) == 4 && head.SequenceEqual("PAR1"u8);
-    }
-
-    /// <summary>The error for a Parquet file given to be read as <paramref name="format"/>.</summary>
-    public static DataFileException NotText(DataFormat format) =>
-        new(format == DataFormat.Csv ? "csv.not_csv" : "jsonl.not_json_lines", null,
-            $"the file is a Parquet file (it starts with PAR1), not {(format == DataFormat.Csv ? "CSV" : "JSON Lines")}; " +
-            "read it as parquet (source.format: parquet in a pipeline, --from parquet or a .parquet name in the command line).");
 
     /// <summary>The warnings a reader collected (header columns outside the schema), if it collects any.</summary>
     public static IReadOnlyList<string> WarningsOf(IBatchReader reader) => reader is CsvBatchReader csv ? csv.Warnings : [];

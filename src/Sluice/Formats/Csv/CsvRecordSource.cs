@@ -125,6 +125,24 @@ public sealed class CsvRecordSource : IDisposable
         return Math.Min(FieldCount, _quoted.Length);
     }
 
+    /// <summary>
+    /// A Parquet file given as CSV would be read as a header of binary garbage, and the error would say nothing of the
+    /// real mistake. Its first bytes say what it is: looked at in the stream's own buffer, which the reader fills anyway.
+    /// </summary>
+    private static void RefuseParquet(Stream stream)
+    {
+        Span<byte> head = stackalloc byte[4];
+        var read = stream.ReadAtLeast(head, 4, throwOnEndOfStream: false);
+        stream.Position = 0;
+        if (read == 4 && head.SequenceEqual("PAR1"u8))
+        {
+            stream.Dispose();
+            throw new CsvFileException("csv.not_csv", null,
+                "the file is a Parquet file (it starts with PAR1), not CSV; read it as parquet (source.format: parquet in a pipeline, " +
+                "--from parquet or a .parquet name in the command line).");
+        }
+    }
+
     /// <summary>Opens a file and reads its header (or, without header, peeks at the first record's width).</summary>
     /// <param name="path">The CSV file.</param>
     /// <param name="options">Its dialect.</param>
@@ -149,6 +167,7 @@ public sealed class CsvRecordSource : IDisposable
         Stream stream = chunk is { } c
             ? new FileSlicesStream(path, (0, c.HeaderBytes), (c.Chunk.Offset, c.Chunk.Length))
             : new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        if (chunk is null) RefuseParquet(stream);
         var text = new StreamReader(stream, encoding, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
         CsvDataReader reader;
         try

@@ -35,11 +35,6 @@ public static class LoadArtifactBuilder
         {
             if (request.Format != Formats.DataFormat.Csv) return BatchArtifactBuilder.Build(request, ct);
             var shown = request.SourceName ?? file;
-            if (Formats.DataFiles.IsParquet(file))
-            {
-                var notCsv = Formats.DataFiles.NotText(Formats.DataFormat.Csv);
-                throw new TransformException(notCsv.Code, $"{shown}: {notCsv.Message}");
-            }
             var (columns, source, map, warnings) = Guarded(shown, () => Open(request));
             using (source)
             {
