@@ -305,11 +305,7 @@ public sealed class ConvertCliTests : IDisposable
     {
         var csv = Write("payments.csv", Payments);
         var schema = Write("schema.yaml", Schema);
-        var gz = csv + ".gz";
-        using (var input = File.OpenRead(csv))
-        using (var gzip = new System.IO.Compression.GZipStream(File.Create(gz), System.IO.Compression.CompressionLevel.Optimal))
-            input.CopyTo(gzip);
-        File.Delete(csv);
+        var gz = GzipFiles.CompressFile(csv);
         var parquet = Path.Combine(_dir, "out", "payments.parquet");
         Directory.CreateDirectory(Path.GetDirectoryName(parquet)!);
 
@@ -332,10 +328,8 @@ public sealed class ConvertCliTests : IDisposable
     public async Task A_gzip_file_cut_short_is_refused_by_convert_in_one_sentence_naming_it()
     {
         var gz = Path.Combine(_dir, "cut.csv.gz");
-        using (var gzip = new System.IO.Compression.GZipStream(File.Create(gz), System.IO.Compression.CompressionLevel.Optimal))
-            gzip.Write(System.Text.Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(0, 20_000).Select(i => $"{i},{i * 7 % 1000}.25\n"))));
-        var bytes = await File.ReadAllBytesAsync(gz);
-        await File.WriteAllBytesAsync(gz, bytes[..^20]);
+        var whole = GzipFiles.Compress(System.Text.Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(0, 20_000).Select(i => $"{i},{i * 7 % 1000}.25\n"))));
+        await File.WriteAllBytesAsync(gz, whole[..^20]);
 
         var (code, _, stderr) = await CliProcess.RunAsync(Env, "convert", gz, Path.Combine(_dir, "cut.parquet"));
 

@@ -1,10 +1,10 @@
 using System.Buffers.Binary;
-using System.IO.Compression;
 using System.IO.Hashing;
 using System.Security.Cryptography;
 using System.Text;
 using Sluice.Errors;
 using Sluice.Storage;
+using Sluice.Tests.Infrastructure;
 
 namespace Sluice.Tests.Storage;
 
@@ -122,9 +122,7 @@ public sealed class GzipSourceTests : IDisposable
     /// <summary>One gzip member, as .NET writes it (a ten-byte header with no optional fields).</summary>
     private static byte[] Member(byte[] data)
     {
-        var ms = new MemoryStream();
-        using (var gzip = new GZipStream(ms, CompressionLevel.Optimal, leaveOpen: true)) gzip.Write(data);
-        var bytes = ms.ToArray();
+        var bytes = GzipFiles.Compress(data);
         Assert.Equal(Crc32.HashToUInt32(data), BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(bytes.Length - 8)));
         return bytes;
     }

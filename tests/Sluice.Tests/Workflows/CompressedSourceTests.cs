@@ -149,7 +149,7 @@ public sealed class CompressedSourceTests
             target: { table: public.events }
             """);
         var twice = Path.Combine(env.Home, "twice.jsonl.gz");
-        await File.WriteAllBytesAsync(twice, Gzip(Gzip("{\"id\": 1}\n"u8.ToArray())));
+        await File.WriteAllBytesAsync(twice, GzipFiles.Compress(GzipFiles.Compress("{\"id\": 1}\n"u8.ToArray())));
         env.StartHost();
         env.DropCopy("events/twice.jsonl.gz", twice);
 
@@ -160,13 +160,6 @@ public sealed class CompressedSourceTests
                      "compress the file once (gzip -dc the object, then gzip it) and put it in its place.", job.Error!.Message);
         Assert.Equal(["receive", "download"], job.Stages.Select(s => s.Name));
         Assert.False(File.Exists(Path.Combine(job.Workspace, "download", "twice.jsonl")));
-    }
-
-    private static byte[] Gzip(byte[] content)
-    {
-        using var compressed = new MemoryStream();
-        using (var gzip = new GZipStream(compressed, CompressionLevel.Optimal)) gzip.Write(content);
-        return compressed.ToArray();
     }
 
     [Fact]
@@ -193,11 +186,6 @@ public sealed class CompressedSourceTests
     {
         var csv = Path.Combine(env.Home, name + ".plain");
         var summary = PaymentsCsv.Write(csv, rows, seed);
-        var gz = Path.Combine(env.Home, name);
-        using (var input = File.OpenRead(csv))
-        using (var gzip = new GZipStream(File.Create(gz), CompressionLevel.Optimal))
-            input.CopyTo(gzip);
-        File.Delete(csv);
-        return (gz, summary);
+        return (GzipFiles.CompressFile(csv, Path.Combine(env.Home, name)), summary);
     }
 }
