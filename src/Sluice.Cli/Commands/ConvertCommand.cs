@@ -52,7 +52,7 @@ internal static class ConvertCommand
             var readPath = inflated.Path;
             var csv = sourceFormat == DataFormat.Csv ? CsvDialectSniffer.Detect(readPath, CsvOptions.Default) : CsvOptions.Default;
             var declared = parse.GetValue(schema) is { } schemaFile ? ReadSchema(schemaFile) : null;
-            var source = new FileFormatOptions { Format = sourceFormat, Csv = csv, Schema = declared };
+            var source = new FileFormatOptions { Format = sourceFormat, Csv = csv, Schema = declared, ScratchFolder = outFolder };
             var target = new FileFormatOptions { Format = targetFormat, Csv = csv with { Encoding = "utf-8" }, Compression = codec };
             var rejects = outPath + ".rejects.csv";
             var clock = Stopwatch.StartNew();

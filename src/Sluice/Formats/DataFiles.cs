@@ -21,7 +21,7 @@ public static class DataFiles
             {
                 DataFormat.Csv => CsvBatchReader.Open(path, options.Csv, options.Schema),
                 DataFormat.JsonLines => JsonLinesBatchReader.Open(path, options.Schema, options.Csv.SampleRows),
-                _ => await ParquetBatchReader.OpenAsync(path, options.Schema, ct),
+                _ => await ParquetBatchReader.OpenAsync(path, options.Schema, ct, regroupInto: options.ScratchFolder),
             };
         }
         catch (CsvFileException e)

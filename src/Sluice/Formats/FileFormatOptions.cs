@@ -17,6 +17,10 @@ public sealed record FileFormatOptions
     /// <summary>Parquet compression when writing.</summary>
     public ParquetCompression Compression { get; init; } = ParquetCompression.Zstd;
 
+    /// <summary>A folder for a re-cut copy of a Parquet file whose row groups are too large to decode whole (see
+    /// <see cref="Parquet.ParquetRegrouping"/>); null reads such a file as it is, within the limit.</summary>
+    public string? ScratchFolder { get; init; }
+
     /// <summary>Rows per batch, and so per Parquet row group (fewer for a wide table: see <see cref="RowsPerBatch"/>).</summary>
     public int BatchRows { get; init; } = 128 * 1024;
 

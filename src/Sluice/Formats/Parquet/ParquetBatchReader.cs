@@ -12,7 +12,7 @@ namespace Sluice.Formats.Parquet;
 /// the file size. Any encoding and compression Parquet.Net decodes is accepted (plain, dictionary, RLE, delta;
 /// snappy, gzip, zstd, lz4, brotli). Rows are numbered from 1 in file order (<see cref="ColumnBatch.Lines"/>).
 /// </summary>
-public sealed class ParquetBatchReader : IBatchReader
+public sealed partial class ParquetBatchReader : IBatchReader
 {
     private readonly ParquetReader _reader;
     private readonly DataField[] _fields;
@@ -72,8 +72,10 @@ public sealed class ParquetBatchReader : IBatchReader
     /// order, the file's others skipped (a load that takes some of the columns, as a CSV load skips header columns
     /// outside its schema; they need not be of a type Sluice reads); see <see cref="SkippedColumns"/>.</param>
     /// <exception cref="DataFileException">The file is not Parquet, has nested or unsupported columns, or does not match the schema.</exception>
+    /// <param name="regroupInto">A folder for a re-cut copy of a file whose row groups are too large to decode whole
+    /// (see <see cref="ParquetRegrouping"/>); without one, such a file is read as it is, up to the limit.</param>
     public static async Task<ParquetBatchReader> OpenAsync(string path, IReadOnlyList<ColumnDefinition>? schema, CancellationToken ct,
-        bool skipOtherColumns = false)
+        bool skipOtherColumns = false, string? regroupInto = null)
     {
         ParquetReader reader;
         try
@@ -88,25 +90,40 @@ public sealed class ParquetBatchReader : IBatchReader
         {
             throw Corrupt("its footer (schema and row groups)", null, e);
         }
+        ParquetBatchReader opened;
         try
         {
-            if (schema is not null && skipOtherColumns) return Selecting(reader, schema);
-            var columns = ParquetSchemaMapping.FromParquet(SchemaOf(reader));
-            CheckColumnChunks(reader);
-            if (schema is not null)
-            {
-                if (!schema.Select(c => c.Name).SequenceEqual(columns.Select(c => c.Name), StringComparer.Ordinal))
-                    throw new DataFileException("parquet.schema_mismatch", null,
-                        $"the file's columns ({string.Join(", ", columns.Select(c => c.Name))}) are not the schema's ({string.Join(", ", schema.Select(c => c.Name))}).");
-                columns = schema;
-            }
-            return new ParquetBatchReader(reader, reader.Schema.GetDataFields(), columns);
+            opened = Open(reader, schema, skipOtherColumns);
         }
         catch
         {
             await reader.DisposeAsync();
             throw;
         }
+        try
+        {
+            return await opened.RegroupedAsync(path, regroupInto, ct);
+        }
+        catch
+        {
+            await opened.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static ParquetBatchReader Open(ParquetReader reader, IReadOnlyList<ColumnDefinition>? schema, bool skipOtherColumns)
+    {
+        if (schema is not null && skipOtherColumns) return Selecting(reader, schema);
+        var columns = ParquetSchemaMapping.FromParquet(SchemaOf(reader));
+        CheckColumnChunks(reader);
+        if (schema is not null)
+        {
+            if (!schema.Select(c => c.Name).SequenceEqual(columns.Select(c => c.Name), StringComparer.Ordinal))
+                throw new DataFileException("parquet.schema_mismatch", null,
+                    $"the file's columns ({string.Join(", ", columns.Select(c => c.Name))}) are not the schema's ({string.Join(", ", schema.Select(c => c.Name))}).");
+            columns = schema;
+        }
+        return new ParquetBatchReader(reader, reader.Schema.GetDataFields(), columns);
     }
 
     /// <summary>The file's columns outside the schema, skipped (<c>skipOtherColumns</c>), in file order.</summary>
@@ -195,6 +212,7 @@ public sealed class ParquetBatchReader : IBatchReader
 
     private async Task LoadGroupAsync(int index, CancellationToken ct)
     {
+        RefuseIfTooLarge(index);
         try
         {
             await LoadGroupColumnsAsync(index, ct);

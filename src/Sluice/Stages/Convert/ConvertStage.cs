@@ -45,7 +45,7 @@ public sealed class ConvertStage : IStage
         try
         {
             result = await Task.Run(() => FileConverter.ConvertAsync(
-                source, new FileFormatOptions { Format = sourceFormat, Csv = csv, Schema = pipeline.Schema },
+                source, new FileFormatOptions { Format = sourceFormat, Csv = csv, Schema = pipeline.Schema, ScratchFolder = outDir },
                 targetPath, new FileFormatOptions { Format = target.Format, Compression = target.Compression, Csv = csv with { Encoding = "utf-8" } },
                 rejectsPath, context.RowsProgress, ct), ct);
         }

@@ -51,13 +51,20 @@ internal static class BatchArtifactBuilder
                 if (request.Schema is null) CheckNames(columns, request.Format);
                 return JsonLinesBatchReader.Open(file, columns, request.Csv.SampleRows, skipOtherKeys: request.Schema is not null);
             }
-            var parquet = ParquetBatchReader.OpenAsync(file, request.Schema, ct, skipOtherColumns: true).GetAwaiter().GetResult();
+            var parquet = ParquetBatchReader.OpenAsync(file, request.Schema, ct, skipOtherColumns: true, regroupInto: request.OutputDirectory)
+                .GetAwaiter().GetResult();
             if (request.Schema is not null) return parquet;
-            CheckNames(parquet.Columns, request.Format);
+            try
+            {
+                CheckNames(parquet.Columns, request.Format);
+            }
+            catch
+            {
+                parquet.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                throw;
+            }
             var typed = request.AsTargetColumns(parquet.Columns);
-            if (typed.SequenceEqual(parquet.Columns)) return parquet;
-            parquet.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            return ParquetBatchReader.OpenAsync(file, typed, ct).GetAwaiter().GetResult();
+            return typed.SequenceEqual(parquet.Columns) ? parquet : parquet.As(typed);
         }
         catch (DataFileException e)
         {
@@ -157,11 +164,18 @@ internal static class BatchArtifactBuilder
             JsonLinesBatchReader { SkippedKeys: { Count: > 0 } skipped } =>
                 new[] { $"Keys outside the schema were skipped: {string.Join(", ", skipped)}" +
                         (skipped.Count == JsonLinesBatchReader.SkippedKeysNamed ? " (and maybe more)." : ".") },
-            ParquetBatchReader { SkippedColumns: { Count: > 0 } skippedColumns } =>
-                [$"Columns of the file outside the schema were skipped: {string.Join(", ", skippedColumns.Select(c => $"'{c}'"))}."],
+            ParquetBatchReader parquet => ParquetWarnings(parquet).ToArray(),
             _ => [],
         };
         return new TransformResult(columns, read, written, rejected, 0, artifact.DataPath, artifact.RejectsPath, warnings, dataSha256);
+    }
+
+    private static IEnumerable<string> ParquetWarnings(ParquetBatchReader parquet)
+    {
+        if (parquet.SkippedColumns.Count > 0)
+            yield return $"Columns of the file outside the schema were skipped: {string.Join(", ", parquet.SkippedColumns.Select(c => $"'{c}'"))}.";
+        if (parquet.RegroupFailure is { } failure)
+            yield return $"The file was read with its own row groups: {failure}.";
     }
 
     /// <summary>Writes one row's values; the column and reason when one cannot be stored (a row the reader took, so

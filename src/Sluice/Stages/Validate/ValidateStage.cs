@@ -32,7 +32,7 @@ public sealed class ValidateStage : IStage
         try
         {
             report = await Task.Run(() => ReconversionValidator.ValidateAsync(
-                source, new FileFormatOptions { Format = manifest.SourceFormat, Csv = manifest.Csv, Schema = manifest.Columns },
+                source, new FileFormatOptions { Format = manifest.SourceFormat, Csv = manifest.Csv, Schema = manifest.Columns, ScratchFolder = outDir },
                 converted, manifest.TargetFormat, reconverted, ct), ct);
         }
         catch (DataFileException e)
