@@ -23,13 +23,36 @@ public sealed class JsonAndParquetSourceEdgeTests
         """;
 
     /// <summary>Writes the rows of <paramref name="select"/> as a Parquet file with DuckDB and renames it into the inbox.</summary>
-    private static async Task DropParquetAsync(TestEnvironment env, string key, string select)
+    private static async Task DropParquetAsync(TestEnvironment env, string key, string select, string options = "")
     {
         var written = Path.Combine(env.Home, Guid.NewGuid().ToString("N") + ".parquet");
-        await DuckDb.QueryAsync($"COPY ({select}) TO '{written}' (FORMAT parquet)");
+        await DuckDb.QueryAsync($"COPY ({select}) TO '{written}' (FORMAT parquet{options})");
         var path = Path.Combine(env.Settings.BucketsRoot, "inbox", key);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.Move(written, path);
+    }
+
+    [Fact]
+    public async Task A_parquet_file_in_one_large_row_group_loads_every_row_through_a_re_cut_copy_that_leaves_nothing_behind()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("facts.yaml", ParquetPipeline("public.facts"));
+        env.StartHost();
+        await DropParquetAsync(env, "facts/big.parquet",
+            "SELECT i::BIGINT AS id, ((i % 100000)::DECIMAL(14,2) / 100)::DECIMAL(14,2) AS amount, 'row ' || i AS note FROM range(400000) t(i)",
+            ", ROW_GROUP_SIZE 1000000");
+
+        var job = Assert.Single(await env.WaitForJobsAsync(1));
+
+        Assert.Equal("succeeded", job.Status);
+        Assert.Equal((400_000L, 400_000L), (job.Counts.Read, job.Counts.Loaded));
+        // Each of the 100,000 amounts 0.00 to 999.99 four times: exact, in numeric(14,2).
+        Assert.Equal("199998000.00", await env.ScalarAsync<string>("select sum(amount)::text from public.facts"));
+        Assert.Equal("row 399999", await env.ScalarAsync<string>("select note from public.facts where id = 399999"));
+        Assert.Equal("numeric(14,2)", await env.ScalarAsync<string>("select format_type(atttypid, atttypmod) from pg_attribute where attrelid = 'public.facts'::regclass and attname = 'amount'"));
+        Assert.Equal("1 row group(s) of up to 400,000 rows, too large to decode whole, were re-cut through DuckDB: read as 13 row groups",
+            await env.ScalarAsync<string>("select message from sluice.job_logs where message like '%re-cut%'"));
+        Assert.Empty(Directory.EnumerateFiles(env.Settings.WorkspaceRoot, "*regroup*", SearchOption.AllDirectories));
     }
 
     [Fact]

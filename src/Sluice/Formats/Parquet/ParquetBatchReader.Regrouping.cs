@@ -16,7 +16,8 @@ public sealed partial class ParquetBatchReader
     {
         var large = ParquetRegrouping.GroupsAbove(_reader, _fields, ParquetRegrouping.RegroupAboveBytes).ToList();
         if (large.Count == 0 || folder is null) return this;
-        var (reader, fields, failure) = await ParquetRegrouping.CopyAsync(path, _fields, RowsPerGroup(_fields.Length), folder, ct);
+        var (reader, fields, failure) = await ParquetRegrouping.CopyAsync(path, _fields, _reader.Schema.Fields.Select(f => f.Name).ToList(),
+            RowsPerGroup(_fields.Length), folder, ct);
         if (reader is null)
         {
             RegroupFailure = $"{large.Count} of its {_reader.RowGroupCount} row groups hold up to {large.Max(g => g.Rows):N0} rows, which are decoded " +

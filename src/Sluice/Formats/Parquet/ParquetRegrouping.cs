@@ -86,11 +86,15 @@ internal static class ParquetRegrouping
     /// removed from the folder at once (its reader holds it until disposed). Null, with the reason, when DuckDB cannot
     /// copy it or the copy would not read as the same columns.
     /// </summary>
+    /// <param name="fileColumns">The names of all the file's columns, read or not.</param>
     public static async Task<(ParquetReader? Reader, DataField[]? Fields, string? Failure)> CopyAsync(string source, IReadOnlyList<DataField> fields,
-        int rowsPerGroup, string folder, CancellationToken ct)
+        IReadOnlyList<string> fileColumns, int rowsPerGroup, string folder, CancellationToken ct)
     {
         if (fields.FirstOrDefault(f => f is DateTimeDataField { DateTimeFormat: DateTimeFormat.Impala }) is { } int96)
             return (null, null, $"column '{int96.Name}' holds INT96 timestamps, which the re-cut would round to microseconds");
+        // DuckDB matches column names without regard to case: of two such names, both would select the same column.
+        if (fileColumns.Distinct(StringComparer.OrdinalIgnoreCase).Count() != fileColumns.Count)
+            return (null, null, "two of its column names differ only in case, which DuckDB would read as one column");
         Directory.CreateDirectory(folder);
         var scratch = Path.Combine(folder, $".regrouped-{Guid.NewGuid():N}.parquet");
         // DuckDB reads a path as a glob pattern: the file is read through a link of Sluice's own naming, so a file

@@ -167,7 +167,13 @@ internal static class BatchArtifactBuilder
             ParquetBatchReader parquet => ParquetWarnings(parquet).ToArray(),
             _ => [],
         };
-        return new TransformResult(columns, read, written, rejected, 0, artifact.DataPath, artifact.RejectsPath, warnings, dataSha256);
+        return new TransformResult(columns, read, written, rejected, 0, artifact.DataPath, artifact.RejectsPath, warnings, dataSha256)
+        {
+            Notes = reader is ParquetBatchReader { Regrouped: { Groups: > 0 } recut, RowGroupCount: var groups }
+                ? [$"{recut.Groups:N0} row group(s) of up to {recut.MaxRows:N0} rows, too large to decode whole, were re-cut through DuckDB: " +
+                   $"read as {groups:N0} row groups"]
+                : [],
+        };
     }
 
     private static IEnumerable<string> ParquetWarnings(ParquetBatchReader parquet)

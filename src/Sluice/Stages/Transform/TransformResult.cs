@@ -21,4 +21,8 @@ public sealed record TransformResult(
     string DataPath,
     string RejectsPath,
     IReadOnlyList<string> Warnings,
-    string DataSha256);
+    string DataSha256)
+{
+    /// <summary>What the job's log should tell about how the file was read (a Parquet file re-cut into small row groups).</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+}

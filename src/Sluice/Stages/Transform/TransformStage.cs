@@ -79,6 +79,7 @@ public sealed class TransformStage : IStage
     {
         var pipeline = context.Pipeline;
         var chunk = context.Task.Chunk;
+        foreach (var n in result.Notes) context.Info(n);
         foreach (var w in result.Warnings) context.Warn(w);
         if (streamed is not null) await streamed.EndCopyAsync(result.Written);
 
