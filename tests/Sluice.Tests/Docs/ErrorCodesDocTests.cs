@@ -25,6 +25,8 @@ public class ErrorCodesDocTests
         new($@"\b\d{{3}} => \(""(?<code>{Code})"""),
         new($@"=> \((?:\d{{3}}|\w+\.StatusCode), ""(?<code>{Code})"""),
         new($@"QueryNumber\.Read(?:Optional)?\([^,]+,\s*""[^""]*"",\s*""(?<code>{Dotted})"""),
+        // An error body written by hand as JSON text, as the event stream's "revoked" event is: \"code\": \"auth.revoked\".
+        new($@"\\""code\\"":\s*\\""(?<code>{Dotted})\\"""),
     ];
 
     /// <summary>Codes built at run time from a fixed area: "internal." + type, $"postgres.{sqlState}", ("http." + status, ...).</summary>
@@ -72,7 +74,7 @@ public class ErrorCodesDocTests
         var raised = RaisedCodes();
         Assert.All(
             ["source.gzip_corrupt", "csv.missing_column", "csv.not_csv", "jsonl.not_json_lines", "schema.invalid",
-             "rejects.threshold", "lease.lost", "auth.required", "request.malformed", "request.json", "internal", "jobs.limit"],
+             "rejects.threshold", "lease.lost", "auth.required", "auth.revoked", "request.malformed", "request.json", "internal", "jobs.limit"],
             code => Assert.True(raised.ContainsKey(code), $"the scan of src/ no longer finds {code}"));
         Assert.Contains("postgres", BuiltAreas());
     }
