@@ -25,6 +25,8 @@ internal static class ConvertBench
         var rows = new Option<long>("--rows") { Description = "Rows in the generated payments CSV.", DefaultValueFactory = _ => 2_000_000 };
         var dir = new Option<string?>("--dir") { Description = "Working folder (default $SLUICE_HOME/bench)." };
         var codec = new Option<string>("--compression") { Description = "zstd or snappy.", DefaultValueFactory = _ => "zstd" };
+        // Anything else would be measured as zstd and reported as such.
+        codec.AcceptOnlyFromAmong("zstd", "snappy");
         var runs = new Option<int>("--runs") { Description = "Timed runs of each engine; the best is reported.", DefaultValueFactory = _ => 2 };
         var command = new Command("convert", "Payments CSV → Parquet: Sluice vs DuckDB COPY, plus validation cost and peak memory.") { rows, dir, codec, runs };
         command.SetAction((parse, _) => CliAction.RunAsync(async ct =>

@@ -42,4 +42,23 @@ public sealed class HelpCliTests
         Assert.Equal(["error: Option '--name' is required.", "error: Option '--role' is required.",
             "See `sluice keys create --help` for what it takes."], missing.StdErr.TrimEnd().Split('\n'));
     }
+
+    [Fact]
+    public async Task Bench_convert_refuses_a_compression_it_does_not_measure_instead_of_measuring_zstd()
+    {
+        var dir = Directory.CreateTempSubdirectory("sluice-cli-bench-").FullName;
+        try
+        {
+            var (code, stdout, stderr) = await CliProcess.RunAsync(new Dictionary<string, string> { ["SLUICE_HOME"] = dir },
+                "bench", "convert", "--compression", "gzip", "--rows", "1000", "--runs", "1", "--dir", dir);
+
+            Assert.Equal(1, code);
+            Assert.Equal("", stdout);
+            Assert.StartsWith("error: Argument 'gzip' not recognized. Must be one of: 'zstd' 'snappy'", stderr);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }
