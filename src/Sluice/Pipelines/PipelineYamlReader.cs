@@ -104,7 +104,8 @@ internal sealed partial class PipelineYamlReader(YamlNodeReader r)
             else r.Error(formatNode!, "source.format", $"{MessageText.Quote(format)} is not one of {DataFormatNames.Accepted}");
         }
 
-        var csv = CsvOptions.Default;
+        // "tsv" says tab-separated: its delimiter is a tab unless one is given.
+        var csv = format == "tsv" ? CsvOptions.Default with { Delimiter = '\t' } : CsvOptions.Default;
         if (r.Boolean(YamlNodeReader.Get(source, "header"), "source.header") is { } header) csv = csv with { Header = header };
         if (Character(source, "delimiter") is { } delimiter) csv = csv with { Delimiter = delimiter };
         if (Character(source, "quote") is { } quote) csv = csv with { Quote = quote };

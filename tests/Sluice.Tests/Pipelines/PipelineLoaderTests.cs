@@ -96,6 +96,18 @@ public class PipelineLoaderTests
         Assert.Equal('\t', p.Csv.Delimiter);
     }
 
+    [Theory]
+    [InlineData("{ format: tsv }", '\t')]
+    [InlineData("{ format: TSV }", '\t')]
+    [InlineData("{ format: tsv, delimiter: ';' }", ';')]
+    [InlineData("{ format: txt }", ',')]
+    [InlineData("{ format: csv }", ',')]
+    public void A_tsv_source_is_tab_separated_unless_it_names_another_delimiter(string source, char delimiter)
+    {
+        var p = PipelineLoader.Parse($"name: t\non: {{ bucket: inbox }}\nsource: {source}\ntarget: {{ table: t }}\n", File);
+        Assert.Equal(("csv", delimiter), (p.SourceFormat, p.Csv.Delimiter));
+    }
+
     [Fact]
     public void Null_markers_accept_a_single_string_and_convert_needs_no_target()
     {
