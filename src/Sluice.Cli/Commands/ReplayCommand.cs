@@ -75,8 +75,9 @@ internal static class ReplayCommand
             else
             {
                 if (idText is null) throw new SluiceException("replay.usage", "give a job id, or --failed for every failed job.");
-                var stage = parse.GetValue(from) ?? throw new SluiceException("replay.usage", "say where to start with --from (download, transform, load, publish, notify).");
                 var jobId = await cp.Jobs.ResolveIdAsync(idText, ct) ?? throw new SluiceException("job.not_found", $"no job matches '{idText}'.");
+                var stage = parse.GetValue(from) ?? throw new SluiceException("replay.usage",
+                    $"say where to start with --from ({string.Join(", ", await ReplayableStagesAsync(cp, jobId, ct))}).");
                 var attempt = await replay.ReplayAsync(jobId, stage, text, who, ct);
                 Terminal.Line($"job {jobId}: attempt {attempt} from {stage}");
                 replayed.Add(new ReplayedAttempt(jobId, attempt, stage));
@@ -110,6 +111,10 @@ internal static class ReplayCommand
         }));
         return cmd;
     }
+
+    /// <summary>The stages the job's workflow may be replayed from.</summary>
+    private static async Task<IReadOnlyList<string>> ReplayableStagesAsync(ControlPlane cp, Guid jobId, CancellationToken ct) =>
+        await cp.Jobs.GetAsync(jobId, ct) is { } job ? Workflows.WorkflowDefinition.For(job.Workflow).ReplayableStages : Workflows.WorkflowDefinition.Loader.ReplayableStages;
 
     /// <summary>A replay queued: the job, its new attempt and the stage it starts from (as the API answers a replay).</summary>
     private sealed record ReplayedAttempt(

@@ -108,7 +108,7 @@ internal static class JobsApi
             from = (await replay.FailedJobsAsync(job.Pipeline, null, ct)).Where(j => j.Id == job.Id).Select(j => j.FailedStage).FirstOrDefault();
         ctx.Audit(job.Id.ToString(), new JsonObject { ["from"] = from, ["reason"] = body.Reason });
         if (from is null)
-            return ApiError.Result(400, "replay.usage", $"say where to start with \"from\" (one of download, transform, load, publish, notify); job {job.Id} is {job.Status}.");
+            return ApiError.Result(400, "replay.usage", $"say where to start with \"from\" (one of {string.Join(", ", Sluice.Workflows.WorkflowDefinition.For(job.Workflow).ReplayableStages)}); job {job.Id} is {job.Status}.");
         var attempt = await replay.ReplayAsync(job.Id, from, body.Reason, ctx.RequestedBy(), ct);
         ctx.Audit(job.Id.ToString(), new JsonObject { ["from"] = from, ["reason"] = body.Reason, ["attempt"] = attempt });
         return Results.Json(new { job_id = job.Id, attempt, from }, statusCode: StatusCodes.Status202Accepted);

@@ -25,7 +25,7 @@ public sealed class JobReplay(ControlPlane controlPlane)
     {
         var job = await controlPlane.Jobs.GetAsync(jobId, ct) ?? throw new SluiceException("job.not_found", $"job {jobId} not found.");
         var workflow = WorkflowDefinition.For(job.Workflow);
-        var replayable = workflow.Stages.Skip(1).Where(s => s != "merge").ToList();
+        var replayable = workflow.ReplayableStages;
         if (fromStage == "merge")
             throw new SluiceException("replay.stage",
                 $"cannot replay job {jobId} from merge: the staged chunks belong to the attempt that made them; replay from load (./sluice replay {jobId} --from load).");

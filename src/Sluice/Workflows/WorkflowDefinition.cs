@@ -21,6 +21,10 @@ public sealed record WorkflowDefinition(string Name, IReadOnlyList<string> Stage
 
     public const string NotifyStage = "notify";
 
+    /// <summary>The stages a replay may start from: all after receive but merge (whose staged chunks belong to the
+    /// attempt that made them).</summary>
+    public IReadOnlyList<string> ReplayableStages => Stages.Skip(1).Where(s => s != "merge").ToList();
+
     public static WorkflowDefinition For(string name) => name switch
     {
         "load" => Loader,

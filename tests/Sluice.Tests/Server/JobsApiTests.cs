@@ -136,6 +136,7 @@ public sealed class JobsApiTests
 
         var (noStage, usage) = await HttpJson.SendAsync(client, HttpMethod.Post, $"api/v1/jobs/{good}/replay", "{}");
         Assert.Equal((HttpStatusCode.BadRequest, "replay.usage"), (noStage, HttpJson.ErrorCode(usage)));
+        Assert.Contains("(one of download, transform, load, publish, notify)", (string?)usage?["error"]?["message"]);
         var (badStage, stageError) = await HttpJson.SendAsync(client, HttpMethod.Post, $"api/v1/jobs/{good}/replay", """{"from": "receive"}""");
         Assert.Equal((HttpStatusCode.BadRequest, "replay.stage"), (badStage, HttpJson.ErrorCode(stageError)));
         var (badJson, jsonError) = await HttpJson.SendAsync(client, HttpMethod.Post, $"api/v1/jobs/{good}/replay", "{from:");
