@@ -16,7 +16,7 @@ public class EnvironmentDocTests
     [Fact]
     public void Every_variable_read_in_src_is_named_in_the_readme()
     {
-        var readme = File.ReadAllText(Path.Combine(RepoRoot(), "README.md"));
+        var readme = File.ReadAllText(Path.Combine(Repository.Root, "README.md"));
         var missing = ReadVariables().Where(v => !readme.Contains($"`{v}", StringComparison.Ordinal)).Order().ToList();
         Assert.True(missing.Count == 0, $"README.md does not name {string.Join(", ", missing)}; add it to the configuration reference.");
     }
@@ -25,7 +25,7 @@ public class EnvironmentDocTests
     public void Every_variable_in_the_readme_table_is_read_in_src()
     {
         var read = ReadVariables();
-        var table = TableRow.Matches(File.ReadAllText(Path.Combine(RepoRoot(), "README.md"))).Select(m => m.Groups["name"].Value).ToList();
+        var table = TableRow.Matches(File.ReadAllText(Path.Combine(Repository.Root, "README.md"))).Select(m => m.Groups["name"].Value).ToList();
         Assert.NotEmpty(table);
         var stale = table.Where(v => !read.Contains(v)).Order().ToList();
         Assert.True(stale.Count == 0, $"README.md's configuration reference lists {string.Join(", ", stale)}, which src/ does not read; remove the rows.");
@@ -42,18 +42,11 @@ public class EnvironmentDocTests
 
     private static HashSet<string> ReadVariables()
     {
-        var src = Path.Combine(RepoRoot(), "src");
+        var src = Path.Combine(Repository.Root, "src");
         var sep = Path.DirectorySeparatorChar;
         return Directory.EnumerateFiles(src, "*.cs", SearchOption.AllDirectories)
             .Where(p => !p.Contains($"{sep}bin{sep}") && !p.Contains($"{sep}obj{sep}"))
             .SelectMany(p => Read.Matches(File.ReadAllText(p)).Select(m => m.Groups["name"].Value))
             .ToHashSet(StringComparer.Ordinal);
-    }
-
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Sluice.slnx"))) return dir.FullName;
-        throw new InvalidOperationException($"no folder above {AppContext.BaseDirectory} holds Sluice.slnx");
     }
 }

@@ -95,24 +95,17 @@ public class ErrorCodesDocTests
         SourceFiles().SelectMany(f => Built.SelectMany(r => r.Matches(f.Text)).Select(m => m.Groups["area"].Value)).ToHashSet();
 
     private static HashSet<string> DocumentedCodes() =>
-        DocRow.Matches(File.ReadAllText(Path.Combine(RepoRoot(), "docs", "errors.md")))
+        DocRow.Matches(File.ReadAllText(Path.Combine(Repository.Root, "docs", "errors.md")))
             .Select(m => m.Groups["code"].Value)
             .Where(c => c != "code")
             .ToHashSet(StringComparer.Ordinal);
 
     private static IEnumerable<(string Path, string Text)> SourceFiles()
     {
-        var src = Path.Combine(RepoRoot(), "src");
+        var src = Path.Combine(Repository.Root, "src");
         var sep = Path.DirectorySeparatorChar;
         return Directory.EnumerateFiles(src, "*.cs", SearchOption.AllDirectories)
             .Where(p => !p.Contains($"{sep}bin{sep}") && !p.Contains($"{sep}obj{sep}"))
             .Select(p => (Path.GetRelativePath(src, p), File.ReadAllText(p)));
-    }
-
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Sluice.slnx"))) return dir.FullName;
-        throw new InvalidOperationException($"no folder above {AppContext.BaseDirectory} holds Sluice.slnx");
     }
 }

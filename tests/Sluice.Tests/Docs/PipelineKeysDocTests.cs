@@ -44,18 +44,11 @@ public class PipelineKeysDocTests
     }
 
     private static List<(string Name, List<string> Items)> Lists() =>
-        Directory.EnumerateFiles(Path.Combine(RepoRoot(), "src", "Sluice", "Pipelines"), "PipelineYamlReader*.cs")
+        Directory.EnumerateFiles(Path.Combine(Repository.Root, "src", "Sluice", "Pipelines"), "PipelineYamlReader*.cs")
             .SelectMany(p => List.Matches(File.ReadAllText(p)))
             .Select(m => (m.Groups["name"].Value, Item.Matches(m.Groups["items"].Value).Select(i => i.Groups["item"].Value).ToList()))
             .ToList();
 
     private static string Docs() =>
-        File.ReadAllText(Path.Combine(RepoRoot(), "docs", "pipelines.md")) + "\n" + File.ReadAllText(Path.Combine(RepoRoot(), "docs", "convert.md"));
-
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Sluice.slnx"))) return dir.FullName;
-        throw new InvalidOperationException($"no folder above {AppContext.BaseDirectory} holds Sluice.slnx");
-    }
+        File.ReadAllText(Path.Combine(Repository.Root, "docs", "pipelines.md")) + "\n" + File.ReadAllText(Path.Combine(Repository.Root, "docs", "convert.md"));
 }
