@@ -16,7 +16,7 @@ internal static class ConvertCommand
 {
     public static Command Create()
     {
-        var input = new Argument<string>("in") { Description = "The file to convert (.csv, .tsv, .jsonl, .ndjson, .parquet; .csv.gz and .jsonl.gz are inflated first, beside the output)." };
+        var input = new Argument<string>("in") { Description = "The file to convert (.csv, .tsv, .jsonl, .ndjson, .parquet; .gz and .zst files are decompressed first, beside the output)." };
         var output = new Argument<string>("out") { Description = "The file to write; its extension names the format unless --to is given." };
         var from = new Option<string?>("--from") { Description = "Source format: csv, jsonl or parquet (default: from the extension)." };
         var to = new Option<string?>("--to") { Description = "Target format: csv, jsonl or parquet (default: from the extension)." };

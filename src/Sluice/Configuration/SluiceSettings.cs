@@ -43,8 +43,8 @@ public sealed record SluiceSettings
     /// backends store rows oversubscribe the cores (2M rows: 1.08× psql's time streamed, 0.97× not).</summary>
     public bool StreamChunks { get; init; }
 
-    /// <summary><c>SLUICE_MAX_INFLATE_RATIO</c>, default 200; 0 turns the limit off. A gzip-compressed source
-    /// (<c>*.gz</c>) may inflate to this many times its own size, or 64 MiB when that is more: past it the job fails
+    /// <summary><c>SLUICE_MAX_INFLATE_RATIO</c>, default 200; 0 turns the limit off. A compressed source
+    /// (<c>*.gz</c>, <c>*.zst</c>) may decompress to this many times its own size, or 64 MiB when that is more: past it the job fails
     /// as a likely decompression bomb (gzip can inflate about 1,000 times; CSV rarely compresses 20 times).</summary>
     public int MaxInflateRatio { get; init; } = DefaultMaxInflateRatio;
 

@@ -29,7 +29,7 @@ public static class DataFormatNames
     /// <summary>The format a file's extension names, or null; a gzip-compressed file's is the one before <c>.gz</c>
     /// (<c>data.csv.gz</c> is CSV).</summary>
     public static DataFormat? FromPath(string path) =>
-        TryParse(Path.GetExtension(Storage.GzipSource.InflatedName(path)), out var format) ? format : null;
+        TryParse(Path.GetExtension(Storage.CompressedSource.InflatedName(path)), out var format) ? format : null;
 
     /// <summary>The name used in pipelines and reports.</summary>
     public static string Name(DataFormat format) => format switch

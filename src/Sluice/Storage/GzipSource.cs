@@ -8,18 +8,12 @@ namespace Sluice.Storage;
 /// <summary>
 /// Source files compressed with gzip: an object whose key ends in <c>.gz</c> (<c>payments.csv.gz</c>) is inflated by
 /// the download stage into the file every later stage reads (<c>payments.csv</c>), streaming, hashed on the way, and
-/// stopped past a limit, so a small hostile file cannot fill the disk (a decompression bomb: gzip inflates up to about
-/// 1,000 times). The compressed bytes stay the job's source: they are what arrived, what was hashed on arrival, and
-/// what is published.
+/// stopped past a limit (<see cref="CompressedSource"/>).
 /// </summary>
 public static class GzipSource
 {
     /// <summary>What every gzip member starts with (RFC 1952): its magic bytes.</summary>
     private static ReadOnlySpan<byte> Signature => [0x1f, 0x8b];
-
-    /// <summary>Below this, a file may inflate up to it whatever its ratio: a few kilobytes of repetitive CSV legitimately
-    /// inflate more than any ratio a large file would need.</summary>
-    public const long LimitFloorBytes = 64L << 20;
 
     /// <summary>Whether the key names a gzip-compressed file (<c>.gz</c>, any case).</summary>
     public static bool IsGzipKey(string key) => key.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
@@ -28,17 +22,8 @@ public static class GzipSource
     public static string InflatedName(string fileName) =>
         IsGzipKey(fileName) ? fileName.Length > 3 ? fileName[..^3] : "inflated" : fileName;
 
-    /// <summary>How many bytes a file of <paramref name="compressedSize"/> may inflate to.</summary>
-    public static long Limit(long compressedSize, int maxRatio) =>
-        maxRatio <= 0 ? long.MaxValue : Math.Max(LimitFloorBytes, compressedSize > long.MaxValue / maxRatio ? long.MaxValue : compressedSize * maxRatio);
-
-    /// <summary>Whether the file starts like a gzip member.</summary>
-    public static bool StartsWithSignature(string path)
-    {
-        Span<byte> head = stackalloc byte[2];
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
-        return file.ReadAtLeast(head, 2, throwOnEndOfStream: false) == 2 && head.SequenceEqual(Signature);
-    }
+    /// <summary>Whether <paramref name="head"/>, a file's first bytes, starts like a gzip member.</summary>
+    public static bool StartsWithSignature(ReadOnlySpan<byte> head) => head.StartsWith(Signature);
 
     /// <summary>
     /// Inflates <paramref name="source"/> into <paramref name="target"/>, member by member (a file may hold several, as
@@ -47,12 +32,12 @@ public static class GzipSource
     /// its rows (.NET's own gzip reader ends quietly where the bytes end).
     /// </summary>
     /// <param name="name">How messages name the file (its bucket and key).</param>
-    /// <param name="maxRatio">How many times its own size the file may inflate to (<see cref="Limit"/>); 0 for no limit.</param>
+    /// <param name="maxRatio">How many times its own size the file may inflate to (<see cref="CompressedSource.Limit"/>); 0 for no limit.</param>
     /// <returns>The inflated size and its SHA-256 (lower-case hex).</returns>
     /// <exception cref="SluiceException"><c>source.not_gzip</c>, <c>source.gzip_corrupt</c> or <c>source.inflate_limit</c>.</exception>
     public static async Task<(long Size, string Sha256)> InflateAsync(string source, string target, string name, int maxRatio, CancellationToken ct)
     {
-        if (!StartsWithSignature(source))
+        if (!StartsWithSignature(CompressedSource.Head(source)))
             throw new SluiceException("source.not_gzip",
                 $"{name} is named .gz but is not gzip-compressed (it does not start with the gzip signature 1f 8b); " +
                 "compress it with gzip, or put it under a name without .gz.");
@@ -61,7 +46,7 @@ public static class GzipSource
         try
         {
             await using var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: false);
-            var limit = Limit(input.Length, maxRatio);
+            var limit = CompressedSource.Limit(input.Length, maxRatio);
             await using var output = FreshFile.Open(target, bufferSize: 0);
             long size = 0;
             var crc = new Crc32();
@@ -83,7 +68,7 @@ public static class GzipSource
                     {
                         size += n;
                         memberSize += n;
-                        if (size > limit) throw TooLarge(name, limit, input.Length, maxRatio);
+                        if (size > limit) throw CompressedSource.TooLarge(name, limit, input.Length, maxRatio);
                         crc.Append(buffer.AsSpan(0, n));
                         hash.AppendData(buffer, 0, n);
                         await output.WriteAsync(buffer.AsMemory(0, n), ct);
@@ -182,12 +167,6 @@ public static class GzipSource
         new("source.gzip_corrupt",
             $"{name} is not valid gzip near compressed byte {at:N0} of {length:N0}: {what}. " +
             "The file is damaged or was cut short: put a complete copy in its place.");
-
-    private static SluiceException TooLarge(string name, long limit, long compressedSize, int maxRatio) =>
-        new("source.inflate_limit",
-            $"{name} inflates to more than {limit:N0} bytes ({maxRatio}× its {compressedSize:N0} compressed bytes, at least " +
-            $"{LimitFloorBytes >> 20} MiB) and was stopped there as a likely decompression bomb. If the file is genuine, raise " +
-            $"SLUICE_MAX_INFLATE_RATIO (now {maxRatio}; 0 turns the limit off) and run it again (a job: replay it from download).");
 
     /// <summary>The next inflated block; deflate data that is not valid is named with how far into the file's
     /// compressed bytes the reading had come.</summary>

@@ -325,6 +325,22 @@ public sealed class ConvertCliTests : IDisposable
     }
 
     [Fact]
+    public async Task A_zstandard_compressed_jsonl_is_converted_exactly_leaving_no_decompressed_file_behind()
+    {
+        var jsonl = "{\"id\":1,\"amount\":18071.13}\n{\"id\":2,\"amount\":0.10}\n";
+        var zst = Path.Combine(_dir, "events.jsonl.zst");
+        await File.WriteAllBytesAsync(zst, ZstdFiles.Compress(System.Text.Encoding.UTF8.GetBytes(jsonl)));
+        var csv = Path.Combine(_dir, "out", "events.csv");
+        Directory.CreateDirectory(Path.GetDirectoryName(csv)!);
+
+        var (code, _, stderr) = await CliProcess.RunAsync(Env, "convert", zst, csv);
+
+        Assert.True(code == 0, stderr);
+        Assert.Equal("id,amount\n1,18071.13\n2,0.10\n", await File.ReadAllTextAsync(csv));
+        Assert.Equal(["events.csv"], Directory.GetFiles(Path.GetDirectoryName(csv)!).Select(Path.GetFileName));
+    }
+
+    [Fact]
     public async Task A_gzip_file_cut_short_is_refused_by_convert_in_one_sentence_naming_it()
     {
         var gz = Path.Combine(_dir, "cut.csv.gz");

@@ -96,10 +96,10 @@ public sealed class GzipSourceTests : IDisposable
     [Fact]
     public void The_limit_is_the_ratio_times_the_compressed_size_but_never_below_the_floor_and_none_at_ratio_zero()
     {
-        Assert.Equal(GzipSource.LimitFloorBytes, GzipSource.Limit(1_000, 200));
-        Assert.Equal(200L * 10_000_000, GzipSource.Limit(10_000_000, 200));
-        Assert.Equal(long.MaxValue, GzipSource.Limit(10_000_000, 0));
-        Assert.Equal(long.MaxValue, GzipSource.Limit(long.MaxValue / 2, 200));
+        Assert.Equal(CompressedSource.LimitFloorBytes, CompressedSource.Limit(1_000, 200));
+        Assert.Equal(200L * 10_000_000, CompressedSource.Limit(10_000_000, 200));
+        Assert.Equal(long.MaxValue, CompressedSource.Limit(10_000_000, 0));
+        Assert.Equal(long.MaxValue, CompressedSource.Limit(long.MaxValue / 2, 200));
     }
 
     [Theory]

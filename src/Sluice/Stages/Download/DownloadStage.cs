@@ -81,29 +81,31 @@ public sealed class DownloadStage : IStage
             ["file"] = new JsonObject { ["path"] = target, ["size"] = size, ["sha256"] = sha },
             ["copied_on_arrival"] = receivedCopy,
         };
-        if (GzipSource.IsGzipKey(job.SourceKey))
+        if (CompressedSource.CompressionOf(job.SourceKey) is { } compression)
         {
-            // The stages after this one read the inflated file ("file"); the compressed copy stays beside it, as the source.
+            // The stages after this one read the decompressed file ("file"); the compressed copy stays beside it, as the source.
             outputs["compressed"] = outputs["file"]!.DeepClone();
-            var inflated = Path.Combine(Path.GetDirectoryName(target)!, GzipSource.InflatedName(Path.GetFileName(target)));
-            (size, sha) = await GzipSource.InflateAsync(target, inflated, $"{job.SourceBucket}/{job.SourceKey}", context.Settings.MaxInflateRatio, ct);
+            var inflated = Path.Combine(Path.GetDirectoryName(target)!, CompressedSource.InflatedName(Path.GetFileName(target)));
+            (size, sha) = await CompressedSource.InflateAsync(job.SourceKey, target, inflated, $"{job.SourceBucket}/{job.SourceKey}",
+                context.Settings.MaxInflateRatio, ct);
             outputs["file"] = new JsonObject { ["path"] = inflated, ["size"] = size, ["sha256"] = sha };
-            context.Info($"inflated {new FileInfo(target).Length:N0} gzip-compressed bytes to {size:N0} bytes ({Path.GetFileName(inflated)})");
-            // Read on, gzip content would reach the format's reader as garbage (a JSON Lines file: every line rejected).
-            if (GzipSource.StartsWithSignature(inflated))
+            context.Info($"inflated {new FileInfo(target).Length:N0} {compression}-compressed bytes to {size:N0} bytes ({Path.GetFileName(inflated)})");
+            // Read on, compressed content would reach the format's reader as garbage (a JSON Lines file: every line rejected).
+            if (CompressedSource.SignatureOf(inflated) is { } again)
             {
                 File.Delete(inflated);
                 throw new SluiceException("source.compressed",
-                    $"object '{job.SourceKey}' in bucket '{job.SourceBucket}' inflates to gzip-compressed content again: it was " +
-                    "compressed twice; compress the file once (gzip -dc the object, then gzip it) and put it in its place.");
+                    $"object '{job.SourceKey}' in bucket '{job.SourceBucket}' decompresses to {again}-compressed content again: it was " +
+                    "compressed twice; compress the file once and put it in its place.");
             }
             plan = await PlanInflatedAsync(job.Workflow, context.Pipeline, inflated, size, ct);
         }
-        else if (GzipSource.StartsWithSignature(target))
+        else if (CompressedSource.SignatureOf(target) is { } unnamed)
         {
+            var extension = CompressedSource.Extension(unnamed);
             throw new SluiceException("source.compressed",
-                $"object '{job.SourceKey}' in bucket '{job.SourceBucket}' is gzip-compressed but its name does not end in .gz; " +
-                $"put it under a name ending in .gz ({SafeFileName(job.SourceKey)}.gz, matched by the pipeline) and Sluice inflates it.");
+                $"object '{job.SourceKey}' in bucket '{job.SourceBucket}' is {unnamed}-compressed but its name does not end in {extension}; " +
+                $"put it under a name ending in {extension} ({SafeFileName(job.SourceKey)}{extension}, matched by the pipeline) and Sluice decompresses it.");
         }
         if (plan is null || plan.Chunks.Count == 1) return new StageResult(outputs, Chunks: 1);
         var split = job with { Chunks = plan.Chunks.Count };
@@ -135,7 +137,7 @@ public sealed class DownloadStage : IStage
     /// Small files are not scanned at all, nor compressed ones as they are copied: they are planned once inflated.
     /// </summary>
     public static CsvChunkPlanner? PlannerFor(string workflow, Pipelines.Pipeline pipeline, string key, long sourceSize) =>
-        GzipSource.IsGzipKey(key) ? null : PlannerForSize(workflow, pipeline, sourceSize);
+        CompressedSource.IsCompressedKey(key) ? null : PlannerForSize(workflow, pipeline, sourceSize);
 
     private static CsvChunkPlanner? PlannerForSize(string workflow, Pipelines.Pipeline pipeline, long sourceSize)
     {
@@ -167,8 +169,8 @@ public sealed class DownloadStage : IStage
     }
 
     /// <summary>The name of the file in the download folder that the stages after this one read: the object's own, or,
-    /// for a gzip-compressed one, the file it inflated to (<see cref="GzipSource"/>).</summary>
-    public static string DataFileName(string key) => GzipSource.InflatedName(SafeFileName(key));
+    /// for a compressed one, the file it decompressed to (<see cref="CompressedSource"/>).</summary>
+    public static string DataFileName(string key) => CompressedSource.InflatedName(SafeFileName(key));
 
     /// <summary>The last segment of the key (keys are validated on arrival, so it holds no path separators).</summary>
     public static string SafeFileName(string key) => key[(key.LastIndexOf('/') + 1)..];

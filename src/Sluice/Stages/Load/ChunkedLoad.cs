@@ -37,7 +37,7 @@ public static class ChunkedLoad
     /// from the file's size wherever asked, so a process on a machine with another number of cores only loads them
     /// from their artifacts instead. A compressed file is never spread: its recorded size is not its inflated size.</summary>
     public static bool IsSpread(JobRecord job, Pipeline pipeline) =>
-        job.Chunks is > 1 and var chunks && pipeline.Chunk.SpreadWays(job.SourceSize, Cores) == chunks && !Storage.GzipSource.IsGzipKey(job.SourceKey);
+        job.Chunks is > 1 and var chunks && pipeline.Chunk.SpreadWays(job.SourceSize, Cores) == chunks && !Storage.CompressedSource.IsCompressedKey(job.SourceKey);
 
     /// <summary>Whether <paramref name="stage"/> runs this job's chunks one at a time, in order (its loads, see
     /// <see cref="LoadsInOrder"/>).</summary>

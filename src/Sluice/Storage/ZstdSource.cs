@@ -1,0 +1,85 @@
+using System.Security.Cryptography;
+using Sluice.Errors;
+using ZstdSharp;
+
+namespace Sluice.Storage;
+
+/// <summary>
+/// Source files compressed with Zstandard: an object whose key ends in <c>.zst</c> or <c>.zstd</c> is decompressed by
+/// the download stage into the file every later stage reads (<c>payments.csv.zst</c> → <c>payments.csv</c>), streaming,
+/// hashed on the way and stopped past the same limit as gzip (<see cref="CompressedSource.Limit"/>). Frames written one
+/// after another are read in turn, as <c>zstd -d</c> reads them; a frame cut short fails, and so does one whose content
+/// checksum (written by <c>zstd</c> by default) does not match.
+/// </summary>
+public static class ZstdSource
+{
+    /// <summary>What a Zstandard frame starts with (RFC 8878): its magic number, little-endian.</summary>
+    private static ReadOnlySpan<byte> Signature => [0x28, 0xB5, 0x2F, 0xFD];
+
+    /// <summary>Whether the key names a Zstandard-compressed file (<c>.zst</c> or <c>.zstd</c>, any case).</summary>
+    public static bool IsZstdKey(string key) =>
+        key.EndsWith(".zst", StringComparison.OrdinalIgnoreCase) || key.EndsWith(".zstd", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The name of the file the stages after download read: the object's file name without its extension.</summary>
+    public static string InflatedName(string fileName)
+    {
+        if (!IsZstdKey(fileName)) return fileName;
+        var stem = fileName[..fileName.LastIndexOf('.')];
+        return stem.Length > 0 ? stem : "inflated";
+    }
+
+    /// <summary>Whether <paramref name="head"/>, a file's first bytes, starts like a Zstandard frame.</summary>
+    public static bool StartsWithSignature(ReadOnlySpan<byte> head) => head.StartsWith(Signature);
+
+    /// <summary>Decompresses <paramref name="source"/> into <paramref name="target"/>, hashing what it writes.</summary>
+    /// <param name="name">How messages name the file (its bucket and key).</param>
+    /// <param name="maxRatio">How many times its own size the file may grow to (<see cref="CompressedSource.Limit"/>); 0 for no limit.</param>
+    /// <returns>The decompressed size and its SHA-256 (lower-case hex).</returns>
+    /// <exception cref="SluiceException"><c>source.not_zstd</c>, <c>source.zstd_corrupt</c> or <c>source.inflate_limit</c>.</exception>
+    public static async Task<(long Size, string Sha256)> InflateAsync(string source, string target, string name, int maxRatio, CancellationToken ct)
+    {
+        if (!StartsWithSignature(CompressedSource.Head(source)))
+            throw new SluiceException("source.not_zstd",
+                $"{name} is named .zst but is not Zstandard-compressed (it does not start with the Zstandard magic number 28 b5 2f fd); " +
+                "compress it with zstd, or put it under a name without .zst.");
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = Blocks.Pool.Rent(Blocks.Size);
+        try
+        {
+            await using var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: false);
+            var limit = CompressedSource.Limit(input.Length, maxRatio);
+            await using var output = FreshFile.Open(target, bufferSize: 0);
+            await using var zstd = new DecompressionStream(input, leaveOpen: true);
+            long size = 0;
+            while (true)
+            {
+                int n;
+                try
+                {
+                    n = await zstd.ReadAsync(buffer.AsMemory(0, Blocks.Size), ct);
+                }
+                catch (Exception e) when (e is ZstdException or EndOfStreamException)
+                {
+                    throw new SluiceException("source.zstd_corrupt",
+                        $"{name} is not valid Zstandard near compressed byte {input.Position:N0} of {input.Length:N0}: {e.Message.TrimEnd('.')}. " +
+                        "The file is damaged or was cut short: put a complete copy in its place.");
+                }
+                if (n == 0) break;
+                size += n;
+                if (size > limit) throw CompressedSource.TooLarge(name, limit, input.Length, maxRatio);
+                hash.AppendData(buffer, 0, n);
+                await output.WriteAsync(buffer.AsMemory(0, n), ct);
+            }
+            return (size, Convert.ToHexStringLower(hash.GetHashAndReset()));
+        }
+        catch
+        {
+            File.Delete(target);
+            throw;
+        }
+        finally
+        {
+            Blocks.Pool.Return(buffer);
+        }
+    }
+}

@@ -1,0 +1,112 @@
+using System.Security.Cryptography;
+using System.Text;
+using Sluice.Errors;
+using Sluice.Storage;
+using Sluice.Tests.Infrastructure;
+
+namespace Sluice.Tests.Storage;
+
+public sealed class ZstdSourceTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("sluice-zstd-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task Several_frames_decompress_to_their_bytes_in_order_with_the_hash_of_the_whole()
+    {
+        var parts = new[] { Text(1, 300_000), Text(2, 10), Text(3, 200_000) };
+        var zst = Write("multi.csv.zst", parts.SelectMany(p => ZstdFiles.Compress(p)).ToArray());
+        var target = Path.Combine(_dir, "multi.csv");
+
+        var (size, sha) = await ZstdSource.InflateAsync(zst, target, "inbox/multi.csv.zst", 200, CancellationToken.None);
+
+        var whole = parts.SelectMany(p => p).ToArray();
+        Assert.Equal(whole, await File.ReadAllBytesAsync(target));
+        Assert.Equal((whole.LongLength, Convert.ToHexStringLower(SHA256.HashData(whole))), (size, sha));
+    }
+
+    [Theory]
+    [InlineData(0.5)]
+    [InlineData(0.99)]
+    public async Task A_file_cut_anywhere_fails_and_leaves_no_partial_file(double keep)
+    {
+        var whole = ZstdFiles.Compress(Text(4, 300_000));
+        var cut = Write("cut.csv.zst", whole[..(int)(whole.Length * keep)]);
+        var target = Path.Combine(_dir, "cut.csv");
+
+        var refused = await Assert.ThrowsAsync<SluiceException>(() =>
+            ZstdSource.InflateAsync(cut, target, "inbox/cut.csv.zst", 200, CancellationToken.None));
+
+        Assert.Equal("source.zstd_corrupt", refused.Code);
+        Assert.StartsWith("inbox/cut.csv.zst is not valid Zstandard near compressed byte ", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("cut short", refused.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(target));
+    }
+
+    [Fact]
+    public async Task A_changed_byte_fails_the_content_checksum()
+    {
+        var frame = ZstdFiles.Compress(Text(5, 30_000));
+        frame[frame.Length / 2] ^= 0x55;
+        var zst = Write("flipped.csv.zst", frame);
+
+        var refused = await Assert.ThrowsAsync<SluiceException>(() =>
+            ZstdSource.InflateAsync(zst, Path.Combine(_dir, "flipped.csv"), "inbox/flipped.csv.zst", 200, CancellationToken.None));
+
+        Assert.Equal("source.zstd_corrupt", refused.Code);
+    }
+
+    [Fact]
+    public async Task A_file_named_zst_that_is_not_zstandard_is_refused_by_name()
+    {
+        var plain = Write("plain.csv.zst", Text(6, 100));
+
+        var refused = await Assert.ThrowsAsync<SluiceException>(() =>
+            ZstdSource.InflateAsync(plain, Path.Combine(_dir, "plain.csv"), "inbox/plain.csv.zst", 200, CancellationToken.None));
+
+        Assert.Equal("source.not_zstd", refused.Code);
+        Assert.Contains("put it under a name without .zst", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_file_that_grows_past_the_limit_is_stopped_as_a_bomb_and_leaves_nothing()
+    {
+        // 80 MiB of zeros compress to a few kilobytes: past the 64 MiB floor of the limit.
+        var zst = Write("bomb.csv.zst", ZstdFiles.Compress(new byte[80 << 20]));
+        var target = Path.Combine(_dir, "bomb.csv");
+
+        var refused = await Assert.ThrowsAsync<SluiceException>(() =>
+            ZstdSource.InflateAsync(zst, target, "inbox/bomb.csv.zst", 200, CancellationToken.None));
+
+        Assert.Equal("source.inflate_limit", refused.Code);
+        Assert.StartsWith("inbox/bomb.csv.zst inflates to more than 67,108,864 bytes", refused.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(target));
+    }
+
+    [Theory]
+    [InlineData("p.csv.zst", "p.csv")]
+    [InlineData("P.JSONL.ZSTD", "P.JSONL")]
+    [InlineData("p.csv", "p.csv")]
+    [InlineData(".zst", "inflated")]
+    public void The_decompressed_file_is_named_without_its_extension(string name, string inflated)
+    {
+        Assert.Equal(inflated, ZstdSource.InflatedName(name));
+        Assert.Equal(inflated, CompressedSource.InflatedName(name));
+    }
+
+    private static byte[] Text(int seed, int lines)
+    {
+        var random = new Random(seed);
+        var text = new StringBuilder();
+        for (var i = 0; i < lines; i++) text.Append(i).Append(',').Append(random.Next(1000)).Append('.').Append(random.Next(100)).Append(",EUR\n");
+        return Encoding.ASCII.GetBytes(text.ToString());
+    }
+
+    private string Write(string name, byte[] content)
+    {
+        var path = Path.Combine(_dir, name);
+        File.WriteAllBytes(path, content);
+        return path;
+    }
+}
