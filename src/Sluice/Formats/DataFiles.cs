@@ -50,5 +50,10 @@ public static class DataFiles
     }
 
     /// <summary>The warnings a reader collected (header columns outside the schema), if it collects any.</summary>
-    public static IReadOnlyList<string> WarningsOf(IBatchReader reader) => reader is CsvBatchReader csv ? csv.Warnings : [];
+    public static IReadOnlyList<string> WarningsOf(IBatchReader reader) => reader switch
+    {
+        CsvBatchReader csv => csv.Warnings,
+        ParquetBatchReader parquet => parquet.Warnings,
+        _ => [],
+    };
 }

@@ -7,6 +7,14 @@ public sealed partial class ParquetBatchReader
     /// job's log; null otherwise.</summary>
     public string? RegroupFailure { get; private set; }
 
+    /// <summary>What a user should know about how the file was read: the file's columns a declared schema left out, and
+    /// row groups decoded whole because they could not be re-cut.</summary>
+    public IReadOnlyList<string> Warnings =>
+    [
+        .. SkippedColumns.Count > 0 ? [$"Columns of the file outside the schema were skipped: {string.Join(", ", SkippedColumns.Select(c => $"'{c}'"))}."] : Array.Empty<string>(),
+        .. RegroupFailure is { } failure ? [$"The file was read with its own row groups: {failure}."] : Array.Empty<string>(),
+    ];
+
     /// <summary>How many row groups were re-cut (0 when the file is read as it is), and the most rows one of them held.</summary>
     public (int Groups, long MaxRows) Regrouped { get; private init; }
 

@@ -164,7 +164,7 @@ internal static class BatchArtifactBuilder
             JsonLinesBatchReader { SkippedKeys: { Count: > 0 } skipped } =>
                 new[] { $"Keys outside the schema were skipped: {string.Join(", ", skipped)}" +
                         (skipped.Count == JsonLinesBatchReader.SkippedKeysNamed ? " (and maybe more)." : ".") },
-            ParquetBatchReader parquet => ParquetWarnings(parquet).ToArray(),
+            ParquetBatchReader parquet => parquet.Warnings,
             _ => [],
         };
         return new TransformResult(columns, read, written, rejected, 0, artifact.DataPath, artifact.RejectsPath, warnings, dataSha256)
@@ -174,14 +174,6 @@ internal static class BatchArtifactBuilder
                    $"read as {groups:N0} row groups"]
                 : [],
         };
-    }
-
-    private static IEnumerable<string> ParquetWarnings(ParquetBatchReader parquet)
-    {
-        if (parquet.SkippedColumns.Count > 0)
-            yield return $"Columns of the file outside the schema were skipped: {string.Join(", ", parquet.SkippedColumns.Select(c => $"'{c}'"))}.";
-        if (parquet.RegroupFailure is { } failure)
-            yield return $"The file was read with its own row groups: {failure}.";
     }
 
     /// <summary>Writes one row's values; the column and reason when one cannot be stored (a row the reader took, so
