@@ -28,8 +28,10 @@ public static class ZstdSource
         return stem.Length > 0 ? stem : "inflated";
     }
 
-    /// <summary>Whether <paramref name="head"/>, a file's first bytes, starts like a Zstandard frame.</summary>
-    public static bool StartsWithSignature(ReadOnlySpan<byte> head) => head.StartsWith(Signature);
+    /// <summary>Whether <paramref name="head"/>, a file's first bytes, starts like a Zstandard frame, or like a skippable
+    /// frame (magic 0x184D2A50 to 0x184D2A5F), which <c>pzstd</c> writes first.</summary>
+    public static bool StartsWithSignature(ReadOnlySpan<byte> head) =>
+        head.StartsWith(Signature) || head is [>= 0x50 and <= 0x5F, 0x2A, 0x4D, 0x18, ..];
 
     /// <summary>Decompresses <paramref name="source"/> into <paramref name="target"/>, hashing what it writes.</summary>
     /// <param name="name">How messages name the file (its bucket and key).</param>

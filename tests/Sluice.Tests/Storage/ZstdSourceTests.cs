@@ -26,6 +26,20 @@ public sealed class ZstdSourceTests : IDisposable
         Assert.Equal((whole.LongLength, Convert.ToHexStringLower(SHA256.HashData(whole))), (size, sha));
     }
 
+    [Fact]
+    public async Task A_file_that_starts_with_a_skippable_frame_as_pzstd_writes_decompresses_past_it()
+    {
+        var content = Text(7, 1_000);
+        // Magic 0x184D2A50, then the length of what is skipped (4 bytes, little-endian), then those bytes.
+        byte[] skippable = [0x50, 0x2A, 0x4D, 0x18, 4, 0, 0, 0, 1, 2, 3, 4];
+        var zst = Write("pz.csv.zst", [.. skippable, .. ZstdFiles.Compress(content)]);
+
+        var (size, _) = await ZstdSource.InflateAsync(zst, Path.Combine(_dir, "pz.csv"), "inbox/pz.csv.zst", 200, CancellationToken.None);
+
+        Assert.Equal(content.LongLength, size);
+        Assert.Equal(content, await File.ReadAllBytesAsync(Path.Combine(_dir, "pz.csv")));
+    }
+
     [Theory]
     [InlineData(0.5)]
     [InlineData(0.99)]

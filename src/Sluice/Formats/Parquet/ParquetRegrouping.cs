@@ -145,7 +145,8 @@ internal static class ParquetRegrouping
             }
             return (reader, copied, null);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        // A cancelled copy ends in DuckDB's own interruption error: it is the cancellation, not a reason to read the file as written.
+        catch (Exception e) when (e is not OperationCanceledException && !ct.IsCancellationRequested)
         {
             TryDelete(link);
             TryDelete(scratch);
@@ -155,6 +156,7 @@ internal static class ParquetRegrouping
         {
             TryDelete(link);
             TryDelete(scratch);
+            ct.ThrowIfCancellationRequested();
             throw;
         }
     }
