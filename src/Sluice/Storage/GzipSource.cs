@@ -1,6 +1,5 @@
 using System.IO.Compression;
 using System.IO.Hashing;
-using System.Security.Cryptography;
 using Sluice.Errors;
 
 namespace Sluice.Storage;
@@ -41,14 +40,11 @@ public static class GzipSource
             throw new SluiceException("source.not_gzip",
                 $"{name} is named .gz but is not gzip-compressed (it does not start with the gzip signature 1f 8b); " +
                 "compress it with gzip, or put it under a name without .gz.");
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = Blocks.Pool.Rent(Blocks.Size);
         try
         {
             await using var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: false);
-            var limit = CompressedSource.Limit(input.Length, maxRatio);
-            await using var output = FreshFile.Open(target, bufferSize: 0);
-            long size = 0;
+            await using var output = new InflatedFile(target, name, input.Length, maxRatio);
             var crc = new Crc32();
             for (var member = 0L; member < input.Length;)
             {
@@ -66,24 +62,16 @@ public static class GzipSource
                     int n;
                     while ((n = await ReadAsync(deflate, buffer, input, name, ct)) > 0)
                     {
-                        size += n;
                         memberSize += n;
-                        if (size > limit) throw CompressedSource.TooLarge(name, limit, input.Length, maxRatio);
-                        crc.Append(buffer.AsSpan(0, n));
-                        hash.AppendData(buffer, 0, n);
                         await output.WriteAsync(buffer.AsMemory(0, n), ct);
+                        crc.Append(buffer.AsSpan(0, n));
                     }
                 }
                 member = FindTrailer(input, deflateStart, crc.GetCurrentHashAsUInt32(), (uint)memberSize)
                          ?? throw Corrupt(name, input.Position, input.Length,
                              $"the gzip member that starts at byte {member:N0} ends without the checksum and length of the {memberSize:N0} bytes it inflated to");
             }
-            return (size, Convert.ToHexStringLower(hash.GetHashAndReset()));
-        }
-        catch
-        {
-            File.Delete(target);
-            throw;
+            return output.Complete();
         }
         finally
         {

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Sluice.Errors;
 using ZstdSharp;
 
@@ -44,15 +43,12 @@ public static class ZstdSource
             throw new SluiceException("source.not_zstd",
                 $"{name} is named .zst but is not Zstandard-compressed (it does not start with the Zstandard magic number 28 b5 2f fd); " +
                 "compress it with zstd, or put it under a name without .zst.");
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = Blocks.Pool.Rent(Blocks.Size);
         try
         {
             await using var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: false);
-            var limit = CompressedSource.Limit(input.Length, maxRatio);
-            await using var output = FreshFile.Open(target, bufferSize: 0);
+            await using var output = new InflatedFile(target, name, input.Length, maxRatio);
             await using var zstd = new DecompressionStream(input, leaveOpen: true);
-            long size = 0;
             while (true)
             {
                 int n;
@@ -67,17 +63,9 @@ public static class ZstdSource
                         "The file is damaged or was cut short: put a complete copy in its place.");
                 }
                 if (n == 0) break;
-                size += n;
-                if (size > limit) throw CompressedSource.TooLarge(name, limit, input.Length, maxRatio);
-                hash.AppendData(buffer, 0, n);
                 await output.WriteAsync(buffer.AsMemory(0, n), ct);
             }
-            return (size, Convert.ToHexStringLower(hash.GetHashAndReset()));
-        }
-        catch
-        {
-            File.Delete(target);
-            throw;
+            return output.Complete();
         }
         finally
         {
