@@ -17,7 +17,7 @@ public sealed class GzipSourceTests : IDisposable
     [Fact]
     public async Task Several_members_inflate_to_their_bytes_in_order_with_the_hash_of_the_whole()
     {
-        var parts = new[] { Text(1, 300_000), Text(2, 10), Text(3, 700_000) };
+        var parts = new[] { CompressibleText.Lines(1, 300_000), CompressibleText.Lines(2, 10), CompressibleText.Lines(3, 700_000) };
         var gz = Write("multi.csv.gz", parts.SelectMany(p => Member(p)).ToArray());
         var target = Path.Combine(_dir, "multi.csv");
 
@@ -31,7 +31,7 @@ public sealed class GzipSourceTests : IDisposable
     [Fact]
     public async Task A_header_with_a_name_an_extra_field_a_comment_and_a_checksum_is_read_past()
     {
-        var data = Text(4, 50_000);
+        var data = CompressibleText.Lines(4, 50_000);
         var member = Member(data);
         // FEXTRA | FNAME | FCOMMENT | FHCRC, with their fields, before the same deflate data and trailer.
         var header = new List<byte> { 0x1f, 0x8b, 8, 0x04 | 0x08 | 0x10 | 0x02, 0, 0, 0, 0, 0, 3, 4, 0, (byte)'B', (byte)'C', 0, 0 };
@@ -48,7 +48,7 @@ public sealed class GzipSourceTests : IDisposable
     [Fact]
     public async Task Zero_padding_after_the_last_member_is_ignored_but_other_trailing_bytes_are_refused()
     {
-        var data = Text(5, 20_000);
+        var data = CompressibleText.Lines(5, 20_000);
         var padded = Write("padded.csv.gz", [.. Member(data), .. new byte[512]]);
         var garbage = Write("garbage.csv.gz", [.. Member(data), .. "more rows\n"u8.ToArray()]);
 
@@ -67,7 +67,7 @@ public sealed class GzipSourceTests : IDisposable
     [InlineData(0.99)]
     public async Task A_file_cut_anywhere_fails_instead_of_inflating_part_of_it(double keep)
     {
-        var whole = Member(Text(6, 400_000));
+        var whole = Member(CompressibleText.Lines(6, 400_000));
         var cut = Write("cut.csv.gz", whole[..(int)(whole.Length * keep)]);
         var lastByteGone = Write("short.csv.gz", whole[..^1]);
 
@@ -83,7 +83,7 @@ public sealed class GzipSourceTests : IDisposable
     [Fact]
     public async Task A_changed_byte_in_the_trailer_fails_the_checksum()
     {
-        var member = Member(Text(7, 30_000));
+        var member = Member(CompressibleText.Lines(7, 30_000));
         member[^6] ^= 0x40;
         var gz = Write("flipped.csv.gz", member);
 
@@ -110,14 +110,6 @@ public sealed class GzipSourceTests : IDisposable
     public void The_inflated_file_is_named_without_gz(string name, string inflated) =>
         Assert.Equal(inflated, GzipSource.InflatedName(name));
 
-    /// <summary>Text of CSV-like lines (compressible, as real files are).</summary>
-    private static byte[] Text(int seed, int lines)
-    {
-        var random = new Random(seed);
-        var text = new StringBuilder();
-        for (var i = 0; i < lines; i++) text.Append(i).Append(',').Append(random.Next(1000)).Append(".").Append(random.Next(100)).Append(",EUR\n");
-        return Encoding.ASCII.GetBytes(text.ToString());
-    }
 
     /// <summary>One gzip member, as .NET writes it (a ten-byte header with no optional fields).</summary>
     private static byte[] Member(byte[] data)

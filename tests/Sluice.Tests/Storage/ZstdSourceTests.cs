@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
 using Sluice.Errors;
 using Sluice.Storage;
 using Sluice.Tests.Infrastructure;
@@ -15,7 +14,7 @@ public sealed class ZstdSourceTests : IDisposable
     [Fact]
     public async Task Several_frames_decompress_to_their_bytes_in_order_with_the_hash_of_the_whole()
     {
-        var parts = new[] { Text(1, 300_000), Text(2, 10), Text(3, 200_000) };
+        var parts = new[] { CompressibleText.Lines(1, 300_000), CompressibleText.Lines(2, 10), CompressibleText.Lines(3, 200_000) };
         var zst = Write("multi.csv.zst", parts.SelectMany(p => ZstdFiles.Compress(p)).ToArray());
         var target = Path.Combine(_dir, "multi.csv");
 
@@ -29,7 +28,7 @@ public sealed class ZstdSourceTests : IDisposable
     [Fact]
     public async Task A_file_that_starts_with_a_skippable_frame_as_pzstd_writes_decompresses_past_it()
     {
-        var content = Text(7, 1_000);
+        var content = CompressibleText.Lines(7, 1_000);
         // Magic 0x184D2A50, then the length of what is skipped (4 bytes, little-endian), then those bytes.
         byte[] skippable = [0x50, 0x2A, 0x4D, 0x18, 4, 0, 0, 0, 1, 2, 3, 4];
         var zst = Write("pz.csv.zst", [.. skippable, .. ZstdFiles.Compress(content)]);
@@ -45,7 +44,7 @@ public sealed class ZstdSourceTests : IDisposable
     [InlineData(0.99)]
     public async Task A_file_cut_anywhere_fails_and_leaves_no_partial_file(double keep)
     {
-        var whole = ZstdFiles.Compress(Text(4, 300_000));
+        var whole = ZstdFiles.Compress(CompressibleText.Lines(4, 300_000));
         var cut = Write("cut.csv.zst", whole[..(int)(whole.Length * keep)]);
         var target = Path.Combine(_dir, "cut.csv");
 
@@ -61,7 +60,7 @@ public sealed class ZstdSourceTests : IDisposable
     [Fact]
     public async Task A_changed_byte_fails_the_content_checksum()
     {
-        var frame = ZstdFiles.Compress(Text(5, 30_000));
+        var frame = ZstdFiles.Compress(CompressibleText.Lines(5, 30_000));
         frame[frame.Length / 2] ^= 0x55;
         var zst = Write("flipped.csv.zst", frame);
 
@@ -74,7 +73,7 @@ public sealed class ZstdSourceTests : IDisposable
     [Fact]
     public async Task A_file_named_zst_that_is_not_zstandard_is_refused_by_name()
     {
-        var plain = Write("plain.csv.zst", Text(6, 100));
+        var plain = Write("plain.csv.zst", CompressibleText.Lines(6, 100));
 
         var refused = await Assert.ThrowsAsync<SluiceException>(() =>
             ZstdSource.InflateAsync(plain, Path.Combine(_dir, "plain.csv"), "inbox/plain.csv.zst", 200, CancellationToken.None));
@@ -109,13 +108,6 @@ public sealed class ZstdSourceTests : IDisposable
         Assert.Equal(inflated, CompressedSource.InflatedName(name));
     }
 
-    private static byte[] Text(int seed, int lines)
-    {
-        var random = new Random(seed);
-        var text = new StringBuilder();
-        for (var i = 0; i < lines; i++) text.Append(i).Append(',').Append(random.Next(1000)).Append('.').Append(random.Next(100)).Append(",EUR\n");
-        return Encoding.ASCII.GetBytes(text.ToString());
-    }
 
     private string Write(string name, byte[] content)
     {
