@@ -100,7 +100,7 @@ internal static class ConvertBench
         return best;
     }
 
-    private static async Task Duck(string sql)
+    internal static async Task Duck(string sql)
     {
         await using var connection = new DuckDBConnection("Data Source=:memory:");
         await connection.OpenAsync();
@@ -118,7 +118,7 @@ internal static class ConvertBench
         return (await command.ExecuteScalarAsync())?.ToString() ?? "";
     }
 
-    private static string DuckType(ColumnType type) => type.Kind switch
+    internal static string DuckType(ColumnType type) => type.Kind switch
     {
         ColumnKind.BigInt => "BIGINT",
         ColumnKind.Int => "INTEGER",

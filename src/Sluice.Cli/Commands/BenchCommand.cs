@@ -81,7 +81,7 @@ internal static class BenchCommand
             Terminal.Line($"report written to {path}");
             return 0;
         }));
-        return new Command("bench", "Benchmarks with committed, reproducible reports (see bench/README.md).") { load, storm, ConvertBench.Create() };
+        return new Command("bench", "Benchmarks with committed, reproducible reports (see bench/README.md).") { load, storm, ConvertBench.Create(), FormatsBenchmark.Create(ConnectionStringAsync, FindRepoRoot) };
     }
 
     private static async Task<string> ConnectionStringAsync(CancellationToken ct)

@@ -43,6 +43,14 @@ internal static class CliAction
             Terminal.Line("stopped.");
             return 130;
         }
+        // A file another process holds, a folder without permission, a full disk: the system's own sentence names the
+        // path, and is the user's to act on.
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Terminal.Line($"error: {e.Message.TrimEnd('.')}. Check that the path exists and may be read and written, and that no other " +
+                          "process holds the file open, then run the command again.");
+            return Failed;
+        }
     }
 
     /// <summary>The settings from the environment, the log settings checked with them (a bad one is refused at once).</summary>

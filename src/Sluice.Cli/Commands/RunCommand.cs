@@ -37,9 +37,19 @@ internal static class RunCommand
             var (pipeline, key) = Choose(catalog, path, parse.GetValue(pipelineOpt));
             var buckets = host.Buckets;
             var bucketFile = buckets.ObjectPath(pipeline.Bucket, key);
-            if (!string.Equals(Path.GetFullPath(path.FullName), bucketFile, StringComparison.Ordinal))
-                await buckets.PutFileAsync(pipeline.Bucket, key, path.FullName, ct);
-            var outcome = await host.Intake.ReceiveFileAsync(pipeline.Bucket, key, bucketFile, new FileInfo(bucketFile).Length, pipeline, "cli:run", ct);
+            Trigger.JobIntake.Outcome outcome;
+            try
+            {
+                if (!string.Equals(Path.GetFullPath(path.FullName), bucketFile, StringComparison.Ordinal))
+                    await buckets.PutFileAsync(pipeline.Bucket, key, path.FullName, ct);
+                outcome = await host.Intake.ReceiveFileAsync(pipeline.Bucket, key, bucketFile, new FileInfo(bucketFile).Length, pipeline, "cli:run", ct);
+            }
+            catch (IOException e)
+            {
+                // The bucket's copy is often the same file (a hard link): named as the user gave it.
+                throw new SluiceException("io.error", $"cannot read {path.FullName} (taken as {pipeline.Bucket}/{key}): {e.Message.TrimEnd('.')}; " +
+                                                      "if another program is still writing it, run again once it is done.");
+            }
             if (outcome.Incomplete)
                 throw new SluiceException("run.file_changing", $"{bucketFile} changed while Sluice read it; run again once it is written completely.");
             var jobId = outcome.JobId!.Value;

@@ -55,6 +55,24 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Run_of_a_file_another_process_holds_locked_says_so_in_one_sentence_without_a_stack_trace()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml());
+        var file = Path.Combine(env.Home, "held.csv");
+        PaymentsCsv.Write(file, 10, seed: 12);
+        // .NET takes an exclusive lock on a file opened without sharing; another .NET process cannot open it meanwhile.
+        await using var held = new FileStream(file, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+
+        var (code, _, stderr) = await CliProcess.RunAsync(Env(env), "run", file, "--pipeline", "payments");
+
+        Assert.Equal(1, code);
+        Assert.True(stderr.Trim().StartsWith($"error: cannot read {file} (taken as inbox/held.csv): ", StringComparison.Ordinal), stderr);
+        Assert.Contains("because it is being used by another process; if another program is still writing it, run again once it is done.", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_exits_non_zero_when_the_job_fails()
     {
         await using var env = await TestEnvironment.CreateAsync();
