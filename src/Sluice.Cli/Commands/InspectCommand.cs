@@ -31,7 +31,7 @@ internal static class InspectCommand
             IReadOnlyList<ColumnDefinition> shownTypes;
             try
             {
-                reader = await DataFiles.OpenReaderAsync(inflated.Path, new FileFormatOptions { Format = format, Csv = csv }, ct);
+                reader = await OpenAsync(inflated.Path, format, csv, null, show, ct);
                 shownTypes = reader.Columns;
                 // A number of more than 38 digits has a type (PostgreSQL stores it) but no vector to read it into: its
                 // values are shown as the text they are, under the type inferred for them.
@@ -39,7 +39,7 @@ internal static class InspectCommand
                 {
                     await reader.DisposeAsync();
                     var asText = shownTypes.Select(c => IsWiderThanVectors(c) ? c with { Type = new ColumnType(ColumnKind.Text) } : c).ToList();
-                    reader = await DataFiles.OpenReaderAsync(inflated.Path, new FileFormatOptions { Format = format, Csv = csv, Schema = asText }, ct);
+                    reader = await OpenAsync(inflated.Path, format, csv, asText, show, ct);
                 }
             }
             catch (DataFileException e)
@@ -100,4 +100,12 @@ internal static class InspectCommand
 
     private static bool IsWiderThanVectors(ColumnDefinition column) =>
         column.Type is { Kind: ColumnKind.Numeric, Precision: > WidestNumeric };
+
+    /// <summary>The file's reader. A Parquet file whose row groups are too large to decode whole is read through a copy
+    /// of only the rows shown (<see cref="ParquetBatchReader"/>'s re-cut, limited), so any file can be inspected.</summary>
+    private static async Task<IBatchReader> OpenAsync(string path, DataFormat format, CsvOptions csv, IReadOnlyList<ColumnDefinition>? schema,
+        int show, CancellationToken ct) =>
+        format == DataFormat.Parquet
+            ? await ParquetBatchReader.OpenAsync(path, schema, ct, regroupInto: Path.GetTempPath(), sampleRows: Math.Max(show, 1))
+            : await DataFiles.OpenReaderAsync(path, new FileFormatOptions { Format = format, Csv = csv, Schema = schema }, ct);
 }

@@ -341,6 +341,24 @@ public sealed class ConvertCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Inspect_shows_the_first_rows_of_a_parquet_file_whose_one_row_group_is_past_the_memory_limit()
+    {
+        // 300,000 rows in one group, estimated at about 33 MiB decoded: past a limit of 8 MiB, so reading the group as
+        // written would be refused; inspect copies only the rows it shows.
+        var parquet = Path.Combine(_dir, "one-group.parquet");
+        await DuckDb.QueryAsync($"COPY (SELECT i::BIGINT AS id, 'note ' || i AS note FROM range(300000) t(i)) TO '{parquet}' (FORMAT parquet, ROW_GROUP_SIZE 1000000)");
+        var env = new Dictionary<string, string>(Env) { ["SLUICE_PARQUET_MAX_GROUP_MIB"] = "8" };
+
+        var (code, stdout, stderr) = await CliProcess.RunAsync(env, "inspect", parquet, "--rows", "3", "--json");
+
+        Assert.True(code == 0, stderr);
+        var shown = JsonDocument.Parse(stdout).RootElement;
+        Assert.Equal((300_000L, 1), (shown.GetProperty("rows").GetInt64(), shown.GetProperty("row_groups").GetInt32()));
+        Assert.Equal(["0|note 0", "1|note 1", "2|note 2"],
+            shown.GetProperty("first_rows").EnumerateArray().Select(r => string.Join('|', r.EnumerateArray().Select(v => v.GetString()))));
+    }
+
+    [Fact]
     public async Task A_gzip_file_cut_short_is_refused_by_convert_in_one_sentence_naming_it()
     {
         var gz = Path.Combine(_dir, "cut.csv.gz");

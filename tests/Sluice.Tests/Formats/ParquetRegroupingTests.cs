@@ -37,8 +37,9 @@ public sealed class ParquetRegroupingTests : IDisposable
         await using var regrouped = await ParquetBatchReader.OpenAsync(parquet, null, CancellationToken.None, regroupInto: Scratch);
 
         Assert.Null(regrouped.RegroupFailure);
-        Assert.Equal((1, 300_000L), regrouped.Regrouped);
-        Assert.True(regrouped.RowGroupCount > 1, $"{regrouped.RowGroupCount} row group(s) after the re-cut");
+        // Read as ten groups of up to 32,768 rows; the file's own figures are still the file's.
+        Assert.Equal((1, 300_000L, 10), regrouped.Regrouped);
+        Assert.Equal((1, 300_000L), (regrouped.RowGroupCount, regrouped.RowCount));
         // The copy is already gone from the folder: its reader holds it open until disposed.
         Assert.Empty(Directory.EnumerateFileSystemEntries(Scratch));
         var (recut, columns) = await ReadAllAsync(regrouped);
@@ -48,6 +49,25 @@ public sealed class ParquetRegroupingTests : IDisposable
             ["id bigint", "amount numeric(14,2)", "huge numeric(38,9)", "currency text", "note text", "at timestamp", "at_tz timestamptz",
              "day date", "even boolean", "ratio double precision", "small smallint", "key uuid"],
             columns);
+    }
+
+    [Fact]
+    public async Task A_file_and_folder_named_with_wildcards_and_quotes_are_re_cut_as_they_are_named()
+    {
+        // DuckDB reads a path as a glob: "*" would match the decoy beside the file, "[" would fail to match the file itself.
+        var odd = Directory.CreateDirectory(Path.Combine(_dir, "it's [odd]")).FullName;
+        var parquet = Path.Combine(odd, "one [group]*.parquet");
+        await DuckDb.QueryAsync($"COPY (SELECT i::BIGINT AS id, 'note ' || i AS note FROM range(600000) t(i)) TO '{parquet.Replace("'", "''")}' (FORMAT parquet, ROW_GROUP_SIZE 1000000)");
+        await DuckDb.QueryAsync($"COPY (SELECT -1::BIGINT AS id, 'decoy' AS note) TO '{Path.Combine(odd, "one [group] decoy.parquet").Replace("'", "''")}' (FORMAT parquet)");
+        var scratch = Directory.CreateDirectory(Path.Combine(_dir, "scratch {x}*")).FullName;
+
+        await using var reader = await ParquetBatchReader.OpenAsync(parquet, null, CancellationToken.None, regroupInto: scratch);
+
+        Assert.Null(reader.RegroupFailure);
+        Assert.Equal(1, reader.Regrouped.Groups);
+        var (content, _) = await ReadAllAsync(reader);
+        Assert.Equal(600_000, content.Rows);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(scratch));
     }
 
     [Fact]
@@ -69,7 +89,7 @@ public sealed class ParquetRegroupingTests : IDisposable
 
         Assert.Contains("differ only in case", reader.RegroupFailure);
         Assert.Contains("700,000 rows", reader.RegroupFailure);
-        Assert.Equal((0, 0L), reader.Regrouped);
+        Assert.Equal((0, 0L, 0), reader.Regrouped);
         Assert.Equal(["The file was read with its own row groups: 1 of its 1 row groups hold up to 700,000 rows, which are decoded whole " +
                       "(about 21 MiB of memory), because they could not be re-cut into smaller ones: two of its column names differ only in case, " +
                       "which DuckDB would read as one column."], DataFiles.WarningsOf(reader));
@@ -119,7 +139,7 @@ public sealed class ParquetRegroupingTests : IDisposable
     private static async Task<((int Rows, string Hash) Content, IReadOnlyList<string> Columns)> ReadAllAsync(string path, string? regroupInto)
     {
         await using var reader = await ParquetBatchReader.OpenAsync(path, null, CancellationToken.None, regroupInto: regroupInto);
-        Assert.Equal((0, 0L), reader.Regrouped);
+        Assert.Equal((0, 0L, 0), reader.Regrouped);
         return await ReadAllAsync(reader);
     }
 

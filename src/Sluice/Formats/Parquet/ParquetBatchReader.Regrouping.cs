@@ -15,24 +15,29 @@ public sealed partial class ParquetBatchReader
         .. RegroupFailure is { } failure ? [$"The file was read with its own row groups: {failure}."] : Array.Empty<string>(),
     ];
 
-    /// <summary>How many row groups were re-cut (0 when the file is read as it is), and the most rows one of them held.</summary>
-    public (int Groups, long MaxRows) Regrouped { get; private init; }
+    /// <summary>How many row groups were re-cut (0 when the file is read as it is), the most rows one of them held, and
+    /// into how many row groups the copy cut them.</summary>
+    public (int Groups, long MaxRows, int Into) Regrouped { get; private init; }
 
     /// <summary>This reader, or one over a re-cut copy of the file in <paramref name="folder"/> when some of its row
     /// groups are too large to decode whole (this one is then disposed).</summary>
-    private async Task<ParquetBatchReader> RegroupedAsync(string path, string? folder, CancellationToken ct)
+    private async Task<ParquetBatchReader> RegroupedAsync(string path, string? folder, long? sampleRows, CancellationToken ct)
     {
         var large = ParquetRegrouping.GroupsAbove(_reader, _fields, ParquetRegrouping.RegroupAboveBytes).ToList();
         if (large.Count == 0 || folder is null) return this;
         var (reader, fields, failure) = await ParquetRegrouping.CopyAsync(path, _fields, _reader.Schema.Fields.Select(f => f.Name).ToList(),
-            RowsPerGroup(_fields.Length), folder, ct);
+            RowsPerGroup(_fields.Length), folder, sampleRows, ct);
         if (reader is null)
         {
             RegroupFailure = $"{large.Count} of its {_reader.RowGroupCount} row groups hold up to {large.Max(g => g.Rows):N0} rows, which are decoded " +
                              $"whole (about {large.Max(g => g.Bytes) >> 20:N0} MiB of memory), because they could not be re-cut into smaller ones: {failure}";
             return this;
         }
-        var regrouped = new ParquetBatchReader(reader, fields!, Columns) { SkippedColumns = SkippedColumns, Regrouped = (large.Count, large.Max(g => g.Rows)) };
+        var regrouped = new ParquetBatchReader(reader, fields!, Columns)
+        {
+            SkippedColumns = SkippedColumns, Regrouped = (large.Count, large.Max(g => g.Rows), reader.RowGroupCount),
+            RowCount = RowCount, RowGroupCount = RowGroupCount,
+        };
         await _reader.DisposeAsync();
         return regrouped;
     }
@@ -40,7 +45,10 @@ public sealed partial class ParquetBatchReader
     /// <summary>This reader with its columns read as <paramref name="columns"/> (the same names in the same order, of the
     /// types a target takes): the open file passes to the new reader, this one must not be used or disposed.</summary>
     internal ParquetBatchReader As(IReadOnlyList<Pipelines.ColumnDefinition> columns) =>
-        new(_reader, _fields, columns) { SkippedColumns = SkippedColumns, Regrouped = Regrouped, RegroupFailure = RegroupFailure };
+        new(_reader, _fields, columns)
+        {
+            SkippedColumns = SkippedColumns, Regrouped = Regrouped, RegroupFailure = RegroupFailure, RowCount = RowCount, RowGroupCount = RowGroupCount,
+        };
 
     /// <summary>Rows per re-cut group: about a million values, in whole DuckDB vectors of 2,048 rows, at most 32,768 rows.
     /// Measured with `sluice run` on 1,000,000 payments rows (8 columns) in one row group: re-cut into groups of 131,072

@@ -34,6 +34,8 @@ public sealed partial class ParquetBatchReader : IBatchReader
         _dropsZone = fields.Select((f, c) => columns[c].Type.Kind == ColumnKind.Timestamp
             && ParquetSchemaMapping.FromParquet(f).Type.Kind == ColumnKind.TimestampTz).ToArray();
         Columns = columns;
+        RowCount = reader.RowGroups.Sum(g => g.RowCount);
+        RowGroupCount = reader.RowGroupCount;
     }
 
     /// <summary>
@@ -61,11 +63,11 @@ public sealed partial class ParquetBatchReader : IBatchReader
     /// <inheritdoc />
     public IReadOnlyList<ColumnDefinition> Columns { get; }
 
-    /// <summary>Rows in the file (from its footer).</summary>
-    public long RowCount => _reader.RowGroups.Sum(g => g.RowCount);
+    /// <summary>Rows in the file (from its footer; the file's own, when it is read through a re-cut copy).</summary>
+    public long RowCount { get; private init; }
 
-    /// <summary>Row groups in the file.</summary>
-    public int RowGroupCount => _reader.RowGroupCount;
+    /// <summary>Row groups in the file (its own, when it is read through a re-cut copy).</summary>
+    public int RowGroupCount { get; private init; }
 
     /// <summary>Opens a file and maps its schema; a declared <paramref name="schema"/> must name the file's columns in order.</summary>
     /// <param name="skipOtherColumns">Whether a declared schema instead names the columns to read, by name and in any
@@ -74,8 +76,9 @@ public sealed partial class ParquetBatchReader : IBatchReader
     /// <exception cref="DataFileException">The file is not Parquet, has nested or unsupported columns, or does not match the schema.</exception>
     /// <param name="regroupInto">A folder for a re-cut copy of a file whose row groups are too large to decode whole
     /// (see <see cref="ParquetRegrouping"/>); without one, such a file is read as it is, up to the limit.</param>
+    /// <param name="sampleRows">Only this many first rows are wanted (a file being inspected): a re-cut copies no more.</param>
     public static async Task<ParquetBatchReader> OpenAsync(string path, IReadOnlyList<ColumnDefinition>? schema, CancellationToken ct,
-        bool skipOtherColumns = false, string? regroupInto = null)
+        bool skipOtherColumns = false, string? regroupInto = null, long? sampleRows = null)
     {
         ParquetReader reader;
         try
@@ -102,7 +105,7 @@ public sealed partial class ParquetBatchReader : IBatchReader
         }
         try
         {
-            return await opened.RegroupedAsync(path, regroupInto, ct);
+            return await opened.RegroupedAsync(path, regroupInto, sampleRows, ct);
         }
         catch
         {

@@ -87,8 +87,9 @@ internal static class ParquetRegrouping
     /// copy it or the copy would not read as the same columns.
     /// </summary>
     /// <param name="fileColumns">The names of all the file's columns, read or not.</param>
+    /// <param name="limitRows">Copy only this many first rows (a sample), or all of them.</param>
     public static async Task<(ParquetReader? Reader, DataField[]? Fields, string? Failure)> CopyAsync(string source, IReadOnlyList<DataField> fields,
-        IReadOnlyList<string> fileColumns, int rowsPerGroup, string folder, CancellationToken ct)
+        IReadOnlyList<string> fileColumns, int rowsPerGroup, string folder, long? limitRows, CancellationToken ct)
     {
         if (fields.FirstOrDefault(f => f is DateTimeDataField { DateTimeFormat: DateTimeFormat.Impala }) is { } int96)
             return (null, null, $"column '{int96.Name}' holds INT96 timestamps, which the re-cut would round to microseconds");
@@ -98,10 +99,12 @@ internal static class ParquetRegrouping
         Directory.CreateDirectory(folder);
         var scratch = Path.Combine(folder, $".regrouped-{Guid.NewGuid():N}.parquet");
         // DuckDB reads a path as a glob pattern: the file is read through a link of Sluice's own naming, so a file
-        // name with * ? [ { in it can neither match other files nor fail to match itself.
-        var link = Path.Combine(Path.GetTempPath(), $"sluice-regrouping-{Guid.NewGuid():N}.parquet");
-        if (link.IndexOfAny(['*', '?', '[', '{']) >= 0)
-            return (null, null, $"the temporary folder's path ({Path.GetTempPath()}) has a character DuckDB reads as a wildcard");
+        // name with * ? [ { in it can neither match other files nor fail to match itself. The link goes beside the
+        // copy, or, when the folder's own path has such a character, into the temporary folder.
+        var linkFolder = HasWildcard(folder) ? Path.GetTempPath() : folder;
+        if (HasWildcard(linkFolder))
+            return (null, null, $"the folders {folder} and {Path.GetTempPath()} have a character DuckDB reads as a wildcard in their paths");
+        var link = Path.Combine(linkFolder, $".regrouping-{Guid.NewGuid():N}.parquet");
         try
         {
             File.CreateSymbolicLink(link, Path.GetFullPath(source));
@@ -112,7 +115,7 @@ internal static class ParquetRegrouping
                 // One thread keeps the rows in file order and DuckDB's memory to one row group's compressed pages.
                 copy.CommandText =
                     "SET threads = 1; SET preserve_insertion_order = true; " +
-                    $"COPY (SELECT {string.Join(", ", fields.Select(f => Identifier(f.Name)))} FROM read_parquet({Literal(link)})) " +
+                    $"COPY (SELECT {string.Join(", ", fields.Select(f => Identifier(f.Name)))} FROM read_parquet({Literal(link)}){(limitRows is { } n ? $" LIMIT {n.ToString(CultureInfo.InvariantCulture)}" : "")}) " +
                     $"TO {Literal(scratch)} (FORMAT parquet, ROW_GROUP_SIZE {rowsPerGroup.ToString(CultureInfo.InvariantCulture)}, COMPRESSION snappy)";
                 await using var registration = ct.Register(copy.Cancel);
                 await copy.ExecuteNonQueryAsync(ct);
@@ -160,6 +163,8 @@ internal static class ParquetRegrouping
             throw;
         }
     }
+
+    private static bool HasWildcard(string path) => path.IndexOfAny(['*', '?', '[', '{']) >= 0;
 
     private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
 

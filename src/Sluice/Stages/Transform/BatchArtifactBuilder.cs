@@ -169,9 +169,9 @@ internal static class BatchArtifactBuilder
         };
         return new TransformResult(columns, read, written, rejected, 0, artifact.DataPath, artifact.RejectsPath, warnings, dataSha256)
         {
-            Notes = reader is ParquetBatchReader { Regrouped: { Groups: > 0 } recut, RowGroupCount: var groups }
+            Notes = reader is ParquetBatchReader { Regrouped: { Groups: > 0 } recut }
                 ? [$"{recut.Groups:N0} row group(s) of up to {recut.MaxRows:N0} rows, too large to decode whole, were re-cut through DuckDB: " +
-                   $"read as {groups:N0} row groups"]
+                   $"read as {recut.Into:N0} row groups"]
                 : [],
         };
     }
