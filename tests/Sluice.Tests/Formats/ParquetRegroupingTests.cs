@@ -122,6 +122,36 @@ public sealed class ParquetRegroupingTests : IDisposable
         Assert.Contains("smaller row groups", e.Message);
     }
 
+    [Fact]
+    public async Task A_date_past_year_9999_in_a_re_cut_file_is_named_by_the_files_own_row_group()
+    {
+        // One group of 300,000 rows, re-cut into groups of 32,768: the error must name the file's group 1, not the copy's.
+        var parquet = Path.Combine(_dir, "far-date.parquet");
+        await DuckDb.QueryAsync($"""
+            COPY (SELECT i::BIGINT AS id, 'row ' || i AS note, i * 2 AS twice,
+                         CASE WHEN i = 250000 THEN DATE '12000-01-01' ELSE DATE '2026-01-01' END AS day
+                  FROM range(300000) t(i))
+            TO '{parquet}' (FORMAT parquet, ROW_GROUP_SIZE 1000000)
+            """);
+
+        async Task<DataFileException> FailureAsync(string? regroupInto)
+        {
+            await using var reader = await ParquetBatchReader.OpenAsync(parquet, null, CancellationToken.None, regroupInto: regroupInto);
+            var batch = new ColumnBatch(reader.Columns, 4096);
+            return await Assert.ThrowsAsync<DataFileException>(async () =>
+            {
+                while (await reader.ReadAsync(batch, _ => { }, CancellationToken.None)) { }
+            });
+        }
+
+        var direct = await FailureAsync(regroupInto: null);
+        var recut = await FailureAsync(Scratch);
+
+        Assert.Equal("parquet.out_of_range", recut.Code);
+        Assert.Contains("row group 1 (rows from 1)", direct.Message);
+        Assert.Equal((direct.Line, direct.Message), (recut.Line, recut.Message));
+    }
+
     /// <summary>Every row's line and canonical values, hashed, and the row count.</summary>
     private static async Task<((int Rows, string Hash) Content, IReadOnlyList<string> Columns)> ReadAllAsync(ParquetBatchReader reader)
     {

@@ -37,6 +37,7 @@ public sealed partial class ParquetBatchReader
         {
             SkippedColumns = SkippedColumns, Regrouped = (large.Count, large.Max(g => g.Rows), reader.RowGroupCount),
             RowCount = RowCount, RowGroupCount = RowGroupCount,
+            SourceGroupRows = _reader.RowGroups.Select(g => g.RowCount).ToArray(),
         };
         await _reader.DisposeAsync();
         return regrouped;
@@ -48,7 +49,26 @@ public sealed partial class ParquetBatchReader
         new(_reader, _fields, columns)
         {
             SkippedColumns = SkippedColumns, Regrouped = Regrouped, RegroupFailure = RegroupFailure, RowCount = RowCount, RowGroupCount = RowGroupCount,
+            SourceGroupRows = SourceGroupRows,
         };
+
+    /// <summary>The rows of each row group of the file as written, when this reader reads a re-cut copy: messages name
+    /// the user's row groups, not the copy's.</summary>
+    private long[]? SourceGroupRows { get; init; }
+
+    /// <summary>How messages name row group <paramref name="index"/> of the file being read: its number and count in the
+    /// file as written, and the row it starts at (for a re-cut copy, the file's group that holds the copy's).</summary>
+    private (int Number, int Count, long FirstRow) SourceGroup(int index)
+    {
+        if (SourceGroupRows is not { } rows) return (index + 1, _reader.RowGroupCount, _rowNumber + 1);
+        long first = 1;
+        for (var g = 0; g < rows.Length; g++)
+        {
+            if (_rowNumber < first - 1 + rows[g] || g == rows.Length - 1) return (g + 1, rows.Length, first);
+            first += rows[g];
+        }
+        return (index + 1, _reader.RowGroupCount, _rowNumber + 1);
+    }
 
     /// <summary>Rows per re-cut group: about a million values, in whole DuckDB vectors of 2,048 rows, at most 32,768 rows.
     /// Measured with `sluice run` on 1,000,000 payments rows (8 columns) in one row group: re-cut into groups of 131,072

@@ -222,7 +222,8 @@ public sealed partial class ParquetBatchReader : IBatchReader
         }
         catch (Exception e) when (IsCorruption(e))
         {
-            throw Corrupt($"row group {index + 1} of {_reader.RowGroupCount}", _rowNumber + 1, e);
+            var (number, count, first) = SourceGroup(index);
+            throw Corrupt($"row group {number} of {count}", first, e);
         }
     }
 
@@ -253,8 +254,9 @@ public sealed partial class ParquetBatchReader : IBatchReader
             // infinity DuckDB and Spark write, as the lowest or highest number) is not damage, and is named as such.
             catch (ArgumentOutOfRangeException) when (_readAs[c].ClrType == typeof(DateOnly) || _readAs[c].ClrType == typeof(DateTime))
             {
-                throw new DataFileException("parquet.out_of_range", _rowNumber + 1,
-                    $"column '{_fields[c].Name}' holds a date or timestamp in row group {index + 1} (rows from {_rowNumber + 1:N0}) outside " +
+                var (number, _, first) = SourceGroup(index);
+                throw new DataFileException("parquet.out_of_range", first,
+                    $"column '{_fields[c].Name}' holds a date or timestamp in row group {number} (rows from {first:N0}) outside " +
                     "the years 1 to 9999 Sluice reads, such as the infinity some writers store as the lowest or highest value; " +
                     "replace such values where the file is written (with NULL or a date in range).");
             }
