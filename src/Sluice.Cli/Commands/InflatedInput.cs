@@ -22,6 +22,7 @@ internal sealed class InflatedInput : IDisposable
         if (!CompressedSource.IsCompressedKey(path)) return new InflatedInput(path, temporary: false);
         var inflated = System.IO.Path.Combine(folder, $".{CompressedSource.InflatedName(System.IO.Path.GetFileName(path))}.{Guid.NewGuid():N}.inflated");
         await CompressedSource.InflateAsync(path, path, inflated, path, SluiceSettings.FromEnvironment().MaxInflateRatio, ct);
+        CompressedSource.RefuseIfCompressedAgain(inflated, path);
         return new InflatedInput(inflated, temporary: true);
     }
 

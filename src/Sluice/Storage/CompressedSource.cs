@@ -42,6 +42,19 @@ public static class CompressedSource
         return GzipSource.StartsWithSignature(head) ? "gzip" : ZstdSource.StartsWithSignature(head) ? "zstd" : null;
     }
 
+    /// <summary>Refuses a file that decompressed to compressed content again (compressed twice), removing it: read on,
+    /// it would reach the format's reader as garbage (a CSV: one header column of binary; JSON Lines: every line rejected).</summary>
+    /// <param name="inflated">The decompressed file.</param>
+    /// <param name="name">How the message names the compressed file.</param>
+    /// <exception cref="SluiceException"><c>source.compressed</c>.</exception>
+    public static void RefuseIfCompressedAgain(string inflated, string name)
+    {
+        if (SignatureOf(inflated) is not { } again) return;
+        File.Delete(inflated);
+        throw new SluiceException("source.compressed",
+            $"{name} decompresses to {again}-compressed content again: it was compressed twice; compress the file once and put it in its place.");
+    }
+
     /// <summary>A file's first four bytes (fewer when it is shorter).</summary>
     internal static byte[] Head(string path)
     {

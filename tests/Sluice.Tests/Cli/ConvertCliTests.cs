@@ -359,6 +359,25 @@ public sealed class ConvertCliTests : IDisposable
     }
 
     [Fact]
+    public async Task A_file_compressed_twice_is_refused_by_convert_and_inspect_leaving_no_decompressed_file_behind()
+    {
+        var zst = Path.Combine(_dir, "twice.csv.zst");
+        await File.WriteAllBytesAsync(zst, ZstdFiles.Compress(ZstdFiles.Compress("id,amount\n1,2.50\n"u8.ToArray())));
+
+        var converted = await CliProcess.RunAsync(Env, "convert", zst, Path.Combine(_dir, "twice.parquet"));
+        var inspected = await CliProcess.RunAsync(Env, "inspect", zst);
+
+        foreach (var (code, _, stderr) in new[] { converted, inspected })
+        {
+            Assert.NotEqual(0, code);
+            Assert.Equal($"error: {zst} decompresses to zstd-compressed content again: it was compressed twice; compress the file once " +
+                         "and put it in its place.", stderr.Trim());
+        }
+        Assert.Equal(["twice.csv.zst"], Directory.GetFiles(_dir).Select(Path.GetFileName));
+        Assert.Empty(Directory.GetFiles(Path.GetTempPath(), ".twice.csv.*.inflated"));
+    }
+
+    [Fact]
     public async Task A_gzip_file_cut_short_is_refused_by_convert_in_one_sentence_naming_it()
     {
         var gz = Path.Combine(_dir, "cut.csv.gz");

@@ -90,14 +90,7 @@ public sealed class DownloadStage : IStage
                 context.Settings.MaxInflateRatio, ct);
             outputs["file"] = new JsonObject { ["path"] = inflated, ["size"] = size, ["sha256"] = sha };
             context.Info($"inflated {new FileInfo(target).Length:N0} {compression}-compressed bytes to {size:N0} bytes ({Path.GetFileName(inflated)})");
-            // Read on, compressed content would reach the format's reader as garbage (a JSON Lines file: every line rejected).
-            if (CompressedSource.SignatureOf(inflated) is { } again)
-            {
-                File.Delete(inflated);
-                throw new SluiceException("source.compressed",
-                    $"object '{job.SourceKey}' in bucket '{job.SourceBucket}' decompresses to {again}-compressed content again: it was " +
-                    "compressed twice; compress the file once and put it in its place.");
-            }
+            CompressedSource.RefuseIfCompressedAgain(inflated, $"object '{job.SourceKey}' in bucket '{job.SourceBucket}'");
             plan = await PlanInflatedAsync(job.Workflow, context.Pipeline, inflated, size, ct);
         }
         else if (CompressedSource.SignatureOf(target) is { } unnamed)
