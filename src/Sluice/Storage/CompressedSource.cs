@@ -36,10 +36,24 @@ public static class CompressedSource
             : ZstdSource.InflateAsync(source, target, name, maxRatio, ct);
 
     /// <summary>The compression a file's first bytes show ("gzip", "zstd"), or null: for a file whose name says nothing.</summary>
-    public static string? SignatureOf(string path)
+    public static string? SignatureOf(string path) => SignatureOf(Head(path));
+
+    private static string? SignatureOf(ReadOnlySpan<byte> head) =>
+        GzipSource.StartsWithSignature(head) ? "gzip" : ZstdSource.StartsWithSignature(head) ? "zstd" : null;
+
+    /// <summary>Why a file named as <paramref name="compression"/>-compressed is not, from its first bytes, and what to do:
+    /// an empty file, one compressed the other way (named for it, Sluice reads it), or one not compressed.</summary>
+    /// <param name="signature">How the message names what such a file starts with.</param>
+    internal static string Misnamed(string name, string compression, string signature, ReadOnlySpan<byte> head)
     {
-        var head = Head(path);
-        return GzipSource.StartsWithSignature(head) ? "gzip" : ZstdSource.StartsWithSignature(head) ? "zstd" : null;
+        var extension = Extension(compression);
+        if (head.IsEmpty)
+            return $"{name} is named {extension} but is empty (0 bytes); put the complete {compression}-compressed file in its place.";
+        if (SignatureOf(head) is { } other && other != compression)
+            return $"{name} is named {extension} but is {other}-compressed; put it under a name ending in {Extension(other)} instead of " +
+                   $"{extension} and Sluice decompresses it.";
+        return $"{name} is named {extension} but is not {compression}-compressed (it does not start with {signature}); " +
+               $"compress it with {compression}, or put it under a name without {extension}.";
     }
 
     /// <summary>Refuses a file that decompressed to compressed content again (compressed twice), removing it: read on,

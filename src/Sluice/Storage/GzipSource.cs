@@ -36,10 +36,9 @@ public static class GzipSource
     /// <exception cref="SluiceException"><c>source.not_gzip</c>, <c>source.gzip_corrupt</c> or <c>source.inflate_limit</c>.</exception>
     public static async Task<(long Size, string Sha256)> InflateAsync(string source, string target, string name, int maxRatio, CancellationToken ct)
     {
-        if (!StartsWithSignature(CompressedSource.Head(source)))
-            throw new SluiceException("source.not_gzip",
-                $"{name} is named .gz but is not gzip-compressed (it does not start with the gzip signature 1f 8b); " +
-                "compress it with gzip, or put it under a name without .gz.");
+        var head = CompressedSource.Head(source);
+        if (!StartsWithSignature(head))
+            throw new SluiceException("source.not_gzip", CompressedSource.Misnamed(name, "gzip", "the gzip signature 1f 8b", head));
         var buffer = Blocks.Pool.Rent(Blocks.Size);
         try
         {

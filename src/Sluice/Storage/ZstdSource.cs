@@ -39,10 +39,9 @@ public static class ZstdSource
     /// <exception cref="SluiceException"><c>source.not_zstd</c>, <c>source.zstd_corrupt</c> or <c>source.inflate_limit</c>.</exception>
     public static async Task<(long Size, string Sha256)> InflateAsync(string source, string target, string name, int maxRatio, CancellationToken ct)
     {
-        if (!StartsWithSignature(CompressedSource.Head(source)))
-            throw new SluiceException("source.not_zstd",
-                $"{name} is named .zst but is not Zstandard-compressed (it does not start with the Zstandard magic number 28 b5 2f fd); " +
-                "compress it with zstd, or put it under a name without .zst.");
+        var head = CompressedSource.Head(source);
+        if (!StartsWithSignature(head))
+            throw new SluiceException("source.not_zstd", CompressedSource.Misnamed(name, "zstd", "the Zstandard magic number 28 b5 2f fd", head));
         var buffer = Blocks.Pool.Rent(Blocks.Size);
         try
         {

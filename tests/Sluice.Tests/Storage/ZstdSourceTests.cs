@@ -82,6 +82,24 @@ public sealed class ZstdSourceTests : IDisposable
         Assert.Contains("put it under a name without .zst", refused.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("swapped.csv.zst", "gzip", "inbox/swapped.csv.zst is named .zst but is gzip-compressed; put it under a name ending in .gz instead of .zst and Sluice decompresses it.")]
+    [InlineData("swapped.csv.gz", "zstd", "inbox/swapped.csv.gz is named .gz but is zstd-compressed; put it under a name ending in .zst instead of .gz and Sluice decompresses it.")]
+    [InlineData("empty.csv.zst", "", "inbox/empty.csv.zst is named .zst but is empty (0 bytes); put the complete zstd-compressed file in its place.")]
+    [InlineData("empty.csv.gz", "", "inbox/empty.csv.gz is named .gz but is empty (0 bytes); put the complete gzip-compressed file in its place.")]
+    public async Task A_file_compressed_the_other_way_or_empty_is_refused_saying_how_to_name_or_replace_it(string name, string content, string message)
+    {
+        var text = CompressibleText.Lines(6, 100);
+        var file = Write(name, content switch { "gzip" => GzipFiles.Compress(text), "zstd" => ZstdFiles.Compress(text), _ => [] });
+
+        var refused = await Assert.ThrowsAsync<SluiceException>(() =>
+            CompressedSource.InflateAsync(name, file, Path.Combine(_dir, "inflated.csv"), $"inbox/{name}", 200, CancellationToken.None));
+
+        Assert.Equal(name.EndsWith(".gz", StringComparison.Ordinal) ? "source.not_gzip" : "source.not_zstd", refused.Code);
+        Assert.Equal(message, refused.Message);
+        Assert.False(File.Exists(Path.Combine(_dir, "inflated.csv")));
+    }
+
     [Fact]
     public async Task A_file_that_grows_past_the_limit_is_stopped_as_a_bomb_and_leaves_nothing()
     {
