@@ -5,6 +5,10 @@ public sealed record CsvOptions
 {
     public static readonly CsvOptions Default = new();
 
+    /// <summary>The dialect of <c>source.format: tsv</c> with no dialect key: a tab delimiter, the rest as
+    /// <see cref="Default"/> (a convert job detects the rest from the file, as for <see cref="Default"/>).</summary>
+    public static readonly CsvOptions Tab = Default with { Delimiter = '\t' };
+
     /// <summary>Whether the first record names the columns.</summary>
     public bool Header { get; init; } = true;
     public char Delimiter { get; init; } = ',';

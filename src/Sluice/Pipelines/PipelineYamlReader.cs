@@ -105,7 +105,7 @@ internal sealed partial class PipelineYamlReader(YamlNodeReader r)
         }
 
         // "tsv" says tab-separated: its delimiter is a tab unless one is given.
-        var csv = format == "tsv" ? CsvOptions.Default with { Delimiter = '\t' } : CsvOptions.Default;
+        var csv = format == "tsv" ? CsvOptions.Tab : CsvOptions.Default;
         if (r.Boolean(YamlNodeReader.Get(source, "header"), "source.header") is { } header) csv = csv with { Header = header };
         if (Character(source, "delimiter") is { } delimiter) csv = csv with { Delimiter = delimiter };
         if (Character(source, "quote") is { } quote) csv = csv with { Quote = quote };

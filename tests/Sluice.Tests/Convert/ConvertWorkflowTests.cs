@@ -42,6 +42,23 @@ public sealed class ConvertWorkflowTests
     }
 
     [Fact]
+    public async Task A_tsv_source_with_no_other_dialect_key_has_its_header_detected_so_a_headerless_file_keeps_its_first_row()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("convert.yaml", Pipeline.Replace("format: csv", "format: tsv").Replace("exports/*.csv", "exports/*.tsv"));
+        env.StartHost();
+        // Commas in the text: the tab must stay the delimiter, whatever splits lines more evenly.
+        env.Drop("inbox", "exports/plain.tsv", "1\talice, a\t2.50\n2\tbob, b\t3.50\n3\tcarol, c\t4.00\n");
+
+        var job = Assert.Single(await env.WaitForJobsAsync(1));
+
+        Assert.Equal("succeeded", job.Status);
+        Assert.Equal((3L, 3L, 0L), (job.Counts.Read, job.Counts.Loaded, job.Counts.Rejected));
+        var convert = job.Stages.Single(s => s.Name == "convert");
+        Assert.Equal("delimiter tab, header False, utf-8", (string?)convert.Outputs!["dialect"]);
+    }
+
+    [Fact]
     public async Task A_ragged_row_fails_the_convert_job_naming_its_line_and_publishes_the_rejects()
     {
         await using var env = await TestEnvironment.CreateAsync();

@@ -17,7 +17,8 @@ public static class CsvDialectSniffer
     private static readonly char[] Delimiters = [',', ';', '\t', '|'];
 
     /// <summary>The dialect of <paramref name="path"/>, starting from <paramref name="declared"/> (its quote, escape, nulls and sample size are kept).</summary>
-    public static CsvOptions Detect(string path, CsvOptions declared)
+    /// <param name="keepDelimiter">Whether <paramref name="declared"/>'s delimiter is kept (a pipeline's <c>tsv</c>), not guessed.</param>
+    public static CsvOptions Detect(string path, CsvOptions declared, bool keepDelimiter = false)
     {
         ArgumentNullException.ThrowIfNull(declared);
         var bytes = new byte[SampleBytes];
@@ -30,7 +31,7 @@ public static class CsvDialectSniffer
         if (n == SampleBytes && lines.Count > 1) lines.RemoveAt(lines.Count - 1); // probably cut in the middle
         if (lines.Count == 0) return declared with { Encoding = encoding };
 
-        var delimiter = Delimiters
+        var delimiter = keepDelimiter ? declared.Delimiter : Delimiters
             .Select(d => (d, counts: lines.Select(l => Fields(l, d, declared.Quote).Count).ToList()))
             .Where(x => x.counts[0] > 1)
             .OrderByDescending(x => x.counts.Count(c => c == x.counts[0]))

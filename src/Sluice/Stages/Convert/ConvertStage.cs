@@ -31,9 +31,9 @@ public sealed class ConvertStage : IStage
             throw new SluiceException("workspace.missing", $"the downloaded file {source} is missing; replay this job from download.");
         if (!DataFormatNames.TryParse(pipeline.SourceFormat, out var sourceFormat)) sourceFormat = DataFormat.Csv;
 
-        // No dialect key in the pipeline (the options are the shared default instance): detect it from the file.
-        var csv = sourceFormat == DataFormat.Csv && ReferenceEquals(pipeline.Csv, CsvOptions.Default)
-            ? CsvDialectSniffer.Detect(source, pipeline.Csv)
+        // No dialect key in the pipeline (the options are a shared instance): detect it from the file; a "tsv" keeps its tab.
+        var csv = sourceFormat == DataFormat.Csv && (ReferenceEquals(pipeline.Csv, CsvOptions.Default) || ReferenceEquals(pipeline.Csv, CsvOptions.Tab))
+            ? CsvDialectSniffer.Detect(source, pipeline.Csv, keepDelimiter: ReferenceEquals(pipeline.Csv, CsvOptions.Tab))
             : pipeline.Csv;
         var outDir = context.Workspace.StageFolder(Name);
         var targetFile = Path.GetFileNameWithoutExtension(fileName) + DataFormatNames.Extension(target.Format);
