@@ -21,7 +21,12 @@ internal sealed partial class PipelineYamlReader
         DataFormat? format = null;
         if (formatText is not null)
         {
-            if (DataFormatNames.TryParse(formatText, out var f)) format = f;
+            // A CSV target is written in the source's dialect into a .csv file: "tsv" would read as asking for tabs.
+            if (formatText.Trim().TrimStart('.').ToLowerInvariant() is "tsv" or "txt")
+                r.Error(formatNode!, "target.format",
+                    $"{MessageText.Quote(formatText)} is not a format Sluice writes: a CSV target is written as a .csv file in the source's " +
+                    "dialect (a tab-separated source stays tab-separated); write format: csv");
+            else if (DataFormatNames.TryParse(formatText, out var f)) format = f;
             else r.Error(formatNode!, "target.format", $"{MessageText.Quote(formatText)} is not one of {DataFormatNames.Accepted}");
         }
         if (format is { } same && same == sourceFormat && same != DataFormat.Csv)
