@@ -30,5 +30,19 @@ public sealed class PlainOutputCliTests : IDisposable
         Assert.DoesNotContain('─', stdout);
     }
 
+    [Fact]
+    public async Task Pipelines_list_shows_that_a_tsv_pipeline_reads_csv_with_a_tab()
+    {
+        var pipelines = Directory.CreateDirectory(Path.Combine(_dir, "pipelines")).FullName;
+        File.WriteAllText(Path.Combine(pipelines, "tabs.yaml"),
+            "name: tabs\non: { bucket: inbox, match: \"tabs/*.tsv\" }\nsource: { format: tsv }\ntarget: { table: public.tabs }\n");
+
+        var (code, stdout, stderr) = await CliProcess.RunAsync(
+            new Dictionary<string, string> { ["SLUICE_HOME"] = Path.Combine(_dir, "home"), ["SLUICE_PIPELINES"] = pipelines }, "pipelines", "list");
+
+        Assert.True(code == 0, stderr);
+        Assert.Matches(@"\ntabs\s+inbox\s+tabs/\*\.tsv\s+load\s+csv \(tab\)\s+public\.tabs \(append\)\s", stdout);
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }
