@@ -152,6 +152,24 @@ public sealed class ParquetRegroupingTests : IDisposable
         Assert.Equal((direct.Line, direct.Message), (recut.Line, recut.Message));
     }
 
+    [Fact]
+    public async Task A_copy_left_by_a_killed_worker_is_removed_by_the_next_re_cut_into_the_same_folder()
+    {
+        // 200,000 rows of 8 columns in one group: estimated past the re-cut threshold.
+        var parquet = Path.Combine(_dir, "retried.parquet");
+        await DuckDb.QueryAsync($"""
+            COPY (SELECT i AS a, i AS b, i AS c, i AS d, i AS e, i AS f, i AS g, i AS h FROM range(200000) t(i))
+            TO '{parquet}' (FORMAT parquet, ROW_GROUP_SIZE 1000000)
+            """);
+        var stale = Path.Combine(Scratch, ".regrouped-0123456789abcdef0123456789abcdef.parquet");
+        File.Copy(parquet, stale);
+
+        await using var reader = await ParquetBatchReader.OpenAsync(parquet, null, CancellationToken.None, regroupInto: Scratch);
+
+        Assert.Equal((1, 200_000L), reader.Regrouped);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Scratch));
+    }
+
     /// <summary>Every row's line and canonical values, hashed, and the row count.</summary>
     private static async Task<((int Rows, string Hash) Content, IReadOnlyList<string> Columns)> ReadAllAsync(ParquetBatchReader reader)
     {

@@ -97,6 +97,9 @@ internal static class ParquetRegrouping
         if (fileColumns.Distinct(StringComparer.OrdinalIgnoreCase).Count() != fileColumns.Count)
             return (null, null, "two of its column names differ only in case, which DuckDB would read as one column");
         Directory.CreateDirectory(folder);
+        // A copy is removed when its reader closes; one left by a worker that was killed (as a worker running out of
+        // memory is) would stay in the job's workspace, as large as the file, through every retry.
+        foreach (var stale in Directory.EnumerateFiles(folder, ".regrouped-*.parquet")) TryDelete(stale);
         var scratch = Path.Combine(folder, $".regrouped-{Guid.NewGuid():N}.parquet");
         // DuckDB reads a path as a glob pattern: the file is read through a link of Sluice's own naming, so a file
         // name with * ? [ { in it can neither match other files nor fail to match itself. The link goes beside the
