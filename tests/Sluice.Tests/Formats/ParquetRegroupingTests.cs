@@ -153,7 +153,7 @@ public sealed class ParquetRegroupingTests : IDisposable
     }
 
     [Fact]
-    public async Task A_copy_left_by_a_killed_worker_is_removed_by_the_next_re_cut_into_the_same_folder()
+    public async Task A_copy_left_by_a_killed_worker_is_removed_by_the_next_re_cut_into_the_same_folder_and_one_being_written_is_not()
     {
         // 200,000 rows of 8 columns in one group: estimated past the re-cut threshold.
         var parquet = Path.Combine(_dir, "retried.parquet");
@@ -161,13 +161,15 @@ public sealed class ParquetRegroupingTests : IDisposable
             COPY (SELECT i AS a, i AS b, i AS c, i AS d, i AS e, i AS f, i AS g, i AS h FROM range(200000) t(i))
             TO '{parquet}' (FORMAT parquet, ROW_GROUP_SIZE 1000000)
             """);
-        var stale = Path.Combine(Scratch, ".regrouped-0123456789abcdef0123456789abcdef.parquet");
-        File.Copy(parquet, stale);
+        File.Copy(parquet, Path.Combine(Scratch, ".regrouped-0123456789abcdef0123456789abcdef.parquet"));
+        // Another re-cut into the same folder, still writing its copy: it holds it, and it is left alone.
+        var running = Path.Combine(Scratch, ".regrouped-fedcba9876543210fedcba9876543210.parquet");
+        await using var held = new FileStream(running, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
 
         await using var reader = await ParquetBatchReader.OpenAsync(parquet, null, CancellationToken.None, regroupInto: Scratch);
 
         Assert.Equal((1, 200_000L), reader.Regrouped);
-        Assert.Empty(Directory.EnumerateFileSystemEntries(Scratch));
+        Assert.Equal([running], Directory.EnumerateFileSystemEntries(Scratch));
     }
 
     /// <summary>Every row's line and canonical values, hashed, and the row count.</summary>

@@ -97,9 +97,7 @@ internal static class ParquetRegrouping
         if (fileColumns.Distinct(StringComparer.OrdinalIgnoreCase).Count() != fileColumns.Count)
             return (null, null, "two of its column names differ only in case, which DuckDB would read as one column");
         Directory.CreateDirectory(folder);
-        // A copy is removed when its reader closes; one left by a worker that was killed (as a worker running out of
-        // memory is) would stay in the job's workspace, as large as the file, through every retry.
-        foreach (var stale in Directory.EnumerateFiles(folder, ".regrouped-*.parquet")) TryDelete(stale);
+        RemoveAbandonedCopies(folder);
         var scratch = Path.Combine(folder, $".regrouped-{Guid.NewGuid():N}.parquet");
         // DuckDB reads a path as a glob pattern: the file is read through a link of Sluice's own naming, so a file
         // name with * ? [ { in it can neither match other files nor fail to match itself. The link goes beside the
@@ -110,6 +108,8 @@ internal static class ParquetRegrouping
         var link = Path.Combine(linkFolder, $".regrouping-{Guid.NewGuid():N}.parquet");
         try
         {
+            // Held (a shared lock) until the copy is opened and unlinked: another re-cut into the folder leaves it be.
+            await using var claim = new FileStream(scratch, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
             File.CreateSymbolicLink(link, Path.GetFullPath(source));
             await using (var duck = new DuckDBConnection("Data Source=:memory:"))
             {
@@ -119,7 +119,7 @@ internal static class ParquetRegrouping
                 copy.CommandText =
                     "SET threads = 1; SET preserve_insertion_order = true; " +
                     $"COPY (SELECT {string.Join(", ", fields.Select(f => Identifier(f.Name)))} FROM read_parquet({Literal(link)}){(limitRows is { } n ? $" LIMIT {n.ToString(CultureInfo.InvariantCulture)}" : "")}) " +
-                    $"TO {Literal(scratch)} (FORMAT parquet, ROW_GROUP_SIZE {rowsPerGroup.ToString(CultureInfo.InvariantCulture)}, COMPRESSION snappy)";
+                    $"TO {Literal(scratch)} (FORMAT parquet, ROW_GROUP_SIZE {rowsPerGroup.ToString(CultureInfo.InvariantCulture)}, COMPRESSION snappy, USE_TMP_FILE false)";
                 await using var registration = ct.Register(copy.Cancel);
                 await copy.ExecuteNonQueryAsync(ct);
             }
@@ -168,6 +168,26 @@ internal static class ParquetRegrouping
     }
 
     private static bool HasWildcard(string path) => path.IndexOfAny(['*', '?', '[', '{']) >= 0;
+
+    /// <summary>
+    /// Removes the copies in <paramref name="folder"/> no re-cut holds: a copy is unlinked once its reader opens it,
+    /// but one left by a process that was killed (as a worker running out of memory is) would stay in the job's
+    /// workspace, as large as the file, through every retry. A copy being written is held with a shared lock (its
+    /// claim; DuckDB writes into that same file, never a replacement), so the exclusive lock taken here fails on it.
+    /// </summary>
+    private static void RemoveAbandonedCopies(string folder)
+    {
+        foreach (var copy in Directory.EnumerateFiles(folder, ".regrouped-*.parquet"))
+        {
+            try
+            {
+                using (new FileStream(copy, FileMode.Open, FileAccess.ReadWrite, FileShare.None)) { }
+                File.Delete(copy);
+            }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+    }
 
     private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
 
