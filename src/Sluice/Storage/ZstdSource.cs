@@ -1,5 +1,6 @@
 using Sluice.Errors;
 using ZstdSharp;
+using ZstdSharp.Unsafe;
 
 namespace Sluice.Storage;
 
@@ -54,6 +55,15 @@ public static class ZstdSource
                 try
                 {
                     n = await zstd.ReadAsync(buffer.AsMemory(0, Blocks.Size), ct);
+                }
+                // zstd --long (by default 128 MiB and more for --long=27+) writes frames whose window would take that much
+                // memory to decompress: the decoder's limit (zstd -d's too) keeps a small file from claiming gigabytes.
+                catch (ZstdException e) when (e.Code == ZSTD_ErrorCode.ZSTD_error_frameParameter_windowTooLarge)
+                {
+                    throw new SluiceException("source.zstd_window",
+                        $"{name} was compressed with a window larger than the 128 MiB Sluice decompresses with (as zstd --long " +
+                        "writes for a large file), which would take that much memory to decompress; compress it again without --long, " +
+                        "or with --long=27 or less.");
                 }
                 catch (Exception e) when (e is ZstdException or EndOfStreamException)
                 {

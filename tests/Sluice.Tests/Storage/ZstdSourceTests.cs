@@ -101,6 +101,25 @@ public sealed class ZstdSourceTests : IDisposable
     }
 
     [Fact]
+    public async Task A_frame_with_a_window_over_128_MiB_is_refused_as_written_with_long_not_as_damaged()
+    {
+        // A frame header as zstd --long=28 writes it for a large file: window descriptor 0x90 (2^28 bytes), then one raw
+        // last block holding "id\n1\n". The content is intact; only its window is larger than the decoder takes.
+        byte[] frame = [0x28, 0xB5, 0x2F, 0xFD, 0x00, 0x90, (5 << 3) | 1, 0x00, 0x00, .. "id\n1\n"u8];
+        var zst = Write("long.csv.zst", frame);
+        var target = Path.Combine(_dir, "long.csv");
+
+        var refused = await Assert.ThrowsAsync<SluiceException>(() =>
+            ZstdSource.InflateAsync(zst, target, "inbox/long.csv.zst", 200, CancellationToken.None));
+
+        Assert.Equal("source.zstd_window", refused.Code);
+        Assert.Equal("inbox/long.csv.zst was compressed with a window larger than the 128 MiB Sluice decompresses with (as zstd --long " +
+                     "writes for a large file), which would take that much memory to decompress; compress it again without --long, " +
+                     "or with --long=27 or less.", refused.Message);
+        Assert.False(File.Exists(target));
+    }
+
+    [Fact]
     public async Task A_file_that_grows_past_the_limit_is_stopped_as_a_bomb_and_leaves_nothing()
     {
         // 80 MiB of zeros compress to a few kilobytes: past the 64 MiB floor of the limit.
