@@ -378,6 +378,25 @@ public sealed class ConvertCliTests : IDisposable
     }
 
     [Fact]
+    public async Task A_large_row_group_is_re_cut_into_groups_that_fit_a_low_max_group_limit_and_converts_as_small_groups_do()
+    {
+        var one = Path.Combine(_dir, "one.parquet");
+        var small = Path.Combine(_dir, "small.parquet");
+        const string rows = "SELECT i::BIGINT AS id, 'note ' || i AS note, i * 0.5 AS half, DATE '2026-01-01' + (i % 300)::INTEGER AS day FROM range(300000) t(i)";
+        await DuckDb.QueryAsync($"COPY ({rows}) TO '{one}' (FORMAT parquet, ROW_GROUP_SIZE 1000000)");
+        await DuckDb.QueryAsync($"COPY ({rows}) TO '{small}' (FORMAT parquet, ROW_GROUP_SIZE 2048)");
+        // 4 MiB: the file's own groups of 2,048 rows fit it; the re-cut's usual 32,768 would not.
+        var env = new Dictionary<string, string>(Env) { ["SLUICE_PARQUET_MAX_GROUP_MIB"] = "4" };
+
+        var recut = await CliProcess.RunAsync(env, "convert", one, Path.Combine(_dir, "one.csv"));
+        var direct = await CliProcess.RunAsync(env, "convert", small, Path.Combine(_dir, "small.csv"));
+
+        Assert.True(direct.ExitCode == 0, direct.StdErr);
+        Assert.True(recut.ExitCode == 0, recut.StdErr);
+        Assert.Equal(await File.ReadAllTextAsync(Path.Combine(_dir, "small.csv")), await File.ReadAllTextAsync(Path.Combine(_dir, "one.csv")));
+    }
+
+    [Fact]
     public async Task A_gzip_file_cut_short_is_refused_by_convert_in_one_sentence_naming_it()
     {
         var gz = Path.Combine(_dir, "cut.csv.gz");

@@ -25,8 +25,9 @@ public sealed partial class ParquetBatchReader
     {
         var large = ParquetRegrouping.GroupsAbove(_reader, _fields, ParquetRegrouping.RegroupAboveBytes).ToList();
         if (large.Count == 0 || folder is null) return this;
+        var bytesPerRow = large.Max(g => g.Bytes / Math.Max(1, g.Rows));
         var (reader, fields, failure) = await ParquetRegrouping.CopyAsync(path, _fields, _reader.Schema.Fields.Select(f => f.Name).ToList(),
-            RowsPerGroup(_fields.Length), folder, sampleRows, ct);
+            RowsPerGroup(_fields.Length, bytesPerRow, ParquetRegrouping.MaxGroupBytes), folder, sampleRows, ct);
         if (reader is null)
         {
             RegroupFailure = $"{large.Count} of its {_reader.RowGroupCount} row groups hold up to {large.Max(g => g.Rows):N0} rows, which are decoded " +
@@ -72,8 +73,14 @@ public sealed partial class ParquetBatchReader
 
     /// <summary>Rows per re-cut group: about a million values, in whole DuckDB vectors of 2,048 rows, at most 32,768 rows.
     /// Measured with `sluice run` on 1,000,000 payments rows (8 columns) in one row group: re-cut into groups of 131,072
-    /// rows, 10.9 s and 294 MB; of 32,768, 7.6 s and 209 MB; of 8,192, 10.8 s and 207 MB.</summary>
-    private static int RowsPerGroup(int columns) => Math.Clamp((1 << 20) / Math.Max(1, columns) / 2048 * 2048, 2048, 32768);
+    /// rows, 10.9 s and 294 MB; of 32,768, 7.6 s and 209 MB; of 8,192, 10.8 s and 207 MB.
+    /// The copy's groups must also be read under <see cref="ParquetRegrouping.MaxGroupBytes"/>: under a low limit they
+    /// hold fewer rows, estimated to take half of it (the copy's own encoding may estimate a little larger).</summary>
+    private static int RowsPerGroup(int columns, long bytesPerRow, long limit)
+    {
+        var rows = Math.Min((1L << 20) / Math.Max(1, columns), limit / 2 / Math.Max(1, bytesPerRow));
+        return (int)Math.Clamp(rows / 2048 * 2048, 2048, 32768);
+    }
 
     /// <summary>A row group read as it is must fit <see cref="ParquetRegrouping.MaxGroupBytes"/> once decoded.</summary>
     private void RefuseIfTooLarge(int index)
@@ -83,6 +90,15 @@ public sealed partial class ParquetBatchReader
         var paths = _fields.Select(f => string.Join('.', f.Path.ToList())).ToHashSet(StringComparer.Ordinal);
         var estimate = ParquetRegrouping.EstimateDecodedBytes(groups[index], paths);
         if (estimate <= limit) return;
+        if (SourceGroupRows is not null)
+        {
+            // The copy's groups are Sluice's own: writing the file with smaller ones would not help.
+            var (number, count, first) = SourceGroup(index);
+            throw new DataFileException("parquet.row_group_too_large", first,
+                $"row group {number} of {count}, even re-cut into groups of {groups[index].NumRows:N0} rows, takes about {estimate >> 20:N0} MiB " +
+                $"a group once decoded, more than SLUICE_PARQUET_MAX_GROUP_MIB allows ({limit >> 20:N0} MiB); raise SLUICE_PARQUET_MAX_GROUP_MIB " +
+                "where the machine has the memory.");
+        }
         throw new DataFileException("parquet.row_group_too_large", _rowNumber + 1,
             $"row group {index + 1} of {groups.Count} holds {groups[index].NumRows:N0} rows, about {estimate >> 20:N0} MiB once decoded, more than " +
             $"SLUICE_PARQUET_MAX_GROUP_MIB allows ({limit >> 20:N0} MiB)" +
