@@ -36,8 +36,10 @@ public sealed partial class ParquetBatchReader
         }
         var regrouped = new ParquetBatchReader(reader, fields!, Columns)
         {
-            SkippedColumns = SkippedColumns, Regrouped = (large.Count, large.Max(g => g.Rows), reader.RowGroupCount),
-            RowCount = RowCount, RowGroupCount = RowGroupCount,
+            SkippedColumns = SkippedColumns,
+            Regrouped = (large.Count, large.Max(g => g.Rows), reader.RowGroupCount),
+            RowCount = RowCount,
+            RowGroupCount = RowGroupCount,
             SourceGroupRows = _reader.RowGroups.Select(g => g.RowCount).ToArray(),
         };
         await _reader.DisposeAsync();
@@ -49,7 +51,11 @@ public sealed partial class ParquetBatchReader
     internal ParquetBatchReader As(IReadOnlyList<Pipelines.ColumnDefinition> columns) =>
         new(_reader, _fields, columns)
         {
-            SkippedColumns = SkippedColumns, Regrouped = Regrouped, RegroupFailure = RegroupFailure, RowCount = RowCount, RowGroupCount = RowGroupCount,
+            SkippedColumns = SkippedColumns,
+            Regrouped = Regrouped,
+            RegroupFailure = RegroupFailure,
+            RowCount = RowCount,
+            RowGroupCount = RowGroupCount,
             SourceGroupRows = SourceGroupRows,
         };
 
