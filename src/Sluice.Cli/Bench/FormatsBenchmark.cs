@@ -36,10 +36,7 @@ internal sealed class FormatsBenchmark(BenchDatabase db, string workDir, string 
             var bench = new FormatsBenchmark(db, Path.Combine(repo, "bench", "work", "formats"), typeof(FormatsBenchmark).Assembly.Location, parse.GetValue(rounds));
             var report = await bench.RunAsync(parse.GetValue(rows), ct);
             var path = parse.GetValue(output) ?? Path.Combine(repo, "bench", "results", "formats.md");
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            await File.WriteAllTextAsync(path, report, ct);
-            Console.Out.WriteLine(report);
-            Terminal.Line($"report written to {path}");
+            await BenchReport.WriteAsync(path, report, ct);
             return 0;
         }));
         return command;

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Sluice.Cli.Bench;
-using Sluice.Cli.Output;
 using Sluice.Errors;
 using Sluice.Postgres;
 using Sluice.Postgres.Embedded;
@@ -42,10 +41,7 @@ internal static class BenchCommand
             var report = await bench.RunAsync(sizes, parse.GetValue(file)?.FullName, ct);
             var name = sizes.Distinct().Count() == 1 || parse.GetValue(file) is not null ? $"load-{sizes[0]}.md" : "load-sizes.md";
             var path = parse.GetValue(output) ?? Path.Combine(repo, "bench", "results", name);
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            await File.WriteAllTextAsync(path, report, ct);
-            Console.Out.WriteLine(report);
-            Terminal.Line($"report written to {path}");
+            await BenchReport.WriteAsync(path, report, ct);
             return 0;
         }));
         var files = new Option<int>("--files") { Description = "How many small files to drop at once.", DefaultValueFactory = _ => 1000 };
@@ -75,10 +71,7 @@ internal static class BenchCommand
                 Math.Max(1, parse.GetValue(warmup)), Math.Max(0, parse.GetValue(rate)));
             var report = await bench.RunAsync(parse.GetValue(files), ct);
             var path = parse.GetValue(stormOutput) ?? Path.Combine(repo, "bench", "results", "storm.md");
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            await File.WriteAllTextAsync(path, report, ct);
-            Console.Out.WriteLine(report);
-            Terminal.Line($"report written to {path}");
+            await BenchReport.WriteAsync(path, report, ct);
             return 0;
         }));
         return new Command("bench", "Benchmarks with committed, reproducible reports (see bench/README.md).") { load, storm, ConvertBench.Create(), FormatsBenchmark.Create(ConnectionStringAsync, FindRepoRoot) };
