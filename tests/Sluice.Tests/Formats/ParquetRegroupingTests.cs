@@ -91,7 +91,7 @@ public sealed class ParquetRegroupingTests : IDisposable
         Assert.Contains("700,000 rows", reader.RegroupFailure);
         Assert.Equal((0, 0L, 0), reader.Regrouped);
         Assert.Equal(["The file was read with its own row groups: 1 of its 1 row groups hold up to 700,000 rows, which are decoded whole " +
-                      "(about 21 MiB of memory), because they could not be re-cut into smaller ones: two of its column names differ only in case, " +
+                      "(about 22 MiB of memory), because they could not be re-cut into smaller ones: two of its column names differ only in case, " +
                       "which DuckDB would read as one column."], DataFiles.WarningsOf(reader));
         var batch = new ColumnBatch(reader.Columns, 1000);
         Assert.True(await reader.ReadAsync(batch, _ => Assert.Fail("no row is rejected"), CancellationToken.None));

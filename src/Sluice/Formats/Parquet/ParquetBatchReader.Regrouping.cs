@@ -31,7 +31,7 @@ public sealed partial class ParquetBatchReader
         if (reader is null)
         {
             RegroupFailure = $"{large.Count} of its {_reader.RowGroupCount} row groups hold up to {large.Max(g => g.Rows):N0} rows, which are decoded " +
-                             $"whole (about {large.Max(g => g.Bytes) >> 20:N0} MiB of memory), because they could not be re-cut into smaller ones: {failure}";
+                             $"whole (about {MiB(large.Max(g => g.Bytes)):N0} MiB of memory), because they could not be re-cut into smaller ones: {failure}";
             return this;
         }
         var regrouped = new ParquetBatchReader(reader, fields!, Columns)
@@ -101,15 +101,18 @@ public sealed partial class ParquetBatchReader
             // The copy's groups are Sluice's own: writing the file with smaller ones would not help.
             var (number, count, first) = SourceGroup(index);
             throw new DataFileException("parquet.row_group_too_large", first,
-                $"row group {number} of {count}, even re-cut into groups of {groups[index].NumRows:N0} rows, takes about {estimate >> 20:N0} MiB " +
+                $"row group {number} of {count}, even re-cut into groups of {groups[index].NumRows:N0} rows, takes about {MiB(estimate):N0} MiB " +
                 $"a group once decoded, more than SLUICE_PARQUET_MAX_GROUP_MIB allows ({limit >> 20:N0} MiB); raise SLUICE_PARQUET_MAX_GROUP_MIB " +
                 "where the machine has the memory.");
         }
         throw new DataFileException("parquet.row_group_too_large", _rowNumber + 1,
-            $"row group {index + 1} of {groups.Count} holds {groups[index].NumRows:N0} rows, about {estimate >> 20:N0} MiB once decoded, more than " +
+            $"row group {index + 1} of {groups.Count} holds {groups[index].NumRows:N0} rows, about {MiB(estimate):N0} MiB once decoded, more than " +
             $"SLUICE_PARQUET_MAX_GROUP_MIB allows ({limit >> 20:N0} MiB)" +
             (RegroupFailure is null ? "" : $", and it could not be re-cut into smaller groups ({RegroupFailure.Split(": ", 2)[^1]})") +
             "; write the file with smaller row groups (pyarrow: row_group_size, DuckDB: ROW_GROUP_SIZE, Spark: parquet.block.size), " +
             "or raise SLUICE_PARQUET_MAX_GROUP_MIB where the machine has the memory.");
     }
+
+    /// <summary>An estimate in MiB, rounded up: past a limit of 1 MiB is never "about 1 MiB".</summary>
+    private static long MiB(long bytes) => bytes >= long.MaxValue - ((1L << 20) - 1) ? long.MaxValue >> 20 : (bytes + (1L << 20) - 1) >> 20;
 }
