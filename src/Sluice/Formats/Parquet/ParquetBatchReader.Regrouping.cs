@@ -7,6 +7,17 @@ public sealed partial class ParquetBatchReader
     /// job's log; null otherwise.</summary>
     public string? RegroupFailure { get; private set; }
 
+    /// <summary>Why the re-cut could not be made (the end of <see cref="RegroupFailure"/>).</summary>
+    private string? _regroupReason;
+
+    /// <summary>The limit a row group read as written must fit, read once per reader.</summary>
+    private readonly long _maxGroupBytes = ParquetRegrouping.MaxGroupBytes;
+
+    /// <summary>The columns read, by their path in the schema, for the estimates of their row groups.</summary>
+    private HashSet<string> FieldPaths => _fieldPaths ??= ParquetRegrouping.PathsOf(_fields);
+
+    private HashSet<string>? _fieldPaths;
+
     /// <summary>What a user should know about how the file was read: the file's columns a declared schema left out, and
     /// row groups decoded whole because they could not be re-cut.</summary>
     public IReadOnlyList<string> Warnings =>
@@ -23,13 +34,14 @@ public sealed partial class ParquetBatchReader
     /// groups are too large to decode whole (this one is then disposed).</summary>
     private async Task<ParquetBatchReader> RegroupedAsync(string path, string? folder, long? sampleRows, CancellationToken ct)
     {
-        var large = ParquetRegrouping.GroupsAbove(_reader, _fields, ParquetRegrouping.RegroupAboveBytes).ToList();
+        var large = ParquetRegrouping.GroupsAbove(_reader, FieldPaths, ParquetRegrouping.RegroupAboveBytes).ToList();
         if (large.Count == 0 || folder is null) return this;
         var bytesPerRow = large.Max(g => g.Bytes / Math.Max(1, g.Rows));
         var (reader, fields, failure) = await ParquetRegrouping.CopyAsync(path, _fields, _reader.Schema.Fields.Select(f => f.Name).ToList(),
-            RowsPerGroup(_fields.Length, bytesPerRow, ParquetRegrouping.MaxGroupBytes), folder, sampleRows, ct);
+            RowsPerGroup(_fields.Length, bytesPerRow, _maxGroupBytes), folder, sampleRows, ct);
         if (reader is null)
         {
+            _regroupReason = failure;
             RegroupFailure = $"{large.Count} of its {_reader.RowGroupCount} row groups hold up to {large.Max(g => g.Rows):N0} rows, which are decoded " +
                              $"whole (about {MiB(large.Max(g => g.Bytes)):N0} MiB of memory), because they could not be re-cut into smaller ones: {failure}";
             return this;
@@ -54,6 +66,7 @@ public sealed partial class ParquetBatchReader
             SkippedColumns = SkippedColumns,
             Regrouped = Regrouped,
             RegroupFailure = RegroupFailure,
+            _regroupReason = _regroupReason,
             RowCount = RowCount,
             RowGroupCount = RowGroupCount,
             SourceGroupRows = SourceGroupRows,
@@ -91,10 +104,9 @@ public sealed partial class ParquetBatchReader
     /// <summary>A row group read as it is must fit <see cref="ParquetRegrouping.MaxGroupBytes"/> once decoded.</summary>
     private void RefuseIfTooLarge(int index)
     {
-        var limit = ParquetRegrouping.MaxGroupBytes;
+        var limit = _maxGroupBytes;
         if (_reader.Metadata?.RowGroups is not { } groups || index >= groups.Count) return;
-        var paths = _fields.Select(f => string.Join('.', f.Path.ToList())).ToHashSet(StringComparer.Ordinal);
-        var estimate = ParquetRegrouping.EstimateDecodedBytes(groups[index], paths);
+        var estimate = ParquetRegrouping.EstimateDecodedBytes(groups[index], FieldPaths);
         if (estimate <= limit) return;
         if (SourceGroupRows is not null)
         {
@@ -108,7 +120,7 @@ public sealed partial class ParquetBatchReader
         throw new DataFileException("parquet.row_group_too_large", _rowNumber + 1,
             $"row group {index + 1} of {groups.Count} holds {groups[index].NumRows:N0} rows, about {MiB(estimate):N0} MiB once decoded, more than " +
             $"SLUICE_PARQUET_MAX_GROUP_MIB allows ({limit >> 20:N0} MiB)" +
-            (RegroupFailure is null ? "" : $", and it could not be re-cut into smaller groups ({RegroupFailure.Split(": ", 2)[^1]})") +
+            (_regroupReason is null ? "" : $", and it could not be re-cut into smaller groups ({_regroupReason})") +
             "; write the file with smaller row groups (pyarrow: row_group_size, DuckDB: ROW_GROUP_SIZE, Spark: parquet.block.size), " +
             "or raise SLUICE_PARQUET_MAX_GROUP_MIB where the machine has the memory.");
     }

@@ -68,10 +68,14 @@ internal static class ParquetRegrouping
 
     private static long Add(long a, long b) => a > long.MaxValue - b ? long.MaxValue : a + b;
 
+    /// <summary>The paths in the schema of the columns read, as a row group's column chunks name them.</summary>
+    public static HashSet<string> PathsOf(IEnumerable<DataField> fields) =>
+        fields.Select(f => string.Join('.', f.Path.ToList())).ToHashSet(StringComparer.Ordinal);
+
     /// <summary>The row groups of <paramref name="reader"/> estimated to take more than <paramref name="bytes"/>.</summary>
-    public static IEnumerable<(int Index, long Rows, long Bytes)> GroupsAbove(ParquetReader reader, IReadOnlyList<DataField> fields, long bytes)
+    /// <param name="paths">The columns read, by their path in the schema (<see cref="PathsOf"/>).</param>
+    public static IEnumerable<(int Index, long Rows, long Bytes)> GroupsAbove(ParquetReader reader, IReadOnlyCollection<string> paths, long bytes)
     {
-        var paths = fields.Select(f => string.Join('.', f.Path.ToList())).ToHashSet(StringComparer.Ordinal);
         var groups = reader.Metadata?.RowGroups ?? [];
         for (var g = 0; g < groups.Count; g++)
         {
