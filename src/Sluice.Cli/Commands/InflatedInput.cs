@@ -4,7 +4,7 @@ using Sluice.Storage;
 namespace Sluice.Cli.Commands;
 
 /// <summary>
-/// The file a command reads: the one given, or, for a compressed one (<c>*.gz</c>, <c>*.zst</c>), the file it
+/// The file a command reads: the one given, or, for a compressed one (<c>*.gz</c>, <c>*.zst</c>, <c>*.zip</c>), the file it
 /// decompresses to — checked and limited as a pipeline's compressed source is (<see cref="CompressedSource"/>), written as a hidden file in
 /// <c>folder</c> and removed when the command is done with it.
 /// </summary>

@@ -13,7 +13,7 @@ internal static class InspectCommand
 {
     public static Command Create()
     {
-        var file = new Argument<string>("file") { Description = "A .csv, .tsv, .jsonl or .parquet file (.gz and .zst files are decompressed first, into the temporary folder)." };
+        var file = new Argument<string>("file") { Description = "A .csv, .tsv, .jsonl or .parquet file (.gz, .zst and .zip files are decompressed first, into the temporary folder)." };
         var rows = WholeNumberOption.Create("--rows", "How many rows to show; 0 shows only the format and the schema.", defaultValue: 10, min: 0);
         var json = new Option<bool>("--json") { Description = "Print as JSON." };
         var command = new Command("inspect", "Show a file's format, CSV dialect, inferred (or Parquet) schema and first rows.") { file, rows, json };

@@ -86,15 +86,23 @@ public sealed class DownloadStage : IStage
             // The stages after this one read the decompressed file ("file"); the compressed copy stays beside it, as the source.
             outputs["compressed"] = outputs["file"]!.DeepClone();
             var inflated = Path.Combine(Path.GetDirectoryName(target)!, CompressedSource.InflatedName(Path.GetFileName(target)));
-            (size, sha) = await CompressedSource.InflateAsync(job.SourceKey, target, inflated, $"{job.SourceBucket}/{job.SourceKey}",
+            string? entry;
+            (size, sha, entry) = await CompressedSource.InflateAsync(job.SourceKey, target, inflated, $"{job.SourceBucket}/{job.SourceKey}",
                 context.Settings.MaxInflateRatio, ct);
             outputs["file"] = new JsonObject { ["path"] = inflated, ["size"] = size, ["sha256"] = sha };
-            context.Info($"inflated {new FileInfo(target).Length:N0} {compression}-compressed bytes to {size:N0} bytes ({Path.GetFileName(inflated)})");
+            if (entry is not null) outputs["entry"] = entry;
+            context.Info(entry is null
+                ? $"inflated {new FileInfo(target).Length:N0} {compression}-compressed bytes to {size:N0} bytes ({Path.GetFileName(inflated)})"
+                : $"extracted {entry} ({size:N0} bytes) from the {new FileInfo(target).Length:N0}-byte zip archive, as {Path.GetFileName(inflated)}");
             CompressedSource.RefuseIfCompressedAgain(inflated, $"object '{job.SourceKey}' in bucket '{job.SourceBucket}'");
             plan = await PlanInflatedAsync(job.Workflow, context.Pipeline, inflated, size, ct);
         }
         else if (CompressedSource.SignatureOf(target) is { } unnamed)
         {
+            if (unnamed == "zip" && CompressedSource.ZipBasedDocument(job.SourceKey) is { } document)
+                throw new SluiceException("source.compressed",
+                    $"object '{job.SourceKey}' in bucket '{job.SourceBucket}' is {document}, which Sluice does not read; export it as CSV " +
+                    "(or Parquet) and put that in the bucket instead.");
             var extension = CompressedSource.Extension(unnamed);
             throw new SluiceException("source.compressed",
                 $"object '{job.SourceKey}' in bucket '{job.SourceBucket}' is {unnamed}-compressed but its name does not end in {extension}; " +
