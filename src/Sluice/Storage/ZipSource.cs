@@ -52,7 +52,7 @@ public static class ZipSource
         if (DirectoryBytes(input) is { } directory && directory > MaxDirectoryBytes)
             throw new SluiceException("source.zip_entries",
                 $"{name} lists more entries than Sluice reads ({directory:N0} bytes of names, more than {MaxDirectoryBytes:N0}); " +
-                "a job is one file: put the file in the bucket on its own, or zipped alone.");
+                "Sluice reads one file from an archive: send the file on its own, or zipped alone.");
         ZipArchive archive;
         try
         {
@@ -132,8 +132,8 @@ public static class ZipSource
                 $"{name} holds no file{(archive.Entries.Count > 0 ? " (only folders or archiver metadata)" : "")}; put the archive with its file in its place.");
         var names = string.Join(", ", files.Take(NamesShown).Select(e => Storage.ObjectKey.Printable(e.FullName)));
         throw new SluiceException("source.zip_entries",
-            $"{name} holds {files.Count:N0} files ({names}{(files.Count > NamesShown ? ", …" : "")}); a job is one file: put each " +
-            "file in the bucket on its own (zipped alone, if you like), and each gets its own job.");
+            $"{name} holds {files.Count:N0} files ({names}{(files.Count > NamesShown ? ", …" : "")}); Sluice reads one file from an " +
+            "archive: send each file on its own (zipped alone, if you like), and each gets its own job.");
     }
 
     /// <summary>Folders, and what macOS (<c>__MACOSX/</c>, <c>._name</c>, <c>.DS_Store</c>) and Windows (<c>Thumbs.db</c>,

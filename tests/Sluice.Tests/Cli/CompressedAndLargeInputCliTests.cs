@@ -4,7 +4,7 @@ using Sluice.Tests.Infrastructure;
 namespace Sluice.Tests.Cli;
 
 /// <summary><c>sluice convert</c> and <c>sluice inspect</c> on the inputs that are read through a step first:
-/// gzip- and Zstandard-compressed files (decompressed, checked), and Parquet row groups too large to decode whole (re-cut).</summary>
+/// gzip- and Zstandard-compressed files and zip archives (decompressed, checked), and Parquet row groups too large to decode whole (re-cut).</summary>
 public sealed class CompressedAndLargeInputCliTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("sluice-cli-input-").FullName;
@@ -120,6 +120,30 @@ public sealed class CompressedAndLargeInputCliTests : IDisposable
         Assert.StartsWith($"error: {gz} is not valid gzip near compressed byte", stderr.Trim(), StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
         Assert.Equal(["cut.csv.gz"], Directory.GetFiles(_dir).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task A_zipped_csv_is_converted_and_inspected_and_a_zip_of_two_files_is_refused_naming_them()
+    {
+        var zip = Path.Combine(_dir, "payments.csv.zip");
+        await File.WriteAllBytesAsync(zip, ZipFiles.Archive(("payments.csv", System.Text.Encoding.UTF8.GetBytes(ConvertCliTests.Payments))));
+        var two = Path.Combine(_dir, "two.csv.zip");
+        await File.WriteAllBytesAsync(two, ZipFiles.Archive(("a.csv", "x\n1\n"u8.ToArray()), ("b.csv", "x\n2\n"u8.ToArray())));
+        var jsonl = Path.Combine(_dir, "out", "payments.jsonl");
+        Directory.CreateDirectory(Path.GetDirectoryName(jsonl)!);
+
+        var converted = await CliProcess.RunAsync(Env, "convert", zip, jsonl, "--schema", Write("schema.yaml", ConvertCliTests.Schema), "--validate");
+        var inspected = await CliProcess.RunAsync(Env, "inspect", zip, "--json");
+        var refused = await CliProcess.RunAsync(Env, "inspect", two);
+
+        Assert.True(converted.ExitCode == 0, converted.StdErr);
+        Assert.Contains("4 rows match", converted.StdErr, StringComparison.Ordinal);
+        Assert.Equal(["payments.jsonl", "payments.jsonl.validation.json"], Directory.GetFiles(Path.GetDirectoryName(jsonl)!).Select(Path.GetFileName).Order());
+        Assert.True(inspected.ExitCode == 0, inspected.StdErr);
+        Assert.Equal(5, JsonDocument.Parse(inspected.StdOut).RootElement.GetProperty("columns").GetArrayLength());
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.StartsWith($"error: {two} holds 2 files (a.csv, b.csv); Sluice reads one file from an archive", refused.StdErr.Trim(), StringComparison.Ordinal);
+        Assert.Equal(["payments.csv.zip", "schema.yaml", "two.csv.zip"], Directory.GetFiles(_dir).Select(Path.GetFileName).Order());
     }
 
     private string Write(string name, string text)

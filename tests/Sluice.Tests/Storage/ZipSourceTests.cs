@@ -36,7 +36,7 @@ public sealed class ZipSourceTests : IDisposable
         var refused = await RefusedAsync(zip, "two");
 
         Assert.Equal("source.zip_entries", refused.Code);
-        Assert.Equal("inbox/two.zip holds 2 files (a.csv, b.csv); a job is one file: put each file in the bucket on its own " +
+        Assert.Equal("inbox/two.zip holds 2 files (a.csv, b.csv); Sluice reads one file from an archive: send each file on its own " +
                      "(zipped alone, if you like), and each gets its own job.", refused.Message);
     }
 

@@ -5,8 +5,8 @@ using Sluice.Tests.Infrastructure;
 
 namespace Sluice.Tests.Workflows;
 
-/// <summary>Sources compressed with gzip (<c>*.gz</c>) or Zstandard (<c>*.zst</c>): decompressed by the download stage,
-/// limited against bombs.</summary>
+/// <summary>Sources compressed with gzip (<c>*.gz</c>) or Zstandard (<c>*.zst</c>), or zipped (<c>*.zip</c>): decompressed
+/// by the download stage, limited against bombs.</summary>
 public sealed class CompressedSourceTests
 {
     private static string GzipPipeline(string extra = "") =>
@@ -213,6 +213,46 @@ public sealed class CompressedSourceTests
         Assert.Equal(("failed", "source.compressed"), (hidden.Status, hidden.Error?.Code));
         Assert.Contains("is zstd-compressed but its name does not end in .zst", hidden.Error!.Message, StringComparison.Ordinal);
         Assert.Contains("hidden.csv.zst", hidden.Error!.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_zip_of_one_csv_is_extracted_and_loaded_exactly_and_a_zip_of_two_or_a_workbook_fails_saying_what_to_send()
+    {
+        await using var env = await TestEnvironment.CreateAsync();
+        env.WritePipeline("payments.yaml", PaymentsPipeline.Yaml().Replace("\"payments/*.csv\"", "\"payments/*\"", StringComparison.Ordinal));
+        var csv = Path.Combine(env.Home, "z.csv.plain");
+        var summary = PaymentsCsv.Write(csv, 2_500, seed: 32);
+        var content = await File.ReadAllBytesAsync(csv);
+        var zip = Path.Combine(env.Home, "march.zip");
+        // As macOS's Finder zips a folder: the folder, the file, and the file's metadata beside it.
+        await File.WriteAllBytesAsync(zip, ZipFiles.Archive(("march/", []), ("march/payments.csv", content), ("__MACOSX/march/._payments.csv", [0, 5])));
+        var two = Path.Combine(env.Home, "two.zip");
+        await File.WriteAllBytesAsync(two, ZipFiles.Archive(("a.csv", content), ("b.csv", content)));
+        var workbook = Path.Combine(env.Home, "book.xlsx");
+        await File.WriteAllBytesAsync(workbook, ZipFiles.Archive(("[Content_Types].xml", "<Types/>"u8.ToArray()), ("xl/workbook.xml", "<workbook/>"u8.ToArray())));
+        env.StartHost();
+        env.DropCopy("payments/march.zip", zip);
+        env.DropCopy("payments/two.zip", two);
+        env.DropCopy("payments/book.xlsx", workbook);
+
+        var jobs = await env.WaitForJobsAsync(3);
+
+        var job = Assert.Single(jobs, j => j.Source.Key == "payments/march.zip");
+        Assert.Equal("succeeded", job.Status);
+        Assert.Equal((2_500L, 2_500L, 0L), (job.Counts.Read, job.Counts.Loaded, job.Counts.Rejected));
+        Assert.Equal(PaymentsCsv.FormatCents(summary.AmountCents), await env.ScalarAsync<string>("select sum(amount)::text from public.payments"));
+        var download = Assert.Single(job.Stages, s => s.Name == "download").Outputs!;
+        Assert.Equal((Path.Combine(job.Workspace, "download", "march"), "march/payments.csv"), ((string?)download["file"]!["path"], (string?)download["entry"]));
+        var published = Path.Combine(env.Settings.BucketsRoot, "processed", "payments", job.Id.ToString(), "source", "march.zip");
+        Assert.Equal(await File.ReadAllBytesAsync(zip), await File.ReadAllBytesAsync(published));
+        var refused = Assert.Single(jobs, j => j.Source.Key == "payments/two.zip");
+        Assert.Equal(("failed", "source.zip_entries"), (refused.Status, refused.Error?.Code));
+        Assert.StartsWith("inbox/payments/two.zip holds 2 files (a.csv, b.csv); Sluice reads one file from an archive", refused.Error!.Message, StringComparison.Ordinal);
+        var book = Assert.Single(jobs, j => j.Source.Key == "payments/book.xlsx");
+        Assert.Equal(("failed", "source.compressed"), (book.Status, book.Error?.Code));
+        Assert.Equal("object 'payments/book.xlsx' in bucket 'inbox' is a spreadsheet workbook, which Sluice does not read; export it as CSV " +
+                     "(or Parquet) and put that in the bucket instead.", book.Error!.Message);
+        Assert.Equal(2_500L, await env.ScalarAsync<long>("select count(*) from public.payments"));
     }
 
     private static (string Path, PaymentsCsv.Summary Summary) WriteCompressedPayments(TestEnvironment env, string name, long rows, int seed)
