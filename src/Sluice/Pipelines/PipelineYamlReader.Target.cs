@@ -35,7 +35,11 @@ internal sealed partial class PipelineYamlReader
             if (IdentifierRules.CheckColumnName(name) is { } nameError) r.Error(keyNode, path, nameError);
             if (columns.Exists(c => c.Name == name)) r.Error(keyNode, path, $"duplicate column {MessageText.Quote(name)}");
 
-            var text = r.Text(typeNode, path);
+            // column: type, or column: { type: ..., format: ..., decimal: ..., group: ... } for values written otherwise.
+            var details = typeNode as YamlMappingNode;
+            if (details is not null && r.Mapping(details, path, ColumnKeys) is null) continue;
+            var typeAt = details is null ? typeNode : YamlNodeReader.Get(details, "type");
+            var text = details is null ? r.Text(typeNode, path) : r.RequiredText(details, path, "type", $" (one of {ColumnTypeParser.AcceptedTypes})");
             if (text is null)
             {
                 if (typeNode is YamlScalarNode) r.Error(typeNode, path, $"needs a type; accepted types: {ColumnTypeParser.AcceptedTypes}");
@@ -45,12 +49,37 @@ internal sealed partial class PipelineYamlReader
             var typeText = notNull.Success ? text[..notNull.Index] : text;
             if (!ColumnTypeParser.TryParse(typeText, out var type, out var typeError))
             {
-                r.Error(typeNode, path, typeError);
+                r.Error(typeAt!, details is null ? path : $"{path}.type", typeError);
                 continue;
             }
-            columns.Add(new ColumnDefinition(name, type, Nullable: !notNull.Success));
+            columns.Add(new ColumnDefinition(name, type, Nullable: !notNull.Success, Format: details is null ? null : Format(details, path, type)));
         }
         return columns;
+    }
+
+    private static readonly string[] ColumnKeys = ["type", "format", "decimal", "group"];
+
+    /// <summary>How a column's values are written, from its mapping (<see cref="ValueFormat"/>); null when it says nothing.</summary>
+    private ValueFormat? Format(YamlMappingNode details, string path, ColumnType type)
+    {
+        var pattern = r.Text(YamlNodeReader.Get(details, "format"), $"{path}.format");
+        var format = new ValueFormat(pattern, Separator(details, path, "decimal"), Separator(details, path, "group"));
+        if (format == new ValueFormat()) return null;
+        if (ValueFormat.Check(format, type) is not var (key, error)) return format;
+        r.Error(YamlNodeReader.Get(details, key) ?? details, $"{path}.{key}", error);
+        return null;
+    }
+
+    /// <summary>A separator: one character, or the word space.</summary>
+    private char? Separator(YamlMappingNode details, string path, string key)
+    {
+        var node = YamlNodeReader.Get(details, key);
+        var text = r.Text(node, $"{path}.{key}");
+        if (text is null) return null;
+        if (text.Equals("space", StringComparison.OrdinalIgnoreCase)) return ' ';
+        if (text.Length == 1) return text[0];
+        r.Error(node!, $"{path}.{key}", $"{MessageText.Quote(text)} is not a single character (write a space as space)");
+        return null;
     }
 
     private TargetDefinition? Target(YamlMappingNode root, WorkflowKind workflow, ref List<ColumnDefinition>? schema)

@@ -113,7 +113,7 @@ public sealed class CsvBatchReader : IBatchReader
                     vectors[c].SetNull(row);
                     continue;
                 }
-                reason = vectors[c].Parse(field, row);
+                reason = vectors[c].ParseField(field, row);
                 if (reason is not null) break;
             }
 

@@ -166,7 +166,7 @@ public sealed class JsonLinesBatchReader : IBatchReader
                 var length = json.HasValueSequence ? (int)json.ValueSequence.Length : json.ValueSpan.Length;
                 if (_chars.Length < length) _chars = new char[Math.Max(length, _chars.Length * 2)];
                 var copied = json.CopyString(_chars);
-                return vector.Parse(_chars.AsSpan(0, copied), row);
+                return vector.ParseField(_chars.AsSpan(0, copied), row);
             case JsonTokenType.Number:
             {
                 var raw = json.ValueSpan;

@@ -363,7 +363,8 @@ public sealed partial class ParquetBatchReader : IBatchReader
                         _ => value.ToString() ?? "",
                     };
                     // Refused, not rejected: a Parquet column has one type, so one bad value means the schema is wrong.
-                    if (target.Parse(text, to + i) is { } reason)
+                    // Only text is written as the column's format says: a typed value's text here is canonical.
+                    if ((value is string ? target.ParseField(text, to + i) : target.Parse(text, to + i)) is { } reason)
                         throw Mismatch(i, target, $"{reason.TrimEnd('.')}; the file's column holds values the declared {target.Column.Type.ToSql()} " +
                                                   "cannot: declare a type that holds them (the file's own, when the schema is left out), or leave the column out of the schema");
                 }

@@ -28,6 +28,19 @@ public abstract class ColumnVector
     /// <summary>Parses <paramref name="text"/> into <paramref name="row"/>; returns why it is not a valid value, or null.</summary>
     internal abstract string? Parse(ReadOnlySpan<char> text, int row);
 
+    private char[] _canonical = [];
+
+    /// <summary>
+    /// <see cref="Parse"/> for a value read as text from a file, written as the column's <see cref="ColumnDefinition.Format"/>
+    /// says (<c>dd.MM.yyyy</c>, <c>1.234,56</c>) when it has one: made canonical first.
+    /// </summary>
+    internal string? ParseField(ReadOnlySpan<char> text, int row)
+    {
+        if (Column.Format is not { } format) return Parse(text, row);
+        if (_canonical.Length < ValueFormat.Room(text)) _canonical = new char[ValueFormat.Room(text) * 2];
+        return format.Canonical(text, Column.Type.Kind, _canonical, out var length) ?? Parse(_canonical.AsSpan(0, length), row);
+    }
+
     /// <summary>The canonical text of a non-null value (what CSV holds and what <see cref="Parse"/> reads back).</summary>
     internal abstract string Text(int row);
 

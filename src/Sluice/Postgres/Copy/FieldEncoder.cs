@@ -17,6 +17,7 @@ public sealed class FieldEncoder
 
     private readonly string[] _nullMarkers;
     private readonly bool _onlyEmptyIsNull;
+    private char[] _canonical = [];
 
     /// <summary>Creates the encoder of one column.</summary>
     /// <param name="column">The target column.</param>
@@ -59,6 +60,13 @@ public sealed class FieldEncoder
     /// </summary>
     public string? WriteValue(ReadOnlySpan<char> field, PgCopyWriter writer)
     {
+        if (Column.Format is { } format)
+        {
+            // Written as the pipeline says (dd.MM.yyyy, 1.234,56): made canonical first, then read as any other value.
+            if (_canonical.Length < ValueFormat.Room(field)) _canonical = new char[ValueFormat.Room(field) * 2];
+            if (format.Canonical(field, Column.Type.Kind, _canonical, out var length) is { } misformatted) return misformatted;
+            field = _canonical.AsSpan(0, length);
+        }
         var type = Column.Type;
         return type.Kind switch
         {

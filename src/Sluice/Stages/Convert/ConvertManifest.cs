@@ -31,9 +31,24 @@ public sealed record ConvertManifest(DataFormat SourceFormat, DataFormat TargetF
         ["columns"] = ColumnsJson(Columns),
     }.ToJsonString(ManifestJson);
 
-    /// <summary>Columns as a JSON array of {name, type, nullable}.</summary>
+    /// <summary>Columns as a JSON array of {name, type, nullable}, with how the source writes a column's values when
+    /// its schema says (format, decimal, group).</summary>
     public static JsonArray ColumnsJson(IReadOnlyList<ColumnDefinition> columns) =>
-        new(columns.Select(c => (JsonNode)new JsonObject { ["name"] = c.Name, ["type"] = c.Type.ToSql(), ["nullable"] = c.Nullable }).ToArray());
+        new(columns.Select(c =>
+        {
+            var column = new JsonObject { ["name"] = c.Name, ["type"] = c.Type.ToSql(), ["nullable"] = c.Nullable };
+            if (c.Format?.Pattern is { } pattern) column["format"] = pattern;
+            if (c.Format?.Decimal is { } point) column["decimal"] = point.ToString();
+            if (c.Format?.Group is { } group) column["group"] = group.ToString();
+            return (JsonNode)column;
+        }).ToArray());
+
+    private static ColumnDefinition ColumnFromJson(JsonNode n)
+    {
+        var format = new ValueFormat((string?)n["format"], ((string?)n["decimal"])?[0], ((string?)n["group"])?[0]);
+        return new ColumnDefinition((string)n["name"]!, ColumnType.Parse((string)n["type"]!), (bool)n["nullable"]!,
+            format == new ValueFormat() ? null : format);
+    }
 
     /// <summary>Reads a manifest written by <see cref="ToJson"/>.</summary>
     public static ConvertManifest Parse(string json)
@@ -48,8 +63,7 @@ public sealed record ConvertManifest(DataFormat SourceFormat, DataFormat TargetF
             Escape = ((string)csv["escape"]!)[0], Encoding = (string)csv["encoding"]!,
             NullMarkers = csv["null"]!.AsArray().Select(n => (string)n!).ToArray(),
         };
-        var columns = o["columns"]!.AsArray()
-            .Select(n => new ColumnDefinition((string)n!["name"]!, ColumnType.Parse((string)n["type"]!), (bool)n["nullable"]!)).ToArray();
+        var columns = o["columns"]!.AsArray().Select(n => ColumnFromJson(n!)).ToArray();
         return new ConvertManifest(source, target, (string)o["target_file"]!, options, columns);
     }
 }

@@ -101,8 +101,8 @@ internal static class BatchArtifactBuilder
         var columns = reader.Columns;
         if (columns.Count is 0 or > short.MaxValue - 1)
             throw new TransformException("schema.invalid", $"{shown}: the schema has {columns.Count} columns; a table needs 1 to 1600.");
-        // Values come typed, never as null markers: only a null is null.
-        var encoders = columns.Select(c => new FieldEncoder(c, [])).ToArray();
+        // Values come typed, never as null markers: only a null is null; and as canonical text, whatever format the file's was in.
+        var encoders = columns.Select(c => new FieldEncoder(c with { Format = null }, [])).ToArray();
         var fieldCount = (short)(columns.Count + (request.IncludeLineageColumn ? 1 : 0));
         var jobId = new byte[16];
         request.JobId.TryWriteBytes(jobId, bigEndian: true, out _);

@@ -32,8 +32,10 @@ public static class ReconversionValidator
 
         if (convertedFormat == DataFormat.Parquet) await CompareParquetSchemaAsync(convertedPath, columns, Add, ct);
         var textOptions = source.Csv with { Encoding = "utf-8", Header = true };
-        var converted = new FileFormatOptions { Format = convertedFormat, Csv = textOptions, Schema = columns };
-        var back = new FileFormatOptions { Format = source.Format, Csv = textOptions, Schema = columns, Compression = ParquetCompression.Snappy };
+        // The conversion wrote every value canonically (ISO dates, a point before the decimals), whatever the source's format.
+        var written = columns.Select(c => c with { Format = null }).ToList();
+        var converted = new FileFormatOptions { Format = convertedFormat, Csv = textOptions, Schema = written };
+        var back = new FileFormatOptions { Format = source.Format, Csv = textOptions, Schema = written, Compression = ParquetCompression.Snappy };
         var rejects = reconvertedPath + ".rejects.csv";
         var reconversion = await FileConverter.ConvertAsync(convertedPath, converted, reconvertedPath, back, rejects, null, ct);
         if (reconversion.FirstReject is { } r)
@@ -44,7 +46,7 @@ public static class ReconversionValidator
         await using (var right = await DataFiles.OpenReaderAsync(reconvertedPath, back, ct))
         {
             var a = new ColumnBatch(columns, source.RowsPerBatch(columns.Count));
-            var b = new ColumnBatch(columns, source.RowsPerBatch(columns.Count));
+            var b = new ColumnBatch(written, source.RowsPerBatch(columns.Count));
             int ai = 0, bi = 0;
             static void Ignore(RejectedRow _) { }
             while (true)
