@@ -12,18 +12,21 @@ internal sealed class InflatedInput : IDisposable
 {
     private readonly bool _temporary;
 
-    private InflatedInput(string path, bool temporary) => (Path, _temporary) = (path, temporary);
+    private InflatedInput(string path, bool temporary, string? entry = null) => (Path, _temporary, Entry) = (path, temporary, entry);
 
     /// <summary>The file to read.</summary>
     public string Path { get; }
+
+    /// <summary>For a zip archive, the name of the file it held (what its format can be told from).</summary>
+    public string? Entry { get; }
 
     public static async Task<InflatedInput> OpenAsync(string path, string folder, CancellationToken ct)
     {
         if (!CompressedSource.IsCompressedKey(path)) return new InflatedInput(path, temporary: false);
         var inflated = System.IO.Path.Combine(folder, $".{CompressedSource.InflatedName(System.IO.Path.GetFileName(path))}.{Guid.NewGuid():N}.inflated");
-        await CompressedSource.InflateAsync(path, path, inflated, path, SluiceSettings.FromEnvironment().MaxInflateRatio, ct);
+        var (_, _, entry) = await CompressedSource.InflateAsync(path, path, inflated, path, SluiceSettings.FromEnvironment().MaxInflateRatio, ct);
         CompressedSource.RefuseIfCompressedAgain(inflated, path);
-        return new InflatedInput(inflated, temporary: true);
+        return new InflatedInput(inflated, temporary: true, entry);
     }
 
     public void Dispose()

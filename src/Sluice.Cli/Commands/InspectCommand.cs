@@ -22,9 +22,10 @@ internal static class InspectCommand
             var path = parse.GetValue(file)!;
             if (Directory.Exists(path)) throw new SluiceException("cli.usage", $"{path} is a folder, not a file; give one of the files in it.");
             if (!File.Exists(path)) throw new SluiceException("cli.usage", $"{path} does not exist.");
-            var format = DataFormatNames.FromPath(path)
-                         ?? throw new SluiceException("cli.usage", $"cannot tell the format of {path} from its extension ({DataFormatNames.Accepted}).");
             using var inflated = await InflatedInput.OpenAsync(path, Path.GetTempPath(), ct);
+            // payments.zip says nothing of what it holds; the name of the file inside it (payments.csv) does.
+            var format = DataFormatNames.FromPath(path) ?? (inflated.Entry is { } entry ? DataFormatNames.FromPath(entry) : null)
+                         ?? throw new SluiceException("cli.usage", $"cannot tell the format of {path} from its extension ({DataFormatNames.Accepted}).");
             var csv = format == DataFormat.Csv ? CsvDialectSniffer.Detect(inflated.Path, CsvOptions.Default) : CsvOptions.Default;
             var show = parse.GetValue(rows);
             IBatchReader reader;
