@@ -65,6 +65,13 @@ internal static class InspectCommand
                     ? new { delimiter = csv.Delimiter == '\t' ? "\\t" : csv.Delimiter.ToString(), quote = csv.Quote.ToString(), header = csv.Header, encoding = csv.Encoding }
                     : null;
                 var parquet = reader as ParquetBatchReader;
+                // Text columns whose values all fit a common date or number format: the schema entry that reads them typed.
+                IReadOnlyList<(string Column, IReadOnlyList<string> Declare)> hints = [];
+                if (format != DataFormat.Parquet)
+                {
+                    await using var sample = await OpenAsync(inflated.Path, format, csv, shownTypes, 0, ct);
+                    hints = await FormatGuess.ForTextColumnsAsync(sample, csv.SampleRows, ct);
+                }
                 if (parse.GetValue(json))
                 {
                     JsonOutput.Print(new
@@ -74,6 +81,7 @@ internal static class InspectCommand
                         columns = shownTypes.Select(c => new { name = c.Name, type = c.Type.ToSql() }),
                         first_rows = Enumerable.Range(0, batch.Count).Select(r => batch.Vectors.Select(v => v.IsNull(r) ? null : v.Show(r))),
                         problems,
+                        format_hints = hints.Select(h => new { column = h.Column, declare = h.Declare }),
                     });
                     return 0;
                 }
@@ -90,6 +98,11 @@ internal static class InspectCommand
                     Terminal.Write(table);
                 }
                 foreach (var p in problems) Terminal.Line($"problem: {p}");
+                if (hints.Count > 0)
+                {
+                    Terminal.Line("columns read as text whose values fit a format; to load them typed, declare in the pipeline's schema:");
+                    foreach (var (column, declare) in hints) Terminal.Line($"  {column}: {string.Join("   or   ", declare)}");
+                }
                 return 0;
             }
         }));
