@@ -19,14 +19,17 @@ internal static class ConvertCommand
         var input = new Argument<string>("in") { Description = "The file to convert (.csv, .tsv, .jsonl, .ndjson, .parquet; .gz and .zst files are decompressed first, beside the output)." };
         var output = new Argument<string>("out") { Description = "The file to write; its extension names the format unless --to is given." };
         var from = new Option<string?>("--from") { Description = "Source format: csv, jsonl or parquet (default: from the extension)." };
-        var to = new Option<string?>("--to") { Description = "Target format: csv, jsonl or parquet (default: from the extension)." };
+        var to = new Option<string?>("--to") { Description = "Target format: csv, tsv (CSV with a tab), jsonl or parquet (default: from the extension)." };
         var validate = new Option<bool>("--validate") { Description = "Read the result back, convert it back and compare it with the source row by row." };
         var schema = new Option<string?>("--schema") { Description = "A YAML file of column: type lines (as a pipeline's schema:) instead of inference." };
         var compression = new Option<string>("--compression") { Description = "Parquet compression: zstd, snappy, gzip or none.", DefaultValueFactory = _ => "zstd" };
         var json = new Option<bool>("--json") { Description = "Print the outcome as JSON on stdout (counts, columns, first reject, validation)." };
-        var command = new Command("convert", "Convert one file between CSV, JSON Lines and Parquet, exactly (decimals stay decimals).")
+        var dialect = new TargetDialectOptions();
+        var command = new Command("convert",
+            "Convert one file between CSV, JSON Lines and Parquet, exactly (decimals stay decimals). CSV output has its own dialect, " +
+            "whatever the input's: RFC 4180 (comma, \" doubled, a header line, UTF-8, LF; a tab for .tsv or --to tsv) unless the options below change it.")
         {
-            input, output, from, to, validate, schema, compression, json,
+            input, output, from, to, validate, schema, compression, json, dialect.Delimiter, dialect.Quote, dialect.NoHeader, dialect.Null,
         };
         command.SetAction((parse, _) => CliAction.RunAsync(async ct =>
         {
@@ -41,6 +44,7 @@ internal static class ConvertCommand
             };
             if (targetFormat != DataFormat.Parquet && codec != ParquetCompression.None && parse.GetResult(compression) is { Implicit: false })
                 throw new SluiceException("cli.usage", $"--compression applies to Parquet output; {outPath} is written as {DataFormatNames.Name(targetFormat)}. Leave it out, or convert --to parquet.");
+            var targetCsv = dialect.Read(parse, parse.GetValue(to), outPath, targetFormat);
             if (!File.Exists(inPath)) throw new SluiceException("cli.usage", $"{inPath} does not exist.");
             if (SameFile(inPath, outPath))
                 throw new SluiceException("cli.usage", $"{outPath} is the file being converted; write the output to another path (a failed conversion would remove the source).");
@@ -53,7 +57,7 @@ internal static class ConvertCommand
             var csv = sourceFormat == DataFormat.Csv ? CsvDialectSniffer.Detect(readPath, CsvOptions.Default) : CsvOptions.Default;
             var declared = parse.GetValue(schema) is { } schemaFile ? ReadSchema(schemaFile) : null;
             var source = new FileFormatOptions { Format = sourceFormat, Csv = csv, Schema = declared, ScratchFolder = outFolder };
-            var target = new FileFormatOptions { Format = targetFormat, Csv = csv with { Encoding = "utf-8" }, Compression = codec };
+            var target = new FileFormatOptions { Format = targetFormat, Csv = targetCsv, Compression = codec };
             var rejects = outPath + ".rejects.csv";
             var clock = Stopwatch.StartNew();
             ConversionResult result;
@@ -90,7 +94,7 @@ internal static class ConvertCommand
             ValidationReport report;
             try
             {
-                report = await ReconversionValidator.ValidateAsync(readPath, source with { Schema = result.Columns }, outPath, targetFormat, reconverted, ct);
+                report = await ReconversionValidator.ValidateAsync(readPath, source with { Schema = result.Columns }, outPath, target, reconverted, ct);
             }
             catch (DataFileException e)
             {

@@ -107,11 +107,10 @@ internal sealed partial class PipelineYamlReader(YamlNodeReader r)
         // "tsv" says tab-separated: its delimiter is a tab unless one is given.
         var csv = format == "tsv" ? CsvOptions.Tab : CsvOptions.Default;
         if (r.Boolean(YamlNodeReader.Get(source, "header"), "source.header") is { } header) csv = csv with { Header = header };
-        if (Character(source, "delimiter") is { } delimiter) csv = csv with { Delimiter = delimiter };
-        if (Character(source, "quote") is { } quote) csv = csv with { Quote = quote };
-        if (Character(source, "escape") is { } escape) csv = csv with { Escape = escape };
-        if (csv.Delimiter == csv.Quote)
-            r.Error(source, "source.delimiter", $"delimiter and quote are both {MessageText.Quote(csv.Delimiter.ToString())}; they must differ");
+        if (Character(source, "source", "delimiter") is { } delimiter) csv = csv with { Delimiter = delimiter };
+        if (Character(source, "source", "quote") is { } quote) csv = csv with { Quote = quote };
+        if (Character(source, "source", "escape") is { } escape) csv = csv with { Escape = escape };
+        if (csv.Delimiter == csv.Quote) r.Error(source, "source.delimiter", CsvDialectRules.DelimiterIsQuote(csv.Delimiter));
 
         var encodingNode = YamlNodeReader.Get(source, "encoding");
         if (r.Text(encodingNode, "source.encoding") is { } encoding)
@@ -135,15 +134,14 @@ internal sealed partial class PipelineYamlReader(YamlNodeReader r)
         return csv;
     }
 
-    /// <summary>One character; a tab may be written "\t" (escaped in double quotes or not) or "tab".</summary>
-    private char? Character(YamlMappingNode source, string key)
+    /// <summary>One character of <paramref name="section"/> (<c>source</c> or <c>target</c>), as <see cref="CsvDialectRules.Character"/> reads it.</summary>
+    private char? Character(YamlMappingNode section, string path, string key)
     {
-        var node = YamlNodeReader.Get(source, key);
-        var text = r.Text(node, $"source.{key}");
+        var node = YamlNodeReader.Get(section, key);
+        var text = r.Text(node, $"{path}.{key}");
         if (text is null) return null;
-        if (text is @"\t" || text.Equals("tab", StringComparison.OrdinalIgnoreCase)) return '\t';
-        if (text.Length == 1 && text[0] is not ('\r' or '\n')) return text[0];
-        r.Error(node!, $"source.{key}", $"{MessageText.Quote(text)} is not a single character (write a tab as \"\\t\" or tab)");
+        if (CsvDialectRules.Character(text) is { } character) return character;
+        r.Error(node!, $"{path}.{key}", $"{MessageText.Quote(text)} is not a single character ({CsvDialectRules.CharacterHint})");
         return null;
     }
 

@@ -6,10 +6,12 @@ using Sluice.Pipelines;
 namespace Sluice.Formats.Csv;
 
 /// <summary>
-/// Writes <see cref="ColumnBatch"/>es as CSV in UTF-8 without BOM, LF line endings, a header line, and the dialect's
-/// delimiter and quote. A null is an empty unquoted field; an empty string is <c>""</c>; a field holding the delimiter, a
-/// quote, a line break, or text equal to a null marker is quoted with doubled quotes — so the file reads back to the
-/// same values under the same <see cref="CsvOptions"/>.
+/// Writes <see cref="ColumnBatch"/>es as CSV in UTF-8 without BOM, LF line endings, and the dialect's header line (or none),
+/// delimiter and quote. A null is the dialect's first null marker unquoted (by default an empty field); an empty string
+/// is <c>""</c>; a value holding the delimiter, a quote, a line break, or equal to a null marker is quoted with the quote
+/// doubled (or escaped by a distinct escape) — so the file reads back to the same values under the same
+/// <see cref="CsvOptions"/>. Any value is checked, not only text: with a delimiter such as <c>.</c> or <c>-</c> a
+/// number or a date holds it.
 /// </summary>
 public sealed class CsvBatchWriter : IBatchWriter
 {
@@ -57,8 +59,7 @@ public sealed class CsvBatchWriter : IBatchWriter
                     _writer.Write(_nullText);
                     continue;
                 }
-                if (vector is StringVector strings) WriteText(strings.Data[row]!);
-                else _writer.Write(vector.Text(row));
+                WriteText(vector is StringVector strings ? strings.Data[row]! : vector.Text(row));
             }
             _writer.Write('\n');
         }
@@ -68,7 +69,7 @@ public sealed class CsvBatchWriter : IBatchWriter
 
     private void WriteText(string text)
     {
-        if (text.AsSpan().IndexOfAny(_needsQuotes) < 0 && !IsNullMarker(text) && (text.Length == 0 || (text[0] != ' ' && text[^1] != ' ')))
+        if (text.Length > 0 && text.AsSpan().IndexOfAny(_needsQuotes) < 0 && !IsNullMarker(text) && text[0] != ' ' && text[^1] != ' ')
         {
             _writer.Write(text);
             return;

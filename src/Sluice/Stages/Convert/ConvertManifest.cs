@@ -7,9 +7,13 @@ namespace Sluice.Stages.Conversion; // not .Convert: that would hide System.Conv
 
 /// <summary>
 /// What the convert stage leaves for validate and publish (<c>convert/convert.json</c>): the formats, the converted file's
-/// name, the CSV dialect and the exact schema used, so that validation reads the source exactly as conversion did.
+/// name, the source's CSV dialect, the dialect a CSV target was written in, and the exact schema used, so that validation
+/// reads the source exactly as conversion did and the converted file exactly as it was written.
 /// </summary>
-public sealed record ConvertManifest(DataFormat SourceFormat, DataFormat TargetFormat, string TargetFile, CsvOptions Csv, IReadOnlyList<ColumnDefinition> Columns)
+/// <param name="Csv">The dialect the source was read with.</param>
+/// <param name="TargetCsv">The dialect a CSV target was written in (the default dialect for another format).</param>
+public sealed record ConvertManifest(DataFormat SourceFormat, DataFormat TargetFormat, string TargetFile, CsvOptions Csv, CsvOptions TargetCsv,
+    IReadOnlyList<ColumnDefinition> Columns)
 {
     private static readonly System.Text.Json.JsonSerializerOptions ManifestJson = new() { WriteIndented = true };
 
@@ -22,12 +26,8 @@ public sealed record ConvertManifest(DataFormat SourceFormat, DataFormat TargetF
         ["source_format"] = DataFormatNames.Name(SourceFormat),
         ["target_format"] = DataFormatNames.Name(TargetFormat),
         ["target_file"] = TargetFile,
-        ["csv"] = new JsonObject
-        {
-            ["header"] = Csv.Header, ["delimiter"] = Csv.Delimiter.ToString(), ["quote"] = Csv.Quote.ToString(),
-            ["escape"] = Csv.Escape.ToString(), ["encoding"] = Csv.Encoding,
-            ["null"] = new JsonArray(Csv.NullMarkers.Select(m => (JsonNode)JsonValue.Create(m)).ToArray()),
-        },
+        ["csv"] = DialectJson(Csv),
+        ["target_csv"] = TargetFormat == DataFormat.Csv ? DialectJson(TargetCsv) : null,
         ["columns"] = ColumnsJson(Columns),
     }.ToJsonString(ManifestJson);
 
@@ -56,14 +56,24 @@ public sealed record ConvertManifest(DataFormat SourceFormat, DataFormat TargetF
         var o = JsonNode.Parse(json)!.AsObject();
         DataFormatNames.TryParse((string?)o["source_format"], out var source);
         DataFormatNames.TryParse((string?)o["target_format"], out var target);
-        var csv = o["csv"]!.AsObject();
-        var options = CsvOptions.Default with
-        {
-            Header = (bool)csv["header"]!, Delimiter = ((string)csv["delimiter"]!)[0], Quote = ((string)csv["quote"]!)[0],
-            Escape = ((string)csv["escape"]!)[0], Encoding = (string)csv["encoding"]!,
-            NullMarkers = csv["null"]!.AsArray().Select(n => (string)n!).ToArray(),
-        };
+        var csv = ParseDialect(o["csv"]!.AsObject());
+        // A manifest from before targets had their own dialect: the CSV target was written in the source's, in UTF-8.
+        var targetCsv = o["target_csv"] is JsonObject written ? ParseDialect(written) : csv with { Encoding = "utf-8" };
         var columns = o["columns"]!.AsArray().Select(n => ColumnFromJson(n!)).ToArray();
-        return new ConvertManifest(source, target, (string)o["target_file"]!, options, columns);
+        return new ConvertManifest(source, target, (string)o["target_file"]!, csv, targetCsv, columns);
     }
+
+    private static JsonObject DialectJson(CsvOptions csv) => new()
+    {
+        ["header"] = csv.Header, ["delimiter"] = csv.Delimiter.ToString(), ["quote"] = csv.Quote.ToString(),
+        ["escape"] = csv.Escape.ToString(), ["encoding"] = csv.Encoding,
+        ["null"] = new JsonArray(csv.NullMarkers.Select(m => (JsonNode)JsonValue.Create(m)).ToArray()),
+    };
+
+    private static CsvOptions ParseDialect(JsonObject csv) => CsvOptions.Default with
+    {
+        Header = (bool)csv["header"]!, Delimiter = ((string)csv["delimiter"]!)[0], Quote = ((string)csv["quote"]!)[0],
+        Escape = ((string)csv["escape"]!)[0], Encoding = (string)csv["encoding"]!,
+        NullMarkers = csv["null"]!.AsArray().Select(n => (string)n!).ToArray(),
+    };
 }

@@ -11,7 +11,8 @@ namespace Sluice.Stages.Conversion; // not .Convert: that would hide System.Conv
 /// <summary>
 /// Converts the downloaded file to the pipeline's target format (<c>convert/&lt;name&gt;.&lt;ext&gt;</c>), with
 /// <c>rejects.csv</c> for records that cannot become rows and <c>convert.json</c> recording the schema used. Counts:
-/// read, loaded (rows written) and rejected. A CSV source whose pipeline declares no dialect has it detected.
+/// read, loaded (rows written) and rejected. A CSV source whose pipeline declares no dialect has it detected; a CSV target
+/// is written in the target's own dialect (<see cref="ConvertTarget.Csv"/>), never the source's.
 /// </summary>
 public sealed class ConvertStage : IStage
 {
@@ -36,7 +37,7 @@ public sealed class ConvertStage : IStage
             ? CsvDialectSniffer.Detect(source, pipeline.Csv, keepDelimiter: ReferenceEquals(pipeline.Csv, CsvOptions.Tab))
             : pipeline.Csv;
         var outDir = context.Workspace.StageFolder(Name);
-        var targetFile = Path.GetFileNameWithoutExtension(fileName) + DataFormatNames.Extension(target.Format);
+        var targetFile = Path.GetFileNameWithoutExtension(fileName) + target.Extension;
         // rejects.csv is this stage's own file and a published name: a source called rejects.jsonl must not become it.
         if (targetFile == RejectsFile) targetFile = "rejects.converted.csv";
         var targetPath = Path.Combine(outDir, targetFile);
@@ -46,7 +47,7 @@ public sealed class ConvertStage : IStage
         {
             result = await Task.Run(() => FileConverter.ConvertAsync(
                 source, new FileFormatOptions { Format = sourceFormat, Csv = csv, Schema = pipeline.Schema, ScratchFolder = outDir },
-                targetPath, new FileFormatOptions { Format = target.Format, Compression = target.Compression, Csv = csv with { Encoding = "utf-8" } },
+                targetPath, new FileFormatOptions { Format = target.Format, Compression = target.Compression, Csv = target.Csv },
                 rejectsPath, context.RowsProgress, ct), ct);
         }
         catch (DataFileException e)
@@ -55,7 +56,7 @@ public sealed class ConvertStage : IStage
         }
         foreach (var w in result.Warnings) context.Warn(w);
         Storage.FreshFile.WriteAllText(Path.Combine(outDir, ConvertManifest.FileName),
-            new ConvertManifest(sourceFormat, target.Format, targetFile, csv, result.Columns).ToJson());
+            new ConvertManifest(sourceFormat, target.Format, targetFile, csv, target.Csv, result.Columns).ToJson());
 
         var outputs = new JsonObject
         {
@@ -64,7 +65,8 @@ public sealed class ConvertStage : IStage
             ["format"] = DataFormatNames.Name(target.Format),
             ["columns"] = ConvertManifest.ColumnsJson(result.Columns),
             ["schema_inferred"] = pipeline.Schema is null,
-            ["dialect"] = sourceFormat == DataFormat.Csv ? $"delimiter {csv.Delimiter switch { '\t' => "tab", var d => d.ToString() }}, header {csv.Header}, {csv.Encoding}" : null,
+            ["dialect"] = sourceFormat == DataFormat.Csv ? Dialect(csv) : null,
+            ["target_dialect"] = target.Format == DataFormat.Csv ? Dialect(target.Csv) : null,
         };
         context.Info($"converted {result.Read:N0} rows to {DataFormatNames.Name(target.Format)}: {result.Written:N0} written, {result.Rejected:N0} rejected");
         var counts = new JobCounts(Read: result.Read, Loaded: result.Written, Rejected: result.Rejected, Filtered: 0);
@@ -77,4 +79,7 @@ public sealed class ConvertStage : IStage
         }
         return new StageResult(outputs, counts);
     }
+
+    private static string Dialect(CsvOptions csv) =>
+        $"delimiter {csv.Delimiter switch { '\t' => "tab", var d => d.ToString() }}, header {csv.Header}, {csv.Encoding}";
 }

@@ -16,11 +16,21 @@ public static class ReconversionValidator
     /// <summary>Differences listed in the report; all are counted.</summary>
     public const int MaxListed = 100;
 
-    /// <summary>Validates <paramref name="convertedPath"/> against <paramref name="sourcePath"/>; the reconversion is left at <paramref name="reconvertedPath"/>.</summary>
-    public static async Task<ValidationReport> ValidateAsync(string sourcePath, FileFormatOptions source, string convertedPath, DataFormat convertedFormat,
+    /// <summary>Validates <paramref name="convertedPath"/>, a CSV file in the default dialect (<see cref="CsvOptions.Default"/>), a JSON
+    /// Lines or a Parquet file, against <paramref name="sourcePath"/>; the reconversion is left at <paramref name="reconvertedPath"/>.</summary>
+    public static Task<ValidationReport> ValidateAsync(string sourcePath, FileFormatOptions source, string convertedPath, DataFormat convertedFormat,
+        string reconvertedPath, CancellationToken ct) =>
+        ValidateAsync(sourcePath, source, convertedPath, new FileFormatOptions { Format = convertedFormat }, reconvertedPath, ct);
+
+    /// <summary>Validates <paramref name="convertedPath"/> against <paramref name="sourcePath"/>, reading the converted file as
+    /// <paramref name="converted"/> says it was written (its format and, for CSV, its dialect); the reconversion is left at
+    /// <paramref name="reconvertedPath"/>.</summary>
+    public static async Task<ValidationReport> ValidateAsync(string sourcePath, FileFormatOptions source, string convertedPath, FileFormatOptions converted,
         string reconvertedPath, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(converted);
+        var convertedFormat = converted.Format;
         var columns = source.Schema ?? throw new ArgumentException("the source schema must be given", nameof(source));
         var mismatches = new List<ValueMismatch>();
         long count = 0;
@@ -31,13 +41,16 @@ public static class ReconversionValidator
         }
 
         if (convertedFormat == DataFormat.Parquet) await CompareParquetSchemaAsync(convertedPath, columns, Add, ct);
-        var textOptions = source.Csv with { Encoding = "utf-8", Header = true };
         // The conversion wrote every value canonically (ISO dates, a point before the decimals), whatever the source's format.
         var written = columns.Select(c => c with { Format = null }).ToList();
-        var converted = new FileFormatOptions { Format = convertedFormat, Csv = textOptions, Schema = written };
-        var back = new FileFormatOptions { Format = source.Format, Csv = textOptions, Schema = written, Compression = ParquetCompression.Snappy };
+        // Converted back in the source's format and, for CSV, its dialect: read with the same options, the reconversion
+        // differs from the source only where the conversion changed a value.
+        var back = new FileFormatOptions
+        {
+            Format = source.Format, Csv = source.Csv with { Encoding = "utf-8", Header = true }, Schema = written, Compression = ParquetCompression.Snappy,
+        };
         var rejects = reconvertedPath + ".rejects.csv";
-        var reconversion = await FileConverter.ConvertAsync(convertedPath, converted, reconvertedPath, back, rejects, null, ct);
+        var reconversion = await FileConverter.ConvertAsync(convertedPath, converted with { Schema = written }, reconvertedPath, back, rejects, null, ct);
         if (reconversion.FirstReject is { } r)
             Add(new ValueMismatch(r.Line, 0, r.Column ?? "", "(a valid row)", $"unreadable after conversion: {r.Reason}"));
 

@@ -33,7 +33,7 @@ public sealed class ValidateStage : IStage
         {
             report = await Task.Run(() => ReconversionValidator.ValidateAsync(
                 source, new FileFormatOptions { Format = manifest.SourceFormat, Csv = manifest.Csv, Schema = manifest.Columns, ScratchFolder = outDir },
-                converted, manifest.TargetFormat, reconverted, ct), ct);
+                converted, new FileFormatOptions { Format = manifest.TargetFormat, Csv = manifest.TargetCsv }, reconverted, ct), ct);
         }
         catch (DataFileException e)
         {
