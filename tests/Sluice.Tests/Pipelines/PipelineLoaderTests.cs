@@ -118,14 +118,6 @@ public class PipelineLoaderTests
     }
 
     [Fact]
-    public void A_convert_target_format_of_tsv_is_refused_because_a_csv_target_keeps_the_source_dialect()
-    {
-        var error = Single("name: c\non: { bucket: inbox }\nworkflow: convert\nsource: { format: csv }\ntarget: { format: tsv }\n");
-        Assert.Equal("pipelines/payments.yaml:5:19: target.format: 'tsv' is not a format Sluice writes: a CSV target is written as a .csv " +
-                     "file in the source's dialect (a tab-separated source stays tab-separated); write format: csv", error.ToString());
-    }
-
-    [Fact]
     public void Chunk_policy_reads_its_sizes_and_how_keyed_chunks_load()
     {
         const string head = "name: p\non: { bucket: inbox }\ntarget: { table: t, key: [id] }\n";
