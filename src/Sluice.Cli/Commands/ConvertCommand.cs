@@ -16,7 +16,7 @@ internal static class ConvertCommand
 {
     public static Command Create()
     {
-        var input = new Argument<string>("in") { Description = "The file to convert (.csv, .tsv, .jsonl, .ndjson, .parquet; .gz and .zst files are decompressed first, beside the output)." };
+        var input = new Argument<string>("in") { Description = "The file to convert (.csv, .tsv, .jsonl, .ndjson, .parquet; .gz, .zst and .zip files are decompressed first, beside the output)." };
         var output = new Argument<string>("out") { Description = "The file to write; its extension names the format unless --to is given." };
         var from = new Option<string?>("--from") { Description = "Source format: csv, jsonl or parquet (default: from the extension)." };
         var to = new Option<string?>("--to") { Description = "Target format: csv, tsv (CSV with a tab), jsonl or parquet (default: from the extension)." };
@@ -35,7 +35,10 @@ internal static class ConvertCommand
         {
             var inPath = parse.GetValue(input)!;
             var outPath = parse.GetValue(output)!;
-            var sourceFormat = Format(parse.GetValue(from), inPath, "--from");
+            // payments.zip says nothing of what it holds: its format is told once the file inside it is known.
+            DataFormat? named = Storage.ZipSource.IsZipKey(inPath) && parse.GetValue(from) is null && DataFormatNames.FromPath(inPath) is null
+                ? (DataFormat?)null
+                : Format(parse.GetValue(from), inPath, "--from");
             var targetFormat = Format(parse.GetValue(to), outPath, "--to");
             var codec = parse.GetValue(compression)!.ToLowerInvariant() switch
             {
@@ -54,6 +57,7 @@ internal static class ConvertCommand
             // A compressed file is read inflated; messages still name the file as given.
             using var inflated = await InflatedInput.OpenAsync(inPath, outFolder, ct);
             var readPath = inflated.Path;
+            var sourceFormat = named ?? Format(null, inflated.Entry ?? inPath, "--from");
             var csv = sourceFormat == DataFormat.Csv ? CsvDialectSniffer.Detect(readPath, CsvOptions.Default) : CsvOptions.Default;
             var declared = parse.GetValue(schema) is { } schemaFile ? ReadSchema(schemaFile) : null;
             var source = new FileFormatOptions { Format = sourceFormat, Csv = csv, Schema = declared, ScratchFolder = outFolder };
@@ -132,7 +136,8 @@ internal static class ConvertCommand
         return string.Equals(Resolved(a), Resolved(b), StringComparison.Ordinal);
     }
 
-    /// <summary>A YAML mapping of <c>column: type [not null]</c>, optionally under a <c>schema:</c> key.</summary>
+    /// <summary>A YAML mapping of <c>column: type [not null]</c> (or a column's mapping with its format, as in a pipeline),
+    /// optionally under a <c>schema:</c> key.</summary>
     internal static IReadOnlyList<ColumnDefinition> ReadSchema(string file)
     {
         var yaml = new YamlStream();
@@ -152,19 +157,15 @@ internal static class ConvertCommand
         var root = yaml.Documents.Count > 0 ? yaml.Documents[0].RootNode as YamlMappingNode : null;
         if (root is not null && root.Children.TryGetValue(new YamlScalarNode("schema"), out var inner)) root = inner as YamlMappingNode;
         if (root is null) throw new SluiceException("cli.usage", $"{file}: expected a mapping of column: type, as in a pipeline's schema:.");
-        var columns = new List<ColumnDefinition>();
-        foreach (var (key, value) in root.Children)
+        try
         {
-            if (key is not YamlScalarNode { Value: { } name })
-                throw new SluiceException("cli.usage", $"{file}:{key.Start.Line}: a column name must be plain text, as in amount: numeric(14,2).");
-            var text = ((value as YamlScalarNode)?.Value ?? "").Trim();
-            var notNull = text.EndsWith(" not null", StringComparison.OrdinalIgnoreCase);
-            if (notNull) text = text[..^" not null".Length];
-            if (!ColumnTypeParser.TryParse(text, out var type, out var error))
-                throw new SluiceException("cli.usage", $"{file}:{key.Start.Line}: {name}: {error}");
-            columns.Add(new ColumnDefinition(name, type, !notNull));
+            // Read as a pipeline's schema: the short form (amount: numeric(14,2)) or the mapping with a format.
+            return PipelineLoader.ParseSchema(root, file);
         }
-        return columns;
+        catch (PipelineException e)
+        {
+            throw new SluiceException("cli.usage", string.Join(Environment.NewLine, e.Errors.Select(error => error.ToString())));
+        }
     }
 
     /// <summary>The columns for the summary line: the first dozen, then how many more (all of them are in --json and

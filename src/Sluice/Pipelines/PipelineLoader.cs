@@ -56,6 +56,18 @@ public static class PipelineLoader
         return Finish(Read(yamlText, reader), reader);
     }
 
+    /// <summary>
+    /// A schema on its own (a <c>column: type</c> mapping, each column in the short or the mapping form), read as a
+    /// pipeline's <c>schema:</c> is: for <c>sluice convert --schema</c>. Throws <see cref="PipelineException"/> with every
+    /// problem, located in <paramref name="fileName"/>.
+    /// </summary>
+    public static IReadOnlyList<ColumnDefinition> ParseSchema(YamlDotNet.RepresentationModel.YamlNode node, string fileName)
+    {
+        var reader = new YamlNodeReader(fileName);
+        var columns = new PipelineYamlReader(reader).SchemaOf(node);
+        return reader.Errors.Count == 0 && columns is not null ? columns : throw new PipelineException(reader.Errors);
+    }
+
     private const int MaxCached = 256;
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string File, string Yaml), Pipeline> Parsed = new();
 

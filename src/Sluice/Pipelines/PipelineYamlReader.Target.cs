@@ -9,6 +9,9 @@ internal sealed partial class PipelineYamlReader
     private static readonly string[] TargetKeys = ["table", "mode", "key", "create", "database"];
     private static readonly string[] Modes = ["append", "replace", "upsert"];
 
+    /// <summary>A schema read on its own (<see cref="PipelineLoader.ParseSchema"/>).</summary>
+    public List<ColumnDefinition>? SchemaOf(YamlNode node) => Schema(node);
+
     private List<ColumnDefinition>? Schema(YamlNode? node)
     {
         if (node is null || YamlNodeReader.IsNull(node)) return null;

@@ -138,12 +138,14 @@ public sealed class CompressedAndLargeInputCliTests : IDisposable
         await File.WriteAllBytesAsync(plain, ZipFiles.Archive(("export/payments.csv", System.Text.Encoding.UTF8.GetBytes(ConvertCliTests.Payments))));
         var inspected = await CliProcess.RunAsync(Env, "inspect", plain, "--json");
         var refused = await CliProcess.RunAsync(Env, "inspect", two);
+        var fromInside = await CliProcess.RunAsync(Env, "convert", plain, Path.Combine(_dir, "out", "plain.parquet"));
 
         Assert.True(converted.ExitCode == 0, converted.StdErr);
         Assert.Contains("4 rows match", converted.StdErr, StringComparison.Ordinal);
-        Assert.Equal(["payments.jsonl", "payments.jsonl.validation.json"], Directory.GetFiles(Path.GetDirectoryName(jsonl)!).Select(Path.GetFileName).Order());
+        Assert.Equal(["payments.jsonl", "payments.jsonl.validation.json", "plain.parquet"], Directory.GetFiles(Path.GetDirectoryName(jsonl)!).Select(Path.GetFileName).Order());
         Assert.True(inspected.ExitCode == 0, inspected.StdErr);
         Assert.Equal(5, JsonDocument.Parse(inspected.StdOut).RootElement.GetProperty("columns").GetArrayLength());
+        Assert.True(fromInside.ExitCode == 0, fromInside.StdErr);
         Assert.NotEqual(0, refused.ExitCode);
         Assert.StartsWith($"error: {two} holds 2 files (a.csv, b.csv); Sluice reads one file from an archive", refused.StdErr.Trim(), StringComparison.Ordinal);
         Assert.Equal(["payments.csv.zip", "payments.zip", "schema.yaml", "two.csv.zip"], Directory.GetFiles(_dir).Select(Path.GetFileName).Order());

@@ -265,7 +265,8 @@ public sealed class ConvertCliTests : IDisposable
     [Theory]
     [InlineData("missing.yaml", null, "cannot read the schema file")]
     [InlineData("broken.yaml", "id: [bigint\n", "broken.yaml:2:1: not valid YAML")]
-    [InlineData("listkey.yaml", "? [id]\n: bigint\n", "listkey.yaml:1: a column name must be plain text")]
+    [InlineData("listkey.yaml", "? [id]\n: bigint\n", "listkey.yaml:1:3: schema: column names must be plain names")]
+    [InlineData("badformat.yaml", "id: bigint\nday: { type: date, format: MM.yyyy }\n", "badformat.yaml:2:28: schema.day.format: 'MM.yyyy' needs a year (yyyy), a month (MM) and a day (dd)")]
     public async Task A_schema_file_that_cannot_be_read_fails_with_one_sentence_naming_it(string name, string? text, string message)
     {
         var schema = text is null ? Path.Combine(_dir, name) : Write(name, text);
