@@ -20,6 +20,10 @@ public sealed record ValueFormat(string? Pattern = null, char? Decimal = null, c
 
     private static readonly DateTime Sample = new(1999, 11, 29, 13, 45, 56, 123, 456);
 
+    /// <summary>Whether the pattern reads an offset (<c>zzz</c>, <c>K</c>): worked out once, when the format is made, not
+    /// for every value (a pure function of <see cref="Pattern"/>, so equal formats stay equal).</summary>
+    private bool Zoned { get; } = Pattern is { } p && Unquoted(p).AsSpan().IndexOfAny('z', 'K') >= 0;
+
     /// <summary>Why the format does not fit a column of <paramref name="type"/>, and the key at fault (format, decimal
     /// or group), for the pipeline reader; null when it fits.</summary>
     public static (string Key, string Message)? Check(ValueFormat format, ColumnType type)
@@ -84,6 +88,16 @@ public sealed record ValueFormat(string? Pattern = null, char? Decimal = null, c
     /// <summary>Room the canonical text of <paramref name="text"/> needs.</summary>
     public static int Room(ReadOnlySpan<char> text) => Math.Max(TemporalLength, text.Length);
 
+    /// <summary><see cref="Canonical(ReadOnlySpan{char}, ColumnKind, Span{char}, out int)"/> into a reader's own scratch
+    /// buffer, grown when a value needs more room: the canonical text, or why the value does not fit.</summary>
+    public string? Canonical(ReadOnlySpan<char> text, ColumnKind kind, ref char[] scratch, out ReadOnlySpan<char> canonical)
+    {
+        if (scratch.Length < Room(text)) scratch = new char[Room(text) * 2];
+        var why = Canonical(text, kind, scratch, out var length);
+        canonical = scratch.AsSpan(0, length);
+        return why;
+    }
+
     /// <summary>
     /// Writes the canonical text of <paramref name="text"/> (a value of a column of <paramref name="kind"/>) into
     /// <paramref name="canonical"/> (of at least <see cref="Room"/> characters); returns why the text does not fit the
@@ -114,7 +128,7 @@ public sealed record ValueFormat(string? Pattern = null, char? Decimal = null, c
     private string? Timestamp(ReadOnlySpan<char> text, ColumnKind kind, Span<char> canonical, out int length)
     {
         length = 0;
-        var zoned = kind == ColumnKind.TimestampTz && Unquoted(Pattern!).AsSpan().IndexOfAny('z', 'K') >= 0;
+        var zoned = kind == ColumnKind.TimestampTz && Zoned;
         long ticks;
         if (zoned)
         {

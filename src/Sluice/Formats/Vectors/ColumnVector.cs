@@ -37,8 +37,7 @@ public abstract class ColumnVector
     internal string? ParseField(ReadOnlySpan<char> text, int row)
     {
         if (Column.Format is not { } format) return Parse(text, row);
-        if (_canonical.Length < ValueFormat.Room(text)) _canonical = new char[ValueFormat.Room(text) * 2];
-        return format.Canonical(text, Column.Type.Kind, _canonical, out var length) ?? Parse(_canonical.AsSpan(0, length), row);
+        return format.Canonical(text, Column.Type.Kind, ref _canonical, out var canonical) ?? Parse(canonical, row);
     }
 
     /// <summary>The canonical text of a non-null value (what CSV holds and what <see cref="Parse"/> reads back).</summary>

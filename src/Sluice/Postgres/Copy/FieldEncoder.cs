@@ -63,9 +63,8 @@ public sealed class FieldEncoder
         if (Column.Format is { } format)
         {
             // Written as the pipeline says (dd.MM.yyyy, 1.234,56): made canonical first, then read as any other value.
-            if (_canonical.Length < ValueFormat.Room(field)) _canonical = new char[ValueFormat.Room(field) * 2];
-            if (format.Canonical(field, Column.Type.Kind, _canonical, out var length) is { } misformatted) return misformatted;
-            field = _canonical.AsSpan(0, length);
+            if (format.Canonical(field, Column.Type.Kind, ref _canonical, out var canonical) is { } misformatted) return misformatted;
+            field = canonical;
         }
         var type = Column.Type;
         return type.Kind switch
